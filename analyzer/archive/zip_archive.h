@@ -1,0 +1,96 @@
+// A ZIP reader that trusts the central directory the way Android's libziparchive does, so it reads
+// what Android installs even where strict readers refuse, and reports every deviation as an anomaly.
+// Entries are views into the mapped input; a compressed entry is inflated at most once and cached.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/byte_reader.h"
+#include "facts/evidence.h"
+
+namespace apkvet {
+
+struct ZipLimits {
+  size_t max_entries = 100'000;
+  uint64_t max_entry_size = 512ull << 20;     // inflated size of one entry
+  uint64_t max_total_inflate = 2048ull << 20;  // everything inflated from one archive
+  uint32_t max_ratio = 1000;                   // inflated/compressed above this is a bomb signal
+};
+
+struct ZipEntry {
+  std::string name;
+  uint16_t method = 0;  // as the central directory says
+  uint16_t flags = 0;
+  uint32_t crc32 = 0;
+  uint64_t compressed_size = 0;
+  uint64_t uncompressed_size = 0;
+  uint64_t local_header_offset = 0;
+  uint64_t data_offset = 0;  // first byte of the entry's data, from the local header's lengths
+  bool data_in_bounds = false;
+  size_t index = 0;  // position in the central directory
+
+  bool is_directory() const { return !name.empty() && name.back() == '/'; }
+};
+
+class ZipArchive {
+ public:
+  // Reads the central directory of `data` (which must outlive the archive). `display_name` prefixes
+  // evidence paths ("" for the top-level APK, "base.apk!" for a part of a bundle).
+  // Throws ParseError when there is no usable central directory at all.
+  ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anomalies, ZipLimits limits = {});
+
+  const std::vector<ZipEntry>& entries() const { return entries_; }
+  const ZipEntry* find(std::string_view name) const;  // first entry of that name, as Android reads it
+
+  // The entry's uncompressed bytes: a view into the input for stored entries, a cached buffer for
+  // deflated ones. nullopt when the entry cannot be read (the reason is recorded as an anomaly).
+  std::optional<Bytes> read(const ZipEntry& entry) const;
+  std::optional<Bytes> read(std::string_view name) const;
+
+  // Up to n leading bytes of the entry, inflating only that much and caching nothing: for sniffing
+  // magic numbers of every asset without paying for inflating them all.
+  std::vector<uint8_t> peek(const ZipEntry& entry, size_t n) const;
+
+  std::string evidence_path(std::string_view entry_name) const { return prefix_ + std::string(entry_name); }
+  const std::string& prefix() const { return prefix_; }
+  Bytes data() const { return data_; }
+  uint64_t central_directory_offset() const { return cd_offset_; }
+  uint64_t central_directory_size() const { return cd_size_; }
+  uint64_t eocd_offset() const { return eocd_offset_; }
+  uint64_t archive_start() const { return archive_start_; }  // bytes before this are not zip (Janus)
+  uint64_t bytes_inflated() const { return total_inflated_; }
+
+ private:
+  void locate_end_of_central_directory();
+  void read_central_directory();
+  void check_local_header(ZipEntry& e);
+  void check_entry_name(const ZipEntry& e);
+  void cross_check_with_libzip();
+  std::optional<std::vector<uint8_t>> inflate(const ZipEntry& e) const;
+  void anomaly(std::string id, Severity s, std::string msg, std::string_view entry, std::string location = "",
+               std::string value = "") const;
+
+  Bytes data_;
+  std::string prefix_;
+  AnomalySink& anomalies_;
+  ZipLimits limits_;
+  uint64_t eocd_offset_ = 0, cd_offset_ = 0, cd_size_ = 0, archive_start_ = 0;
+  uint64_t declared_entries_ = 0;
+  std::vector<ZipEntry> entries_;
+  std::unordered_map<std::string_view, size_t> first_by_name_;
+
+  // Inflated entries, by index. Filled lazily from const readers, hence mutable and guarded.
+  mutable std::mutex cache_mutex_;
+  mutable std::map<size_t, std::unique_ptr<std::vector<uint8_t>>> inflated_;
+  mutable std::map<size_t, bool> failed_;
+  mutable uint64_t total_inflated_ = 0;
+};
+
+}  // namespace apkvet

@@ -1,0 +1,30 @@
+#include "scan/app_facts.h"
+
+namespace apkvet {
+
+void to_json(Json& j, const InputFacts& f) {
+  j = Json{{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"container", f.container},
+           {"nested_dex", f.nested_dex}, {"nested_elf", f.nested_elf}};
+  Json parts = Json::array();
+  for (const auto& p : f.parts)
+    parts.push_back({{"name", p.name}, {"role", p.role}, {"depth", p.depth}, {"entries", p.entries}, {"size", p.size}});
+  j["parts"] = parts;
+}
+
+void to_json(Json& j, const AppFacts& f) {
+  j = Json{{"input", f.input},     {"resources", f.resources}, {"manifest", f.manifest},
+           {"signing", f.signing}, {"dex", f.dex},             {"native", f.native_code},
+           {"anomalies", f.anomalies}};
+  if (f.anomalies_dropped) j["anomalies_dropped"] = f.anomalies_dropped;
+}
+
+void to_json(Json& j, const ScanResult& r) {
+  if (r.ok) {
+    j = r.facts;
+    j["status"] = "ok";
+  } else {
+    j = Json{{"status", "error"}, {"error", r.error}, {"input", Json{{"path", r.input_path}}}};
+  }
+}
+
+}  // namespace apkvet

@@ -1,0 +1,86 @@
+#include "scan/scan.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <tuple>
+
+namespace apkvet {
+namespace {
+
+std::string sha256_hex(Bytes data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+// Runs one analysis; if it throws, the failure becomes an anomaly and the scan goes on.
+template <typename Fn>
+void guarded(const char* area, AnomalySink& anomalies, const std::string& file, Fn&& fn) {
+  try {
+    fn();
+  } catch (const ParseError& e) {
+    anomalies.add(std::string(area) + ".parse_failed", Severity::high, std::string(area) + " parser stopped: " + e.what(),
+                  {file, Evidence::offset(e.offset), ""});
+  } catch (const std::exception& e) {
+    anomalies.add(std::string(area) + ".failed", Severity::high, std::string(area) + " analysis failed: " + e.what(),
+                  {file, "", ""});
+  }
+}
+
+InputFacts describe_input(const AppPackage& app) {
+  InputFacts in;
+  in.path = app.path();
+  in.size = app.bytes().size();
+  in.sha256 = sha256_hex(app.bytes());
+  in.container = app.container();
+  for (const auto& p : app.parts())
+    in.parts.push_back({p.name, to_string(p.role), p.depth, p.zip->entries().size(), p.zip->data().size()});
+  for (const auto& d : app.nested_dex()) in.nested_dex.push_back(d.path);
+  for (const auto& e : app.nested_elf()) in.nested_elf.push_back(e.path);
+  return in;
+}
+
+}  // namespace
+
+ScanResult scan_file(const std::string& path, const ScanOptions& options) {
+  ScanResult result;
+  result.input_path = path;
+  std::unique_ptr<AppPackage> app;
+  try {
+    app = std::make_unique<AppPackage>(path, options.limits);
+  } catch (const std::exception& e) {
+    result.error = e.what();
+    return result;
+  }
+  AppFacts& facts = result.facts;
+  AnomalySink& anomalies = app->anomalies();
+  facts.input = describe_input(*app);
+
+  std::shared_ptr<const ResourceTable> table;
+  guarded("resources", anomalies, "resources.arsc", [&] { facts.resources = analyze_resources(*app, anomalies, table); });
+  guarded("manifest", anomalies, "AndroidManifest.xml",
+          [&] { facts.manifest = analyze_manifest(*app, table.get(), anomalies); });
+  guarded("signing", anomalies, path, [&] { facts.signing = analyze_signing(*app, anomalies); });
+  guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies); });
+  guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
+
+  facts.anomalies = anomalies.all();
+  facts.anomalies_dropped = anomalies.dropped();
+  std::stable_sort(facts.anomalies.begin(), facts.anomalies.end(), [](const Anomaly& a, const Anomaly& b) {
+    return std::tie(a.id, a.evidence.file, a.evidence.location) < std::tie(b.id, b.evidence.file, b.evidence.location);
+  });
+  result.ok = true;
+  return result;
+}
+
+}  // namespace apkvet
