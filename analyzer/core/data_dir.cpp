@@ -1,0 +1,41 @@
+#include "core/data_dir.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "version.h"
+
+namespace apkvet {
+
+std::string rules_dir() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("APKVET_RULES_DIR"); env && *env) return env;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (fs::is_directory(dir / "rules", ec)) return (dir / "rules").string();
+      if (fs::is_directory(dir / "share/apkvet/rules", ec)) return (dir / "share/apkvet/rules").string();
+    }
+  }
+  fs::path source = fs::path(APKVET_SOURCE_DIR) / "rules";
+  if (fs::is_directory(source, ec)) return source.string();
+  throw std::runtime_error("cannot find the rules directory: set APKVET_RULES_DIR");
+}
+
+std::string rules_path(const std::string& relative) { return rules_dir() + "/" + relative; }
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace apkvet

@@ -1,0 +1,15 @@
+// Where apkvet's data files (rules/) are: $APKVET_RULES_DIR, else rules/ beside or above the
+// executable (build tree and install tree), else the source tree it was built from.
+#pragma once
+#include <string>
+
+namespace apkvet {
+
+// The rules directory, without a trailing slash. Throws std::runtime_error if none exists.
+std::string rules_dir();
+// rules_dir() + "/" + relative, e.g. rules_path("permissions/android_permissions.json").
+std::string rules_path(const std::string& relative);
+// Reads a whole data file; throws std::runtime_error naming the file when it cannot be read.
+std::string read_text_file(const std::string& path);
+
+}  // namespace apkvet
