@@ -1,4 +1,5 @@
 // apkvet command line: argument parsing and subcommands only; all work is in the library.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -18,7 +19,8 @@ constexpr int kExitUnreadableInput = 2;
 void usage(std::ostream& out) {
   out << "apkvet " << APKVET_VERSION << " - vet Android apps before they reach government phones\n\n"
          "usage:\n"
-         "  apkvet scan [--format text|json] FILE...   analyse APK / APKS / XAPK / AAB files\n"
+         "  apkvet scan [--format text|json] [--only AREA,...] FILE...\n"
+         "                                             analyse APK / APKS / XAPK / AAB files\n"
          "  apkvet manifest FILE                       print the decoded AndroidManifest.xml\n"
          "  apkvet version\n\n"
          "exit codes: 0 all inputs analysed; 2 at least one input could not be read (the others are still\n"
@@ -28,8 +30,17 @@ void usage(std::ostream& out) {
 int run_scan(const std::vector<std::string>& args) {
   std::string format = "text";
   std::vector<std::string> files;
+  apkvet::ScanOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
+    else if (args[i] == "--only" && i + 1 < args.size()) {
+      std::string list = args[++i];
+      for (size_t start = 0; start <= list.size();) {
+        size_t comma = std::min(list.find(',', start), list.size());
+        if (comma > start) options.only.insert(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
     else if (args[i].rfind("--format=", 0) == 0) format = args[i].substr(9);
     else if (args[i].rfind("--", 0) == 0) {
       std::cerr << "apkvet scan: unknown option " << args[i] << "\n";
@@ -43,7 +54,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::vector<apkvet::ScanResult> results;
   int exit_code = kExitOk;
   for (const auto& f : files) {
-    results.push_back(apkvet::scan_file(f));
+    results.push_back(apkvet::scan_file(f, options));
     if (!results.back().ok) {
       std::cerr << "apkvet: " << results.back().error << "\n";
       exit_code = kExitUnreadableInput;

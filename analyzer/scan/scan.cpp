@@ -70,9 +70,11 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   guarded("resources", anomalies, "resources.arsc", [&] { facts.resources = analyze_resources(*app, anomalies, table); });
   guarded("manifest", anomalies, "AndroidManifest.xml",
           [&] { facts.manifest = analyze_manifest(*app, table.get(), anomalies); });
-  guarded("signing", anomalies, path, [&] { facts.signing = analyze_signing(*app, anomalies); });
-  guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies); });
-  guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
+  if (options.wants("signing"))
+    guarded("signing", anomalies, path, [&] { facts.signing = analyze_signing(*app, anomalies); });
+  if (options.wants("dex")) guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies); });
+  if (options.wants("native"))
+    guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
 
   facts.anomalies = anomalies.all();
   facts.anomalies_dropped = anomalies.dropped();

@@ -1,5 +1,6 @@
 // One way through: open the input, run each parser once in dependency order, collect the facts.
 #pragma once
+#include <set>
 #include <string>
 
 #include "archive/app_package.h"
@@ -9,6 +10,10 @@ namespace apkvet {
 
 struct ScanOptions {
   OpenLimits limits;
+  // Analyses to run, by name ("resources", "manifest", "signing", "dex", "native", ...); empty means
+  // all. Areas an enabled one depends on still run (the manifest needs resources for its label).
+  std::set<std::string> only;
+  bool wants(const std::string& area) const { return only.empty() || only.count(area) > 0; }
 };
 
 // Never throws: an input that cannot be read gives ok=false and a reason naming the file; a parser
