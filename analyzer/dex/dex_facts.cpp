@@ -4,6 +4,6 @@ namespace apkvet {
 
 void to_json(Json& j, const DexFacts& f) { j = Json{{"analyzed", f.analyzed}}; }
 
-DexFacts analyze_dex(const AppPackage&, AnomalySink&) { return {}; }
+DexFacts analyze_dex(const AppPackage&, AnomalySink&, std::shared_ptr<const dex::DexCorpus>*) { return {}; }
 
 }  // namespace apkvet
