@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Extracts fuzz seeds from the real-APK corpus (and built fixtures) into OUT/<target>/.
+
+Each fuzz target is seeded with the kind of bytes it parses: whole APKs for the ZIP reader and the
+signing block, AndroidManifest.xml for AXML, resources.arsc, classes*.dex, native .so files, and
+text assets for endpoint extraction. Small files only, so a short CI fuzz pass starts quickly."""
+import hashlib
+import os
+import sys
+import zipfile
+
+MAX_SEED = 256 * 1024
+
+
+def main():
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "build-fuzz", "seeds")
+    sources = []
+    for d in (os.path.join(repo, "..", "shared", "corpus", "apks"), os.path.join(repo, "fixtures", "built")):
+        for root, _, files in os.walk(d):
+            sources += [os.path.join(root, f) for f in sorted(files) if f.endswith((".apk", ".apks", ".xapk", ".aab"))]
+
+    def put(target, data):
+        if not data or len(data) > MAX_SEED:
+            return
+        d = os.path.join(out, target)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+            f.write(data)
+
+    for path in sources:
+        with open(path, "rb") as f:
+            whole = f.read()
+        put("zip", whole)
+        put("signing", whole)
+        try:
+            z = zipfile.ZipFile(path)
+            names = z.namelist()
+        except Exception:
+            continue  # hostile archives: the whole file is already a ZIP seed
+        for name in names:
+            kind = None
+            if name == "AndroidManifest.xml" or (name.startswith("res/xml/") and name.endswith(".xml")):
+                kind = "axml"
+            elif name == "resources.arsc":
+                kind = "arsc"
+            elif name.endswith(".dex"):
+                kind = "dex"
+            elif name.endswith(".so"):
+                kind = "elf"
+            elif name.endswith((".js", ".json", ".html", ".properties", ".txt", ".bundle")):
+                kind = "endpoints"
+            if not kind:
+                continue
+            try:
+                info = z.getinfo(name)
+                if info.file_size > MAX_SEED:
+                    continue
+                put(kind, z.read(name))
+            except Exception:
+                pass
+    for target in sorted(os.listdir(out)) if os.path.isdir(out) else []:
+        print(f"fuzz-seeds: {target}: {len(os.listdir(os.path.join(out, target)))} seeds")
+
+
+if __name__ == "__main__":
+    main()

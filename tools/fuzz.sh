@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS (default 30),
+# seeded from the corpus. Exits non-zero if any target finds a crash; the reproducer is saved in
+# build-fuzz/artifacts/<target>/ — copy it to tests/fuzz/regressions/<area>/ and fix the bug.
+#   tools/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}; shift || true
+build=build-fuzz
+cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DAPKVET_FUZZ=ON -DAPKVET_TESTS=ON >/dev/null
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for src in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$src" .cpp)"); done
+fi
+ninja -C $build "${targets[@]}" >/dev/null
+python3 tools/fuzz-seeds.py $build/seeds >/dev/null
+failed=0
+for t in "${targets[@]}"; do
+  kind=${t#fuzz_}
+  seeds=$build/seeds/$kind; mkdir -p "$seeds"
+  regress=tests/fuzz/regressions/$kind; dirs=("$seeds"); [ -d "$regress" ] && dirs+=("$regress")
+  work=$build/work/$kind; art=$build/artifacts/$kind/; mkdir -p "$work" "$art"
+  if $build/fuzz/$t -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=1048576 \
+       -artifact_prefix="$art" -print_final_stats=0 "$work" "${dirs[@]}" >"$build/$t.log" 2>&1; then
+    echo "fuzz: $t: ok ($(grep -c . "$build/$t.log" || true) log lines, ${seconds}s)"
+  else
+    echo "fuzz: $t: FAILED — see $build/$t.log and $art"; tail -30 "$build/$t.log"; failed=1
+  fi
+done
+exit $failed

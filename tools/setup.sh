@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Quick start, command 1: installs every Debian package apkvet needs, builds it, and scans a real APK
+# (the "leaky" fixture, built by Android's own tools from fixtures/apps/leaky).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPKVET_TESTS=OFF >/dev/null
+ninja -C build apkvet
+echo
+./build/apkvet scan "${1:-fixtures/built/leaky.apk}"
