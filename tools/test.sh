@@ -11,14 +11,14 @@ start=$(date +%s)
 stage() { echo; echo "=== $* ($(( $(date +%s) - start ))s)"; }
 
 stage "build (RelWithDebInfo)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPKVET_TESTS=ON >/dev/null
 ninja -C build
 stage "tests"
 ctest --test-dir build -j "$jobs" --output-on-failure --timeout 1200
 
 if [ "${APKVET_SKIP_ASAN:-0}" != 1 ]; then
   stage "build with AddressSanitizer + UndefinedBehaviorSanitizer"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAPKVET_SANITIZE=ON >/dev/null
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAPKVET_SANITIZE=ON -DAPKVET_TESTS=ON >/dev/null
   ninja -C build-asan
   stage "tests under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
