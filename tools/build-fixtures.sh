@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Builds the fixture apps in fixtures/apps/ into signed APKs and bundles in fixtures/built/ with
+# Android's own tools (smali -> aapt -> zipalign -> apksigner), then the tampered variants.
+#
+# Deterministic: a fixed key (fixtures/keys/fixtures.p12), fixed ZIP timestamps, `smali --api 21`,
+# RSA signatures (deterministic). A file in fixtures/built/ is rewritten only when its bytes change,
+# so running this twice leaves git clean. Usage: tools/build-fixtures.sh [--check]
+#   --check   build into a temporary directory and fail if any committed file differs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+APPS=$ROOT/fixtures/apps
+OUT=$ROOT/fixtures/built
+FRAMEWORK=/usr/share/android-framework-res/framework-res.apk
+KEYSTORE=$ROOT/fixtures/keys/fixtures.p12
+KEY_ALIAS=fixtures
+KEY_PASS=apkvet-fixtures   # throwaway test key, made once with keytool; never a real signing key
+SMALI_API=21
+
+CHECK=0
+[[ "${1:-}" == "--check" ]] && CHECK=1
+
+die() { echo "build-fixtures: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "missing tool '$1' (Debian package: $2)"; }
+need aapt aapt
+need smali libsmali-java
+need zipalign zipalign
+need apksigner apksigner
+need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+need python3 python3
+[[ -f $FRAMEWORK ]] || die "missing $FRAMEWORK (Debian package: android-framework-res)"
+[[ -f $KEYSTORE ]] || die "missing $KEYSTORE (the committed fixture key)"
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+STAGE_OUT=$WORK/out
+mkdir -p "$STAGE_OUT"
+
+# Sets every local and central header timestamp of a ZIP to 2008-01-01 00:00 (DOS time), in place.
+# aapt stamps entries with the build time; this is the only byte it does not control.
+normalize_zip_times() {
+  python3 - "$1" <<'PY'
+import struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+DOS_TIME, DOS_DATE = 0, ((2008 - 1980) << 9) | (1 << 5) | 1
+eocd = data.rfind(b"PK\x05\x06")
+count, cd_size, cd_off = struct.unpack_from("<HII", data, eocd + 10)
+pos = cd_off
+for _ in range(count):
+    assert data[pos:pos + 4] == b"PK\x01\x02", "bad central directory"
+    struct.pack_into("<HH", data, pos + 12, DOS_TIME, DOS_DATE)
+    lh = struct.unpack_from("<I", data, pos + 42)[0]
+    assert data[lh:lh + 4] == b"PK\x03\x04", "bad local header"
+    struct.pack_into("<HH", data, lh + 10, DOS_TIME, DOS_DATE)
+    n, x, c = struct.unpack_from("<HHH", data, pos + 28)
+    pos += 46 + n + x + c
+open(path, "wb").write(bytes(data))
+PY
+}
+
+sign() {  # sign IN OUT
+  apksigner sign --ks "$KEYSTORE" --ks-pass "pass:$KEY_PASS" --ks-key-alias "$KEY_ALIAS" \
+    --key-pass "pass:$KEY_PASS" --v1-signing-enabled true --v2-signing-enabled true \
+    --v3-signing-enabled true --out "$2" "$1"
+  rm -f "$2.idsig"
+}
+
+# build_apk NAME SRC_DIR [EXTRA_STAGE_DIR]: SRC_DIR holds AndroidManifest.xml and optionally res/,
+# assets/, smali/. EXTRA_STAGE_DIR holds raw files placed at the APK root (lib/<abi>/...).
+build_apk() {
+  local name=$1 src=$2 extra=${3:-}
+  local w=$WORK/$name
+  mkdir -p "$w/stage"
+  [[ -n $extra ]] && cp -r "$extra"/. "$w/stage/"
+  if [[ -d $src/smali ]]; then
+    smali assemble --api "$SMALI_API" -o "$w/stage/classes.dex" "$src/smali"
+  fi
+  local args=(package -f -0 so -M "$src/AndroidManifest.xml" -I "$FRAMEWORK" -F "$w/unsigned.apk")
+  [[ -d $src/res ]] && args+=(-S "$src/res")
+  [[ -d $src/assets ]] && args+=(-A "$src/assets")
+  # aapt adds files in directory order: fix their mtimes too so nothing depends on the checkout.
+  find "$w/stage" -exec touch -h -d '2008-01-01 00:00:00 UTC' {} +
+  if [[ -n $(ls -A "$w/stage") ]]; then args+=("$w/stage"); fi
+  aapt "${args[@]}" >"$w/aapt.log" 2>&1 || { cat "$w/aapt.log" >&2; die "aapt failed for $name"; }
+  normalize_zip_times "$w/unsigned.apk"
+  zipalign -p -f 4 "$w/unsigned.apk" "$w/aligned.apk"
+  sign "$w/aligned.apk" "$STAGE_OUT/$name.apk"
+}
+
+# A ZIP written by Python with fixed timestamps and a fixed entry order: JARs and bundle containers.
+# write_zip OUT METHOD NAME=PATH...   (METHOD: stored|deflated)
+write_zip() {
+  python3 - "$@" <<'PY'
+import sys, zipfile
+out, method, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+comp = zipfile.ZIP_STORED if method == "stored" else zipfile.ZIP_DEFLATED
+with zipfile.ZipFile(out, "w") as z:
+    for pair in pairs:
+        name, path = pair.split("=", 1)
+        info = zipfile.ZipInfo(name, date_time=(2008, 1, 1, 0, 0, 0))
+        info.compress_type = comp
+        info.external_attr = 0o644 << 16
+        info.create_system = 3
+        z.writestr(info, open(path, "rb").read())
+PY
+}
+
+# ---- leaky, clean, xss: one APK each ----
+for app in leaky clean xss; do
+  build_apk "$app" "$APPS/$app"
+done
+
+# ---- nested: assets/plugin.jar (JAR with classes.dex) and assets/payload.bin (a raw DEX) ----
+N=$WORK/nested-src
+mkdir -p "$N/assets"
+cp -r "$APPS/nested/." "$N/"
+rm -rf "$N/plugin_smali" "$N/payload_smali"
+smali assemble --api "$SMALI_API" -o "$WORK/plugin.dex" "$APPS/nested/plugin_smali"
+smali assemble --api "$SMALI_API" -o "$N/assets/payload.bin" "$APPS/nested/payload_smali"
+printf 'Manifest-Version: 1.0\r\nCreated-By: apkvet build-fixtures\r\n\r\n' >"$WORK/MANIFEST.MF"
+write_zip "$N/assets/plugin.jar" deflated "META-INF/MANIFEST.MF=$WORK/MANIFEST.MF" "classes.dex=$WORK/plugin.dex"
+build_apk nested "$N"
+
+# ---- bundle: base + arm64-v8a config split, packed as .apks (bundletool) and .xapk (APKPure) ----
+B=$WORK/bundle-split
+mkdir -p "$B/lib/arm64-v8a"
+aarch64-linux-gnu-gcc -shared -nostdlib -fPIC -O2 -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-soname,libbundlenative.so \
+  -o "$B/lib/arm64-v8a/libbundlenative.so" "$APPS/bundle/split_arm64/jni/bundlenative.c"
+aarch64-linux-gnu-strip --strip-unneeded "$B/lib/arm64-v8a/libbundlenative.so"
+build_apk bundle-base "$APPS/bundle/base"
+build_apk bundle-split-arm64 "$APPS/bundle/split_arm64" "$B"
+: >"$WORK/toc.pb"  # bundletool writes a protobuf table of contents; an empty one parses as "no variants"
+write_zip "$STAGE_OUT/bundle.apks" stored \
+  "splits/base-master.apk=$STAGE_OUT/bundle-base.apk" \
+  "splits/base-arm64_v8a.apk=$STAGE_OUT/bundle-split-arm64.apk" \
+  "toc.pb=$WORK/toc.pb"
+python3 - "$WORK/manifest.json" "$STAGE_OUT/bundle-base.apk" "$STAGE_OUT/bundle-split-arm64.apk" <<'PY'
+import json, os, sys
+out, base, split = sys.argv[1:]
+manifest = {
+    "xapk_version": 2,
+    "package_name": "gov.test.bundle",
+    "name": "Bundle Fixture",
+    "version_code": "4",
+    "version_name": "4.0",
+    "min_sdk_version": "21",
+    "target_sdk_version": "30",
+    "permissions": ["android.permission.INTERNET"],
+    "split_configs": ["config.arm64_v8a"],
+    "total_size": os.path.getsize(base) + os.path.getsize(split),
+    "split_apks": [
+        {"file": "base.apk", "id": "base"},
+        {"file": "config.arm64_v8a.apk", "id": "config.arm64_v8a"},
+    ],
+}
+open(out, "w").write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+PY
+write_zip "$STAGE_OUT/bundle.xapk" stored \
+  "manifest.json=$WORK/manifest.json" \
+  "base.apk=$STAGE_OUT/bundle-base.apk" \
+  "config.arm64_v8a.apk=$STAGE_OUT/bundle-split-arm64.apk"
+
+# ---- tampered variants, made from the fresh builds ----
+python3 "$ROOT/tools/make-tampered.py" --built "$STAGE_OUT" --out "$STAGE_OUT/tampered" \
+  --keystore "$KEYSTORE" --key-pass "$KEY_PASS" --key-alias "$KEY_ALIAS"
+
+# ---- check every signed APK with the tools Android ships ----
+for apk in "$STAGE_OUT"/*.apk; do
+  apksigner verify "$apk" >/dev/null || die "apksigner verify failed: $(basename "$apk")"
+  aapt dump badging "$apk" >/dev/null 2>&1 || die "aapt dump badging failed: $(basename "$apk")"
+done
+
+# ---- install (or compare, with --check) ----
+changed=0
+while IFS= read -r -d '' f; do
+  rel=${f#"$STAGE_OUT"/}
+  if ! cmp -s "$f" "$OUT/$rel"; then
+    changed=1
+    if [[ $CHECK == 1 ]]; then
+      echo "differs: fixtures/built/$rel" >&2
+    else
+      mkdir -p "$(dirname "$OUT/$rel")"
+      cp "$f" "$OUT/$rel"
+      echo "updated fixtures/built/$rel"
+    fi
+  fi
+done < <(find "$STAGE_OUT" -type f -print0 | sort -z)
+if [[ $CHECK == 1 && $changed == 1 ]]; then die "built fixtures differ from the committed ones"; fi
+[[ $changed == 0 ]] && echo "fixtures/built is up to date"
+exit 0
