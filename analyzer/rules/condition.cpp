@@ -1,0 +1,130 @@
+#include "rules/condition.h"
+
+namespace apkvet::rules {
+namespace {
+
+void walk(const Json& node, const Json* evidence, const std::vector<std::string>& steps, size_t i,
+          std::vector<PathMatch>& out) {
+  if (node.is_object()) {
+    if (auto it = node.find("evidence"); it != node.end()) evidence = &*it;
+  }
+  if (i == steps.size()) {
+    out.push_back({&node, evidence});
+    return;
+  }
+  std::string_view step = steps[i];
+  bool each = step.size() >= 2 && step.substr(step.size() - 2) == "[]";
+  if (each) step.remove_suffix(2);
+  const Json* next = &node;
+  if (!step.empty()) {
+    if (!node.is_object()) return;
+    auto it = node.find(std::string(step));
+    if (it == node.end()) return;
+    next = &*it;
+  }
+  if (!each) return walk(*next, evidence, steps, i + 1, out);
+  if (!next->is_array()) return;
+  for (const auto& element : *next) walk(element, evidence, steps, i + 1, out);
+}
+
+bool compare(const Json& v, Condition::Op op, const Json& operand, const std::regex* re) {
+  using Op = Condition::Op;
+  switch (op) {
+    case Op::exists: return !v.is_null();
+    case Op::absent: return v.is_null();
+    case Op::equals: return v == operand;
+    case Op::not_equals: return v != operand;
+    case Op::in:
+      for (const auto& o : operand)
+        if (v == o) return true;
+      return false;
+    case Op::not_in:
+      for (const auto& o : operand)
+        if (v == o) return false;
+      return true;
+    case Op::matches: return v.is_string() && std::regex_search(v.get_ref<const std::string&>(), *re);
+    case Op::contains:
+      if (v.is_string() && operand.is_string())
+        return v.get_ref<const std::string&>().find(operand.get_ref<const std::string&>()) != std::string::npos;
+      if (v.is_array())
+        for (const auto& e : v)
+          if (e == operand) return true;
+      return false;
+    case Op::gte: return v.is_number() && v.get<double>() >= operand.get<double>();
+    case Op::gt: return v.is_number() && v.get<double>() > operand.get<double>();
+    case Op::lte: return v.is_number() && v.get<double>() <= operand.get<double>();
+    case Op::lt: return v.is_number() && v.get<double>() < operand.get<double>();
+  }
+  return false;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> steps;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    if (dot == std::string::npos) dot = path.size();
+    steps.push_back(path.substr(start, dot - start));
+    start = dot + 1;
+  }
+  return steps;
+}
+
+}  // namespace
+
+std::vector<PathMatch> resolve_path(const Json& root, const std::string& path) {
+  std::vector<PathMatch> out;
+  walk(root, nullptr, split_path(path), 0, out);
+  return out;
+}
+
+bool Condition::eval(const Json& facts, std::vector<Citation>& cited) const {
+  switch (kind) {
+    case Kind::predicate: {
+      auto matches = resolve_path(facts, path);
+      if (matches.empty()) return op == Op::absent;
+      bool any = false;
+      for (const auto& m : matches) {
+        if (!compare(*m.value, op, operand, regex.get())) continue;
+        any = true;
+        if (op != Op::absent && op != Op::not_in && op != Op::not_equals)
+          cited.push_back({path, *m.value, m.evidence ? *m.evidence : Json()});
+      }
+      return any;
+    }
+    case Kind::all: {
+      std::vector<Citation> local;
+      for (const auto& c : children)
+        if (!c.eval(facts, local)) return false;
+      cited.insert(cited.end(), local.begin(), local.end());
+      return true;
+    }
+    case Kind::any: {
+      bool any = false;
+      for (const auto& c : children) any = c.eval(facts, cited) || any;  // cite every branch that holds
+      return any;
+    }
+    case Kind::not_: {
+      std::vector<Citation> ignored;
+      return !children.at(0).eval(facts, ignored);
+    }
+    case Kind::some:
+    case Kind::count: {
+      size_t n = 0;
+      std::vector<Citation> local;
+      for (const auto& m : resolve_path(facts, path)) {
+        std::vector<Citation> inner;
+        if (!children.empty() && !children[0].eval(*m.value, inner)) continue;
+        ++n;
+        const Json* ev = m.value->is_object() && m.value->contains("evidence") ? &(*m.value)["evidence"] : m.evidence;
+        local.push_back({path, *m.value, ev ? *ev : Json()});
+      }
+      bool ok = kind == Kind::some ? n >= 1 : static_cast<double>(n) >= count_at_least;
+      if (ok) cited.insert(cited.end(), local.begin(), local.end());
+      return ok;
+    }
+  }
+  return false;
+}
+
+}  // namespace apkvet::rules

@@ -1,0 +1,47 @@
+// Conditions over the JSON form of an app's facts: the small language rules and policies are written
+// in. The facts JSON is the contract between parsers and rules, so a rule never sees C++ types.
+//
+// A path is dotted object keys; "[]" after a key walks every element of that array, e.g.
+// "manifest.permissions[].name". A predicate holds if ANY value at its path satisfies it, and cites the
+// evidence of the elements that matched.
+#pragma once
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "facts/evidence.h"
+
+namespace apkvet::rules {
+
+// What made a condition true: the path, the matched value, and the facts' own evidence objects.
+struct Citation {
+  std::string path;
+  Json value;
+  Json evidence;  // the matched element's "evidence" (object or array), or null
+};
+
+struct Condition {
+  enum class Kind { predicate, all, any, not_, some, count };
+  enum class Op { equals, not_equals, in, not_in, matches, exists, absent, gte, gt, lte, lt, contains };
+
+  Kind kind = Kind::predicate;
+  std::string path;  // predicate: the value; some/count: the array
+  Op op = Op::exists;
+  Json operand;                    // equals/in/gte...: the value(s) to compare with
+  std::shared_ptr<std::regex> regex;  // matches
+  std::vector<Condition> children;    // all/any/not; some/count: children[0] is the "where" (optional)
+  double count_at_least = 1;          // count: how many elements must match
+
+  // True if the condition holds over `facts`; appends what made it true to `cited`.
+  bool eval(const Json& facts, std::vector<Citation>& cited) const;
+};
+
+// Every (value, nearest evidence) reached by a path with optional "[]" steps.
+struct PathMatch {
+  const Json* value;
+  const Json* evidence;  // nearest enclosing object's "evidence", or nullptr
+};
+std::vector<PathMatch> resolve_path(const Json& root, const std::string& path);
+
+}  // namespace apkvet::rules

@@ -1,0 +1,119 @@
+#include "rules/rule_set.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/data_dir.h"
+#include "rules/yaml_util.h"
+
+namespace apkvet::rules {
+namespace {
+
+Axis parse_axis(const std::string& s, const std::string& file, const YAML::Node& node) {
+  for (Axis a : kAxes)
+    if (s == to_string(a)) return a;
+  fail(file, node, "unknown axis '" + s + "' (data_access, egress, code_integrity, hygiene)");
+}
+
+void add_rules(RuleSet& set, const std::string& yaml, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw RuleFileError(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap() || !root["rules"]) throw RuleFileError(file + ":1: expected a top-level 'rules:' list");
+  check_keys(file, root, {"rules", "about"});
+  if (!root["rules"].IsSequence()) fail(file, root["rules"], "'rules' must be a list");
+  for (const auto& node : root["rules"]) {
+    check_keys(file, node, {"id", "title", "axis", "severity", "when", "rationale", "references"});
+    Rule r;
+    r.id = scalar(file, node, "id");
+    r.title = scalar(file, node, "title");
+    r.axis = parse_axis(scalar(file, node, "axis"), file, node["axis"]);
+    r.severity = parse_severity(scalar(file, node, "severity"), where(file, node["severity"]));
+    if (!node["when"]) fail(file, node, "missing 'when'");
+    r.when = parse_condition(file, node["when"]);
+    r.rationale = scalar(file, node, "rationale");
+    if (node["references"]) {
+      if (!node["references"].IsSequence()) fail(file, node["references"], "'references' must be a list");
+      for (const auto& ref : node["references"]) r.references.push_back(ref.as<std::string>());
+    }
+    r.source = where(file, node);
+    set.rules.push_back(std::move(r));
+  }
+}
+
+std::string sha256_prefix(const std::string& s) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < 8; ++i) out += {hex[d[i] >> 4], hex[d[i] & 15]};
+  return out;
+}
+
+void finish(RuleSet& set, const std::string& all_text) {
+  std::sort(set.rules.begin(), set.rules.end(), [](const Rule& a, const Rule& b) { return a.id < b.id; });
+  for (size_t i = 1; i < set.rules.size(); ++i)
+    if (set.rules[i].id == set.rules[i - 1].id)
+      throw RuleFileError(set.rules[i].source + ": duplicate rule id '" + set.rules[i].id + "' (also " +
+                          set.rules[i - 1].source + ")");
+  set.version = sha256_prefix(all_text);
+}
+
+}  // namespace
+
+const char* to_string(Axis a) {
+  switch (a) {
+    case Axis::data_access: return "data_access";
+    case Axis::egress: return "egress";
+    case Axis::code_integrity: return "code_integrity";
+    case Axis::hygiene: return "hygiene";
+  }
+  return "unknown";
+}
+
+Severity parse_severity(const std::string& s, const std::string& where) {
+  for (Severity v : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical})
+    if (s == apkvet::to_string(v)) return v;
+  throw RuleFileError(where + ": unknown severity '" + s + "' (info, low, medium, high, critical)");
+}
+
+const Rule* RuleSet::find(const std::string& id) const {
+  auto it = std::lower_bound(rules.begin(), rules.end(), id, [](const Rule& r, const std::string& k) { return r.id < k; });
+  return it != rules.end() && it->id == id ? &*it : nullptr;
+}
+
+RuleSet load_rules(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
+  if (ec) throw RuleFileError(dir + ": cannot list rule files: " + ec.message());
+  std::sort(files.begin(), files.end());
+  RuleSet set;
+  std::string all_text;
+  for (const auto& f : files) {
+    std::string text = read_text_file(f.string());
+    std::string shown = fs::relative(f, fs::path(dir).parent_path(), ec).string();
+    add_rules(set, text, ec ? f.string() : shown);
+    all_text += shown + "\n" + text;
+  }
+  finish(set, all_text);
+  return set;
+}
+
+RuleSet load_rules_from_string(const std::string& yaml, const std::string& file_name) {
+  RuleSet set;
+  add_rules(set, yaml, file_name);
+  finish(set, yaml);
+  return set;
+}
+
+}  // namespace apkvet::rules

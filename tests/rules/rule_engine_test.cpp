@@ -1,0 +1,154 @@
+// The rule language, rule-file errors (file:line: reason), policies and waivers.
+#include <doctest/doctest.h>
+
+#include "rules/judgement.h"
+#include "rules/policy.h"
+#include "rules/rule_set.h"
+
+using namespace apkvet;
+using namespace apkvet::rules;
+
+namespace {
+
+const char* kRules = R"(
+rules:
+  - id: T-DEBUG
+    title: Debuggable
+    axis: hygiene
+    severity: high
+    when: {path: manifest.application.debuggable, equals: true}
+    rationale: debuggers attach
+  - id: T-CONTACTS
+    title: Reads contacts
+    axis: data_access
+    severity: medium
+    when:
+      some: manifest.permissions[]
+      where: {path: name, in: [android.permission.READ_CONTACTS]}
+    rationale: contacts
+  - id: T-COMBO
+    title: Contacts and a Chinese endpoint
+    axis: egress
+    severity: critical
+    when:
+      all:
+        - {path: "manifest.permissions[].name", equals: android.permission.READ_CONTACTS}
+        - some: endpoints[]
+          where: {all: [{path: jurisdiction, equals: CN}, {path: party, equals: third}]}
+    rationale: combination
+  - id: T-MANY
+    title: Many permissions
+    axis: data_access
+    severity: low
+    when: {count: "manifest.permissions[]", at_least: 3}
+    rationale: many
+  - id: T-NOT
+    title: No backup flag
+    axis: hygiene
+    severity: info
+    when: {not: {path: manifest.application.allow_backup, equals: false}}
+    rationale: default allows backup
+)";
+
+Json leaky_facts() {
+  return Json::parse(R"({
+    "manifest": {"package": "gov.test.leaky",
+      "application": {"debuggable": true},
+      "permissions": [
+        {"name": "android.permission.READ_CONTACTS", "evidence": {"file": "AndroidManifest.xml", "location": "manifest/uses-permission[1]"}},
+        {"name": "android.permission.INTERNET"}]},
+    "signing": {"signers": [{"certificate": {"sha256": "aa"}}]},
+    "endpoints": [
+      {"host": "api.tiktokv.com", "jurisdiction": "CN", "party": "third", "evidence": {"file": "classes.dex", "location": "Lcom/a/B;->c()V"}},
+      {"host": "example.gov", "jurisdiction": "US", "party": "first"}]
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("rules fire on the facts they describe and cite the facts' evidence") {
+  RuleSet set = load_rules_from_string(kRules, "test.yaml");
+  Judgement j = judge(leaky_facts(), set, nullptr, {}, "2026-11-23");
+  std::vector<std::string> fired;
+  for (const auto& f : j.findings) fired.push_back(f.rule->id);
+  CHECK(fired == std::vector<std::string>{"T-COMBO", "T-DEBUG", "T-CONTACTS", "T-NOT"});  // gravest first
+  const Finding& combo = j.findings[0];
+  bool cites_endpoint = false;
+  for (const auto& c : combo.citations)
+    if (c.value == "api.tiktokv.com") cites_endpoint = c.evidence["location"] == "Lcom/a/B;->c()V";
+  CHECK(cites_endpoint);
+  CHECK(j.scores[static_cast<size_t>(Axis::egress)].score >= 75);
+}
+
+TEST_CASE("rules stay silent on a clean app") {
+  RuleSet set = load_rules_from_string(kRules, "test.yaml");
+  Json clean = Json::parse(R"({"manifest": {"package": "x", "application": {"debuggable": false, "allow_backup": false}, "permissions": []}})");
+  Judgement j = judge(clean, set, nullptr, {}, "2026-11-23");
+  CHECK(j.findings.empty());
+  for (const auto& s : j.scores) CHECK(s.score == 0);
+}
+
+TEST_CASE("a malformed rule file is refused with file, line and reason") {
+  auto error_of = [](const char* yaml) {
+    try {
+      load_rules_from_string(yaml, "bad.yaml");
+    } catch (const RuleFileError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("rules:\n  - id: A\n    title: t\n    axis: nowhere\n    severity: low\n    when: {path: a, exists: true}\n    rationale: r\n") ==
+        "bad.yaml:4: unknown axis 'nowhere' (data_access, egress, code_integrity, hygiene)");
+  CHECK(error_of("rules:\n  - id: A\n    title: t\n    axis: egress\n    severity: low\n    when: {path: a, equal: 1}\n    rationale: r\n")
+            .rfind("bad.yaml:6: unknown key 'equal'", 0) == 0);
+  CHECK(error_of("rules:\n  - id: A\n    titel: t\n").rfind("bad.yaml:3: unknown key 'titel'", 0) == 0);
+  CHECK(error_of("rules: [\n").rfind("bad.yaml:", 0) == 0);
+  CHECK(error_of("rules:\n  - id: A\n    title: t\n    axis: egress\n    severity: low\n    when: {path: a, matches: '('}\n    rationale: r\n")
+            .find("bad regular expression") != std::string::npos);
+}
+
+TEST_CASE("policy verdicts: reject beats review, reasons name the rules") {
+  RuleSet set = load_rules_from_string(kRules, "test.yaml");
+  Policy p = load_policy_from_string(R"(
+policy:
+  id: gov
+  title: Government device
+  reject:
+    - {severity_at_least: critical, reason: grave risk}
+    - {axis: hygiene, score_at_least: 90}
+  review:
+    - {severity_at_least: medium}
+)", "gov.yaml");
+  Judgement j = judge(leaky_facts(), set, &p, {}, "2026-11-23");
+  CHECK(j.verdict == Verdict::reject);
+  REQUIRE(j.reasons.size() == 1);
+  CHECK(j.reasons[0].reason == "grave risk");
+  CHECK(j.reasons[0].rules == std::vector<std::string>{"T-COMBO"});
+  CHECK(j.reasons[0].clause == "gov.yaml:6");
+
+  Json facts = leaky_facts();
+  facts["endpoints"] = Json::array();
+  j = judge(facts, set, &p, {}, "2026-11-23");
+  CHECK(j.verdict == Verdict::review);
+}
+
+TEST_CASE("waivers apply to one app and signer, until they expire") {
+  RuleSet set = load_rules_from_string(kRules, "test.yaml");
+  Policy p = load_policy_from_string("policy:\n  id: gov\n  title: t\n  reject:\n    - {rule: T-COMBO}\n", "gov.yaml");
+  auto waivers = load_waivers_from_string(R"(
+waivers:
+  - package: gov.test.leaky
+    signer_sha256: aa
+    rule: T-COMBO
+    justification: endpoint contractually bound, reviewed by the board
+    approved_by: CISO
+    expires: 2026-12-31
+)", "w.yaml");
+  CHECK(judge(leaky_facts(), set, &p, waivers, "2026-11-23").verdict == Verdict::approve);
+  Judgement expired = judge(leaky_facts(), set, &p, waivers, "2027-01-01");
+  CHECK(expired.verdict == Verdict::reject);
+  CHECK(expired.notes.size() == 1);
+  Json other_signer = leaky_facts();
+  other_signer["signing"]["signers"][0]["certificate"]["sha256"] = "bb";
+  CHECK(judge(other_signer, set, &p, waivers, "2026-11-23").verdict == Verdict::reject);
+}
