@@ -170,6 +170,14 @@ for apk in "$STAGE_OUT"/*.apk; do
   apksigner verify "$apk" >/dev/null || die "apksigner verify failed: $(basename "$apk")"
   aapt dump badging "$apk" >/dev/null 2>&1 || die "aapt dump badging failed: $(basename "$apk")"
 done
+# The AXML variants are re-signed and must still read in aapt (which parses with the same
+# libandroidfw code as the device). apksigner's own manifest parser is stricter than Android's and
+# refuses some of them, hence --min-sdk-version.
+for apk in "$STAGE_OUT"/tampered/axml_*.apk; do
+  apksigner verify --min-sdk-version 21 "$apk" >/dev/null || die "apksigner verify failed: tampered/$(basename "$apk")"
+  aapt dump badging "$apk" 2>/dev/null | grep -q "^package: name='gov.test.leaky'" ||
+    die "aapt dump badging failed: tampered/$(basename "$apk")"
+done
 
 # ---- install (or compare, with --check) ----
 changed=0
