@@ -236,6 +236,10 @@ class DexFile {
 
   size_t memory_bytes() const;  // approximate heap held by the model
 
+  // call_site_ids and method_handles (DEX 038+, from the map list): counts, 0 when absent.
+  uint32_t call_site_count() const { return call_site_ids_size_; }
+  uint32_t method_handle_count() const { return method_handles_size_; }
+
  private:
   DexFile() = default;
   friend class DexParser;
@@ -245,6 +249,9 @@ class DexFile {
   DexHeader header_;
   Bytes base_;
   bool usable_ = false;
+  bool types_sorted_ = false;  // type_ids sorted by descriptor: find_class can binary-search
+  uint32_t call_site_ids_size_ = 0, call_site_ids_off_ = 0;
+  uint32_t method_handles_size_ = 0, method_handles_off_ = 0;
 
   std::vector<uint32_t> string_offsets_;  // string_data_off per string_idx
   std::vector<uint32_t> type_ids_;
