@@ -4,8 +4,11 @@
 #
 # Deterministic: a fixed key (fixtures/keys/fixtures.p12), fixed ZIP timestamps, `smali --api 21`,
 # RSA signatures (deterministic). A file in fixtures/built/ is rewritten only when its bytes change,
-# so running this twice leaves git clean. Usage: tools/build-fixtures.sh [--check]
-#   --check   build into a temporary directory and fail if any committed file differs.
+# so running this twice leaves git clean. A hash of every input (sources, key, these scripts, tool
+# versions) is kept in fixtures/built/.inputs.sha256: when it matches, nothing is rebuilt.
+# Usage: tools/build-fixtures.sh [--force | --check]
+#   --force   rebuild even when the inputs are unchanged.
+#   --check   rebuild into a temporary directory and fail if any committed file differs.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,8 +20,13 @@ KEY_ALIAS=fixtures
 KEY_PASS=apkvet-fixtures   # throwaway test key, made once with keytool; never a real signing key
 SMALI_API=21
 
-CHECK=0
-[[ "${1:-}" == "--check" ]] && CHECK=1
+CHECK=0 FORCE=0
+case "${1:-}" in
+  --check) CHECK=1 ;;
+  --force) FORCE=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--force | --check]" >&2; exit 2 ;;
+esac
 
 die() { echo "build-fixtures: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing tool '$1' (Debian package: $2)"; }
@@ -30,6 +38,21 @@ need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
 need python3 python3
 [[ -f $FRAMEWORK ]] || die "missing $FRAMEWORK (Debian package: android-framework-res)"
 [[ -f $KEYSTORE ]] || die "missing $KEYSTORE (the committed fixture key)"
+
+STAMP=$OUT/.inputs.sha256
+inputs_hash() {
+  {
+    (cd "$ROOT" && find fixtures/apps fixtures/keys tools/build-fixtures.sh tools/make-tampered.py -type f -print0 |
+      sort -z | xargs -0 sha256sum)
+    aapt version; smali --version | head -1; apksigner --version; zipalign 2>&1 | head -1 || true
+    aarch64-linux-gnu-gcc --version | head -1; python3 --version
+  } | sha256sum | cut -d' ' -f1
+}
+HASH=$(inputs_hash)
+if [[ $CHECK == 0 && $FORCE == 0 && -f $STAMP && $(cat "$STAMP") == "$HASH" ]]; then
+  echo "fixtures/built is up to date (inputs unchanged; --force rebuilds)"
+  exit 0
+fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -194,6 +217,11 @@ while IFS= read -r -d '' f; do
     fi
   fi
 done < <(find "$STAGE_OUT" -type f -print0 | sort -z)
-if [[ $CHECK == 1 && $changed == 1 ]]; then die "built fixtures differ from the committed ones"; fi
+if [[ $CHECK == 1 ]]; then
+  [[ $changed == 1 ]] && die "built fixtures differ from the committed ones"
+  echo "fixtures/built matches a fresh build"
+  exit 0
+fi
 [[ $changed == 0 ]] && echo "fixtures/built is up to date"
+echo "$HASH" >"$STAMP"
 exit 0

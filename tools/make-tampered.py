@@ -201,7 +201,7 @@ def zip_variants(clean):
 
     # Bytes before the first local header, offsets adjusted (a self-extractor, `zip -A`): valid.
     es = [e.copy() for e in src]
-    junk = b"#!/bin/sh\necho not an apk\nexit 0\n" + b"\0" * 478
+    junk = b"#!/bin/sh\necho not an apk\nexit 0\n" + b"\0" * 479
     v["prepended_data.apk"] = write_zip(es, prefix=junk)
 
     # The same bytes prepended by plain concatenation: offsets not adjusted. Android refuses it;
