@@ -359,7 +359,10 @@ bool AxmlDecoder::run() {
   const uint16_t file_type = r_.u16_at(0), file_header = r_.u16_at(2);
   const uint32_t file_size = r_.u32_at(4);
   if (file_type != kResXmlType)
-    refuse("bad_file_type", "Binary XML header type is " + hex32(file_type).substr(6) + ", not 0x0003", 0);
+    refuse("bad_file_type",
+           "Binary XML header type is " + hex32(file_type).substr(6) + ", not 0x0003 (RES_XML_TYPE); current "
+           "ResXMLTree::setTo checks it, older releases and aapt do not",
+           0);
   if (file_header != 8)
     anomaly("file_header_size", Severity::medium,
             "Binary XML header size is " + std::to_string(file_header) + " instead of 8; Android starts reading chunks there",

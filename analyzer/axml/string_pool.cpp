@@ -126,8 +126,10 @@ void StringPool::set(Bytes data, size_t offset, size_t size, AnomalySink& anomal
 
   const size_t hdr = std::min<size_t>(std::max<size_t>(header_size, kPoolHeaderSize), size);
   entries_ = offset + hdr;
-  if (strings_start > size) fail("strings start past the end of the pool");
-  if (styles_start > size) fail("styles start past the end of the pool");
+  // These two are checked by current ResStringPool::setTo even when there are no strings or styles;
+  // older releases and aapt ignore the fields then.
+  if (strings_start > size) fail("strings start past the end of the pool (checked by current Android even when unused)");
+  if (styles_start > size) fail("styles start past the end of the pool (checked by current Android even when unused)");
 
   // Lenient bounds first: what can be read at all.
   uint64_t max_entries = (size - hdr) / 4;

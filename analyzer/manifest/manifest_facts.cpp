@@ -161,6 +161,7 @@ class ManifestTyper {
   IntentFilter intent_filter(size_t e);
   MetaData meta_data(size_t e);
   void queries(size_t e);
+  void implied_permissions();
 
   const AxmlDocument& doc_;
   const std::string& file_;
@@ -487,6 +488,7 @@ void ManifestTyper::run() {
       queries(c);
     }
   }
+  implied_permissions();
   for (const auto& c : f_.components) {
     if (c.kind != ComponentKind::activity && c.kind != ComponentKind::activity_alias) continue;
     for (const auto& filter : c.intent_filters) {
@@ -514,6 +516,45 @@ void put(Json& j, const char* key, const std::optional<T>& v) {
 }
 
 }  // namespace
+
+void ManifestTyper::implied_permissions() {
+  const std::string p = "android.permission.";
+  std::set<std::string> have;
+  for (const auto& u : f_.uses_permissions)
+    if (u.tag == "uses-permission") have.insert(u.name);
+  auto imply = [&](const std::string& name, const std::string& reason, bool aapt) {
+    if (have.count(name)) return;
+    have.insert(name);
+    f_.implied_permissions.push_back({name, reason, aapt, lookup_permission(name)});
+  };
+  const int t = f_.target_sdk;
+  if (t < 4) {
+    imply(p + "WRITE_EXTERNAL_STORAGE", "targetSdkVersion < 4", true);
+    imply(p + "READ_PHONE_STATE", "targetSdkVersion < 4", true);
+  }
+  if (have.count(p + "WRITE_EXTERNAL_STORAGE")) imply(p + "READ_EXTERNAL_STORAGE", "requested WRITE_EXTERNAL_STORAGE", true);
+  if (t < 16) {
+    if (have.count(p + "READ_CONTACTS")) imply(p + "READ_CALL_LOG", "targetSdkVersion < 16 and requested READ_CONTACTS", true);
+    if (have.count(p + "WRITE_CONTACTS")) imply(p + "WRITE_CALL_LOG", "targetSdkVersion < 16 and requested WRITE_CONTACTS", true);
+  }
+  // Split permissions of later platforms (platform.xml), granted to apps targeting below the split.
+  struct Split { const char* from; const char* to; int below; };
+  static const Split kSplits[] = {
+      {"ACCESS_FINE_LOCATION", "ACCESS_BACKGROUND_LOCATION", 29},
+      {"ACCESS_COARSE_LOCATION", "ACCESS_BACKGROUND_LOCATION", 29},
+      {"READ_EXTERNAL_STORAGE", "ACCESS_MEDIA_LOCATION", 29},
+      {"BLUETOOTH", "BLUETOOTH_SCAN", 31}, {"BLUETOOTH", "BLUETOOTH_CONNECT", 31},
+      {"BLUETOOTH", "BLUETOOTH_ADVERTISE", 31}, {"BLUETOOTH_ADMIN", "BLUETOOTH_SCAN", 31},
+      {"BLUETOOTH_ADMIN", "BLUETOOTH_CONNECT", 31}, {"BLUETOOTH_ADMIN", "BLUETOOTH_ADVERTISE", 31},
+      {"READ_EXTERNAL_STORAGE", "READ_MEDIA_AUDIO", 33}, {"READ_EXTERNAL_STORAGE", "READ_MEDIA_VIDEO", 33},
+      {"READ_EXTERNAL_STORAGE", "READ_MEDIA_IMAGES", 33}, {"BODY_SENSORS", "BODY_SENSORS_BACKGROUND", 33},
+  };
+  for (const auto& s : kSplits)
+    if (t < s.below && have.count(p + s.from))
+      imply(p + s.to, "split from " + std::string(s.from) + " for targetSdkVersion < " + std::to_string(s.below), false);
+  std::sort(f_.implied_permissions.begin(), f_.implied_permissions.end(),
+            [](const ImpliedPermission& x, const ImpliedPermission& y) { return x.name < y.name; });
+}
 
 // ---- permission annotations ----
 
@@ -682,6 +723,10 @@ void to_json(Json& j, const ManifestFacts& f) {
     perms.push_back(std::move(x));
   }
   j["uses_permissions"] = std::move(perms);
+  Json implied = Json::array();
+  for (const auto& p : f.implied_permissions)
+    implied.push_back(Json{{"name", p.name}, {"reason", p.reason}, {"info", p.info}});
+  j["implied_permissions"] = std::move(implied);
   Json declared = Json::array();
   for (const auto& d : f.declared_permissions) {
     Json x{{"name", d.name}, {"kind", d.kind}, {"evidence", d.evidence}};

@@ -37,6 +37,16 @@ struct UsesPermission {
   Evidence evidence;
 };
 
+// A permission the platform grants without the app listing it: old-target compatibility and split
+// permissions (frameworks/base data/etc/platform.xml <split-permission>; aapt dump badging prints the
+// first four rules below as uses-implied-permission).
+struct ImpliedPermission {
+  std::string name;
+  std::string reason;  // e.g. "targetSdkVersion < 4", "requested WRITE_EXTERNAL_STORAGE"
+  bool aapt_rule = false;  // also reported by aapt dump badging
+  PermissionInfo info;
+};
+
 struct DeclaredPermission {
   std::string name;
   std::string kind;  // permission | permission-tree | permission-group
@@ -147,6 +157,7 @@ struct ManifestFacts {
   std::optional<int> max_sdk;
   std::optional<int> compile_sdk;
   std::vector<UsesPermission> uses_permissions;  // sorted by name; all tags
+  std::vector<ImpliedPermission> implied_permissions;  // sorted by name; not already requested
   std::vector<DeclaredPermission> declared_permissions;
   ApplicationFacts application;
   std::vector<ManifestComponent> components;
