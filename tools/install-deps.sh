@@ -12,7 +12,7 @@ PACKAGES=(
   liblief-dev libcapstone-dev libzip-dev zipcmp zipmerge ziptool libpugixml-dev doctest-dev
   # libraries we use instead of hand-writing: certificates, storage, rules, matching, domains
   libssl-dev libsqlite3-dev libyaml-cpp-dev libre2-dev libpsl-dev publicsuffix
-  nlohmann-json3-dev zlib1g-dev libmaxminddb-dev geoip-database libpcap-dev
+  nlohmann-json3-dev zlib1g-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev
   # Android's own tools: fixtures and differential truth
   aapt zipalign apksigner android-framework-res libsmali-java openjdk-17-jdk-headless dexdump
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf

@@ -10,6 +10,7 @@
 #include "native/native_facts.h"
 #include "resources/resource_table.h"
 #include "signing/signing_facts.h"
+#include "strings/strings_facts.h"
 
 namespace apkvet {
 
@@ -41,6 +42,7 @@ struct AppFacts {
   SigningFacts signing;
   DexFacts dex;
   NativeFacts native_code;
+  StringsFacts strings;  // string pool, endpoints, owners, secrets
   std::vector<Anomaly> anomalies;  // sorted by (id, file, location)
   size_t anomalies_dropped = 0;
 };

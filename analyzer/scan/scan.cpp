@@ -75,6 +75,10 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   if (options.wants("dex")) guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies); });
   if (options.wants("native"))
     guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
+  if (options.wants("strings"))  // network security facts: joined once the scan carries them
+    guarded("strings", anomalies, path, [&] {
+      facts.strings = analyze_strings(*app, nullptr, &facts.manifest, nullptr, anomalies);
+    });
 
   facts.anomalies = anomalies.all();
   facts.anomalies_dropped = anomalies.dropped();

@@ -1,0 +1,40 @@
+// The DEX origin through the DEX model: every string id of every DEX file, with the methods that
+// load it (const-string), so an endpoint's evidence names the class and method that uses it.
+#include <algorithm>
+#include <unordered_map>
+
+#include "dex/dex_corpus.h"
+#include "strings/string_pool.h"
+
+namespace apkvet {
+
+void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
+  for (const auto& file : corpus.files()) {
+    if (!file || !file->usable()) continue;
+    std::string path = file->path();
+    if (file->section()) path += "#section" + std::to_string(file->section());
+    uint32_t src = pool.add_source(StringOrigin::dex, path);
+    // string_idx -> up to N "Lcom/foo/Bar;->run()V @0x1a" locations, in code order (deterministic)
+    std::unordered_map<uint32_t, std::vector<std::string>> users;
+    for (const dex::StringUse& u : file->string_uses()) {
+      auto& list = users[u.string_idx];
+      if (list.size() < pool.limits().max_users_per_string) {
+        std::string where = file->location(u.caller, u.pc);
+        if (std::find(list.begin(), list.end(), where) == list.end()) list.push_back(std::move(where));
+      }
+    }
+    for (uint32_t i = 0; i < file->string_count(); ++i) {
+      if (!pool.add(src, file->string(i), i)) return;
+      if (auto it = users.find(i); it != users.end()) pool.add_users_to_last(it->second);
+    }
+    for (uint32_t t = 0; t < file->type_ids().size(); ++t) {
+      std::string_view d = file->type_descriptor(t);
+      if (d.size() < 3 || d.front() != 'L' || d.back() != ';') continue;
+      std::string dotted(d.substr(1, d.size() - 2));
+      std::replace(dotted.begin(), dotted.end(), '/', '.');
+      pool.class_packages.push_back(std::move(dotted));
+    }
+  }
+}
+
+}  // namespace apkvet

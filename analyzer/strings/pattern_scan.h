@@ -1,0 +1,51 @@
+// One multi-pattern pass (Hyperscan) over every string of the pool: URL schemes, host names, IP
+// literals, e-mail addresses and secret formats are found together; code then validates each hit.
+#pragma once
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "strings/string_pool.h"
+
+namespace apkvet {
+
+enum class PatternId : uint8_t {
+  url,          // scheme://  (the anchor; the URL is extended by code)
+  host,         // dotted name
+  email,
+  ipv4,
+  ipv6,
+  google_api_key,
+  aws_access_key,
+  slack_token,
+  stripe_key,
+  twilio_key,
+  twilio_account,
+  private_key,
+  jwt,
+  github_token,
+  google_oauth_secret,
+  named_secret,      // name = value / "name": "value"
+  xml_named_secret,  // <string name="..._key">value</string>
+  count
+};
+const char* to_string(PatternId id);
+
+// A hit: `len` bytes at `pos` of pool string `string`, the longest match starting there.
+struct PatternHit {
+  uint32_t string = 0;
+  uint32_t pos = 0;
+  uint32_t len = 0;
+  PatternId id = PatternId::url;
+};
+
+// The regular expression of a pattern (also used by the reference script and the tests).
+std::string_view pattern_regex(PatternId id);
+
+// Scans every string of the pool in one Hyperscan pass per buffer (small strings are joined with
+// '\n', which no pattern crosses). Hits come back sorted by (string, pos, id). Thread-safe.
+std::vector<PatternHit> scan_pool(const AppStringPool& pool);
+// The same for one piece of text (tests, fuzzing): hits with string = 0.
+std::vector<PatternHit> scan_text(std::string_view text);
+
+}  // namespace apkvet

@@ -1,0 +1,376 @@
+#include "strings/string_pool.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "resources/arsc_string_pool.h"
+
+namespace apkvet {
+
+const char* to_string(StringOrigin o) {
+  switch (o) {
+    case StringOrigin::dex: return "dex";
+    case StringOrigin::resources: return "resources";
+    case StringOrigin::binary_xml: return "binary_xml";
+    case StringOrigin::text: return "text";
+    case StringOrigin::native: return "native";
+    case StringOrigin::binary: return "binary";
+  }
+  return "?";
+}
+
+uint32_t AppStringPool::add_source(StringOrigin origin, std::string file) {
+  sources_.push_back({origin, std::move(file)});
+  return static_cast<uint32_t>(sources_.size() - 1);
+}
+
+bool AppStringPool::add(uint32_t source, std::string_view text, uint64_t where, uint32_t name) {
+  if (full()) return false;
+  if (text.empty()) return true;
+  bytes_ += text.size();
+  PooledString s;
+  s.text = text;
+  s.source = source;
+  s.where = where;
+  s.name = name;
+  s.users_begin = s.users_end = static_cast<uint32_t>(users_.size());
+  strings_.push_back(s);
+  return true;
+}
+
+bool AppStringPool::add_owned(uint32_t source, std::string text, uint64_t where, uint32_t name) {
+  if (full()) return false;
+  if (text.empty()) return true;
+  arena_.push_back(std::move(text));
+  return add(source, arena_.back(), where, name);
+}
+
+uint32_t AppStringPool::add_name(std::string name) {
+  names_.push_back(std::move(name));
+  return static_cast<uint32_t>(names_.size() - 1);
+}
+
+void AppStringPool::add_users_to_last(const std::vector<std::string>& users) {
+  if (strings_.empty()) return;
+  PooledString& s = strings_.back();
+  s.users_begin = static_cast<uint32_t>(users_.size());
+  for (size_t i = 0; i < users.size() && i < limits_.max_users_per_string; ++i) users_.push_back(users[i]);
+  s.users_end = static_cast<uint32_t>(users_.size());
+}
+
+void AppStringPool::add_printable_runs(uint32_t source, Bytes data, uint64_t base_offset) {
+  size_t n = std::min<uint64_t>(data.size(), limits_.max_file_bytes);
+  if (n < data.size()) ++truncated_files;
+  size_t start = 0;
+  bool in_run = false;
+  for (size_t i = 0; i <= n; ++i) {
+    bool printable = i < n && ((data[i] >= 0x20 && data[i] < 0x7f) || data[i] == '\t');
+    if (printable && !in_run) {
+      start = i;
+      in_run = true;
+    } else if (!printable && in_run) {
+      in_run = false;
+      if (i - start >= limits_.min_run &&
+          !add(source, std::string_view(reinterpret_cast<const char*>(data.data()) + start, i - start), base_offset + start))
+        return;
+    }
+  }
+}
+
+std::string AppStringPool::location(const PooledString& s, size_t pos) const {
+  char buf[64];
+  switch (sources_[s.source].origin) {
+    case StringOrigin::dex:
+      std::snprintf(buf, sizeof buf, "string_id 0x%llx", static_cast<unsigned long long>(s.where));
+      return buf;
+    case StringOrigin::resources:
+      if (s.name != PooledString::kNoName) return "@" + names_[s.name];
+      std::snprintf(buf, sizeof buf, "string pool #%llu", static_cast<unsigned long long>(s.where));
+      return buf;
+    case StringOrigin::binary_xml:
+      std::snprintf(buf, sizeof buf, "string pool #%llu", static_cast<unsigned long long>(s.where));
+      return buf;
+    case StringOrigin::text: {
+      std::lock_guard<std::mutex> lock(newline_mutex_);
+      auto [it, fresh] = newlines_.try_emplace(s.source);
+      if (fresh)
+        for (size_t i = 0; i < s.text.size(); ++i)
+          if (s.text[i] == '\n') it->second.push_back(static_cast<uint32_t>(i));
+      const auto& nl = it->second;
+      size_t before = std::lower_bound(nl.begin(), nl.end(), static_cast<uint32_t>(pos)) - nl.begin();
+      size_t col_start = before ? nl[before - 1] + 1 : 0;
+      std::snprintf(buf, sizeof buf, "line %zu:%zu", before + 1, pos - col_start + 1);
+      return buf;
+    }
+    case StringOrigin::native:
+    case StringOrigin::binary:
+      std::snprintf(buf, sizeof buf, "offset 0x%llx", static_cast<unsigned long long>(s.where + pos));
+      return buf;
+  }
+  return "";
+}
+
+bool looks_like_text(Bytes head) {
+  if (head.empty()) return false;
+  size_t bad = 0;
+  for (uint8_t c : head) {
+    if (c == 0) return false;
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++bad;
+  }
+  return bad * 50 < head.size();  // under 2% control bytes
+}
+
+// ---------------------------------------------------------------- DEX (light reader of string ids)
+
+namespace {
+
+uint32_t uleb128(ByteReader& r) {
+  uint32_t v = 0;
+  for (int shift = 0; shift < 35; shift += 7) {
+    uint8_t b = r.u8();
+    v |= uint32_t(b & 0x7f) << shift;
+    if (!(b & 0x80)) break;
+  }
+  return v;
+}
+
+void collect_class_names(std::string_view descriptor, std::vector<std::string>& out) {
+  // "Lcom/foo/Bar;" -> "com.foo.Bar"
+  if (descriptor.size() < 3 || descriptor.front() != 'L' || descriptor.back() != ';') return;
+  std::string dotted(descriptor.substr(1, descriptor.size() - 2));
+  std::replace(dotted.begin(), dotted.end(), '/', '.');
+  out.push_back(std::move(dotted));
+}
+
+}  // namespace
+
+void add_dex_strings(const std::string& file, Bytes dex, AppStringPool& pool) {
+  uint32_t src = pool.add_source(StringOrigin::dex, file);
+  try {
+    ByteReader r(dex);
+    if (dex.size() < 0x70 || std::string_view(reinterpret_cast<const char*>(dex.data()), 4) != "dex\n") return;
+    uint32_t count = r.u32_at(0x38), ids_off = r.u32_at(0x3c);
+    uint32_t type_count = r.u32_at(0x40), type_off = r.u32_at(0x44);
+    std::vector<std::string_view> strings;
+    for (uint32_t i = 0; i < count; ++i) {
+      uint32_t data_off = r.u32_at(size_t(ids_off) + 4ull * i);
+      ByteReader s(dex, data_off);
+      uleb128(s);
+      size_t begin = s.pos(), end = begin;
+      while (end < dex.size() && dex[end] != 0) ++end;
+      std::string_view text(reinterpret_cast<const char*>(dex.data()) + begin, end - begin);
+      strings.push_back(text);
+      if (!pool.add(src, text, i)) return;
+    }
+    for (uint32_t t = 0; t < type_count; ++t) {
+      uint32_t idx = r.u32_at(size_t(type_off) + 4ull * t);
+      if (idx < strings.size()) collect_class_names(strings[idx], pool.class_packages);
+    }
+  } catch (const ParseError&) {
+    // A damaged table: keep what was read. The DEX parser reports the damage itself.
+  }
+}
+
+// ---------------------------------------------------------------- resources.arsc
+
+namespace {
+
+constexpr uint16_t kResStringPool = 0x0001, kResTable = 0x0002, kResXml = 0x0003;
+constexpr uint16_t kResTablePackage = 0x0200, kResTableType = 0x0201;
+constexpr uint8_t kTypeString = 0x03;
+
+// Walks the type chunks of one package: for each string-valued entry, remembers "type/key" for the
+// global pool index it points at (first name wins; configurations repeat the same key).
+void name_arsc_entries(ByteReader& r, size_t pkg, size_t pkg_end, std::unordered_map<uint32_t, std::string>& names) {
+  uint16_t header_size = r.u16_at(pkg + 2);
+  uint32_t type_strings = r.u32_at(pkg + 268), key_strings = r.u32_at(pkg + 276);
+  ArscStringPool types = ArscStringPool::parse(r.view_at(0, r.size()), pkg + type_strings);
+  ArscStringPool keys = ArscStringPool::parse(r.view_at(0, r.size()), pkg + key_strings);
+  auto record = [&](uint32_t value_index, uint8_t type_id, uint32_t key) {
+    if (names.count(value_index)) return;
+    auto t = types.at(type_id - 1u);
+    auto k = keys.at(key);
+    if (t && k) names.emplace(value_index, *t + "/" + *k);
+  };
+  for (size_t at = pkg + header_size; at + 8 <= pkg_end;) {
+    uint16_t type = r.u16_at(at), hsize = r.u16_at(at + 2);
+    uint32_t size = r.u32_at(at + 4);
+    if (size < 8 || at + size > pkg_end) break;
+    if (type == kResTableType && hsize >= 20) {
+      uint8_t type_id = static_cast<uint8_t>(r.u16_at(at + 8) & 0xff);
+      uint8_t flags = static_cast<uint8_t>(r.u16_at(at + 8) >> 8);
+      uint32_t entry_count = r.u32_at(at + 12), entries_start = r.u32_at(at + 16);
+      bool sparse = flags & 0x01, offset16 = flags & 0x02;
+      for (uint32_t i = 0; i < entry_count && i < 1'000'000; ++i) {
+        uint32_t off;
+        if (sparse) off = uint32_t(r.u16_at(at + hsize + 4ull * i + 2)) * 4;
+        else if (offset16) {
+          uint16_t o = r.u16_at(at + hsize + 2ull * i);
+          if (o == 0xffff) continue;
+          off = uint32_t(o) * 4;
+        } else {
+          off = r.u32_at(at + hsize + 4ull * i);
+          if (off == 0xffffffffu) continue;
+        }
+        size_t e = at + entries_start + off;
+        if (e + 8 > at + size) continue;
+        uint16_t esize = r.u16_at(e), eflags = r.u16_at(e + 2);
+        if (eflags & 0x8) {  // compact entry: key in the size field, type in the high flag byte
+          if ((eflags >> 8) == kTypeString) record(r.u32_at(e + 4), type_id, esize);
+          continue;
+        }
+        uint32_t key = r.u32_at(e + 4);
+        if (eflags & 0x1) {  // complex (bag): string items of arrays and plurals
+          if (e + 16 > at + size) continue;
+          uint32_t count = r.u32_at(e + 12);
+          size_t m = e + esize;
+          for (uint32_t k = 0; k < count && m + 12 <= at + size; ++k, m += 12)
+            if (r.view_at(m + 7, 1)[0] == kTypeString) record(r.u32_at(m + 8), type_id, key);
+        } else if (e + esize + 8 <= at + size) {
+          if (r.view_at(e + esize + 3, 1)[0] == kTypeString) record(r.u32_at(e + esize + 4), type_id, key);
+        }
+      }
+    }
+    at += size;
+  }
+}
+
+}  // namespace
+
+void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) {
+  uint32_t src = pool.add_source(StringOrigin::resources, file);
+  ByteReader r(arsc);
+  std::unordered_map<uint32_t, std::string> names;
+  ArscStringPool global;
+  try {
+    if (r.u16_at(0) != kResTable) return;
+    uint16_t header_size = r.u16_at(2);
+    size_t end = std::min<size_t>(r.u32_at(4), arsc.size());
+    for (size_t at = header_size; at + 8 <= end;) {
+      uint16_t type = r.u16_at(at);
+      uint32_t size = r.u32_at(at + 4);
+      if (size < 8 || at + size > end) break;
+      if (type == kResStringPool && !global.ok()) global = ArscStringPool::parse(arsc, at);
+      else if (type == kResTablePackage) {
+        try {
+          name_arsc_entries(r, at, at + size, names);
+        } catch (const ParseError&) {
+        }
+      }
+      at += size;
+    }
+  } catch (const ParseError&) {
+  }
+  if (!global.ok()) return;
+  for (uint32_t i = 0; i < global.size(); ++i) {
+    auto s = global.at(i);
+    if (!s) continue;
+    uint32_t name = PooledString::kNoName;
+    if (auto it = names.find(i); it != names.end()) name = pool.add_name(it->second);
+    if (!pool.add_owned(src, std::move(*s), i, name)) return;
+  }
+}
+
+void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& pool) {
+  uint32_t src = pool.add_source(StringOrigin::binary_xml, file);
+  try {
+    ByteReader r(xml);
+    if (r.u16_at(0) != kResXml) return;
+    size_t at = r.u16_at(2);
+    if (r.u16_at(at) != kResStringPool) return;
+    ArscStringPool sp = ArscStringPool::parse(xml, at);
+    for (uint32_t i = 0; i < sp.size(); ++i)
+      if (auto s = sp.at(i); s && !pool.add_owned(src, std::move(*s), i)) return;
+  } catch (const ParseError&) {
+  }
+}
+
+void add_text_file(const std::string& file, Bytes text, AppStringPool& pool) {
+  uint32_t src = pool.add_source(StringOrigin::text, file);
+  size_t n = std::min<uint64_t>(text.size(), pool.limits().max_file_bytes);
+  if (n < text.size()) ++pool.truncated_files;
+  pool.add(src, std::string_view(reinterpret_cast<const char*>(text.data()), n), 0);
+}
+
+void add_native_strings(const std::string& file, Bytes elf, AppStringPool& pool) {
+  uint32_t src = pool.add_source(StringOrigin::native, file);
+  pool.add_printable_runs(src, elf);
+}
+
+// ---------------------------------------------------------------- the walk over the app
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Files whose bytes hold no strings worth reading (media, fonts, signature blocks).
+bool skipped_by_name(std::string_view name) {
+  static const char* kSkip[] = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".ttf", ".otf", ".woff", ".woff2",
+                                ".mp3", ".mp4", ".m4a", ".ogg", ".wav", ".aac", ".flac", ".webm", ".mkv", ".3gp", ".rsa",
+                                ".dsa", ".ec", ".sf", ".mf", ".arsc", ".flata", ".tflite"};
+  std::string l = lower(name);
+  for (const char* s : kSkip)
+    if (ends_with(l, s)) return true;
+  return false;
+}
+
+bool is_root_dex(std::string_view name) {
+  return name.find('/') == std::string_view::npos && name.rfind("classes", 0) == 0 && ends_with(name, ".dex");
+}
+
+}  // namespace
+
+void build_string_pool(const AppPackage& app, const dex::DexCorpus* corpus, AppStringPool& pool, AnomalySink&) {
+  // DEX strings come from the DEX model when the scan has one (with the methods that load them);
+  // otherwise from a light reader of each DEX file's string table.
+  if (corpus) add_dex_corpus_strings(*corpus, pool);
+  std::set<std::string> done;
+  for (const ApkPart& part : app.parts()) {
+    const ZipArchive& zip = *part.zip;
+    for (const ZipEntry& e : zip.entries()) {
+      if (e.is_directory() || pool.full()) continue;
+      std::string path = part.evidence_path(e.name);
+      if (!done.insert(path).second) continue;  // duplicate entry names: Android reads the first
+      if (skipped_by_name(e.name)) continue;
+      std::vector<uint8_t> head = zip.peek(e, 512);
+      Bytes h(head);
+      auto magic = [&](std::string_view m) {
+        return head.size() >= m.size() && std::equal(m.begin(), m.end(), head.begin(),
+                                                     [](char a, uint8_t b) { return uint8_t(a) == b; });
+      };
+      if (magic("PK\x03\x04")) continue;  // nested archives are parts of their own
+      if (e.name == "resources.arsc") continue;
+      bool dex = magic("dex\n");
+      if (dex && (corpus || !is_root_dex(e.name))) continue;  // from the corpus, or app.nested_dex() below
+      auto bytes = zip.read(e);
+      if (!bytes) continue;
+      if (dex) add_dex_strings(path, *bytes, pool);
+      else if (magic("\x7f" "ELF")) add_native_strings(path, *bytes, pool);
+      else if (head.size() >= 2 && head[0] == 0x03 && head[1] == 0x00) add_binary_xml_strings(path, *bytes, pool);
+      else if (looks_like_text(h)) add_text_file(path, *bytes, pool);
+      else pool.add_printable_runs(pool.add_source(StringOrigin::binary, path), *bytes);
+    }
+    if (const ZipEntry* arsc = zip.find("resources.arsc"))
+      if (auto bytes = zip.read(*arsc)) add_arsc_strings(part.evidence_path("resources.arsc"), *bytes, pool);
+  }
+  if (!corpus)
+    for (const NestedDex& d : app.nested_dex())
+      if (done.insert(d.path + "#dex").second) add_dex_strings(d.path, d.bytes, pool);
+
+  auto& names = pool.class_packages;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+}
+
+}  // namespace apkvet
