@@ -234,10 +234,14 @@ FRAMEWORK_SUPERTYPES = {
 PERMISSION_NAME_RE = re.compile(r"\b((?:android|com\.[a-z0-9_.]+)\.permission\.[A-Z][A-Z0-9_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|CAMERA)\b")
 
 
-def documented_permissions(texts, known):
-    """Permission names in the prose of documented_permissions, kept only when they are real names."""
+def documented_permissions(texts, known, write=False):
+    """Permission names in the prose of documented_permissions, kept only when they are real names.
+    Lines marked "(write)" name what a write needs: kept apart (write=True) so a read does not count
+    as using the write permission."""
     out = []
     for t in texts:
+        if ("(write" in t) != write:
+            continue
         for tok in PERMISSION_NAME_RE.findall(t):
             name = tok if "." in tok else "android.permission." + tok
             if name in known and name not in out:
@@ -283,6 +287,7 @@ def gen_sensitive(ref, perm_facts):
             "why": e["why"],
             "documented_permissions": e.get("documented_permissions", []),
             "permissions": documented_permissions(e.get("documented_permissions", []), known),
+            "write_permissions": documented_permissions(e.get("documented_permissions", []), known, write=True),
             "provenance": SENSITIVE_SOURCE,
         }
         for k in ("notes", "api_note", "permission_note"):

@@ -1,0 +1,452 @@
+#include "code/code_model.h"
+
+#include <algorithm>
+
+namespace apkvet::code {
+
+using dex::kAccNative;
+using dex::kAccPrivate;
+using dex::kAccStatic;
+
+// ---------------------------------------------------------------- CodeModel
+
+uint32_t CodeModel::intern_class(std::string_view d) {
+  auto [it, inserted] = class_ids_.try_emplace(d, static_cast<uint32_t>(class_names_.size()));
+  if (inserted) class_names_.push_back(d);
+  return it->second;
+}
+
+CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
+  const uint32_t files = file_count();
+  type_class_.resize(files);
+  mid_key_.resize(files);
+  size_t types_total = 0, methods_total = 0;
+  for (uint32_t f = 0; f < files; ++f) {
+    types_total += file(f).type_ids().size();
+    methods_total += file(f).method_ids().size();
+  }
+  class_ids_.reserve(types_total / 2 + 16);
+
+  // Classes: intern every class type of every file.
+  for (uint32_t f = 0; f < files; ++f) {
+    const auto& df = file(f);
+    auto& tc = type_class_[f];
+    tc.assign(df.type_ids().size(), kNone);
+    for (uint32_t t = 0; t < tc.size(); ++t) {
+      std::string_view d = df.type_descriptor(t);
+      if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') tc[t] = intern_class(d);
+    }
+  }
+  const uint32_t classes = class_count();
+  def_file_.assign(classes, kNone);
+  def_index_.assign(classes, kNone);
+  super_.assign(classes, kNone);
+  for (uint32_t f = 0; f < files; ++f) {
+    const auto& df = file(f);
+    auto cls = df.classes();
+    for (uint32_t i = 0; i < cls.size(); ++i) {
+      uint32_t c = type_class(f, cls[i].class_idx);
+      if (c == kNone || def_file_[c] != kNone) continue;  // first definition in load order wins
+      def_file_[c] = f;
+      def_index_[c] = i;
+      if (cls[i].superclass_idx != dex::kNoIndex) super_[c] = type_class(f, cls[i].superclass_idx);
+      if (super_[c] == c) super_[c] = kNone;
+    }
+  }
+  // Interfaces (CSR) and the reverse: subtypes.
+  iface_begin_.assign(classes + 1, 0);
+  std::vector<uint32_t> sub_count(classes + 1, 0);
+  for (uint32_t c = 0; c < classes; ++c) {
+    iface_begin_[c] = static_cast<uint32_t>(iface_ids_.size());
+    if (def_file_[c] == kNone) continue;
+    const auto& df = file(def_file_[c]);
+    for (uint32_t t : df.class_interfaces(df.classes()[def_index_[c]])) {
+      uint32_t i = type_class(def_file_[c], t);
+      if (i != kNone && i != c) iface_ids_.push_back(i);
+    }
+  }
+  iface_begin_[classes] = static_cast<uint32_t>(iface_ids_.size());
+  for (uint32_t c = 0; c < classes; ++c) {
+    if (super_[c] != kNone) ++sub_count[super_[c]];
+    for (uint32_t i : interfaces(c)) ++sub_count[i];
+  }
+  sub_begin_.assign(classes + 1, 0);
+  for (uint32_t c = 0; c < classes; ++c) sub_begin_[c + 1] = sub_begin_[c] + sub_count[c];
+  sub_ids_.assign(sub_begin_[classes], 0);
+  std::vector<uint32_t> fill(sub_begin_.begin(), sub_begin_.end() - 1);
+  for (uint32_t c = 0; c < classes; ++c) {
+    if (super_[c] != kNone) sub_ids_[fill[super_[c]]++] = c;
+    for (uint32_t i : interfaces(c)) sub_ids_[fill[i]++] = c;
+  }
+
+  // Method keys: interned (name, proto) per method id.
+  name_ids_.reserve(methods_total / 4 + 16);
+  key_ids_.reserve(methods_total / 2 + 16);
+  for (uint32_t f = 0; f < files; ++f) {
+    const auto& df = file(f);
+    auto mids = df.method_ids();
+    std::vector<uint32_t> proto_cache(df.proto_ids().size(), kNone);
+    auto& mk = mid_key_[f];
+    mk.assign(mids.size(), kNone);
+    for (uint32_t i = 0; i < mids.size(); ++i) {
+      const auto& id = mids[i];
+      if (id.proto_idx >= proto_cache.size()) continue;
+      uint32_t& p = proto_cache[id.proto_idx];
+      if (p == kNone) {
+        auto [it, ins] = proto_ids_.try_emplace(df.method_descriptor(id.proto_idx), static_cast<uint32_t>(protos_.size()));
+        if (ins) protos_.push_back(it->first);
+        p = it->second;
+      }
+      std::string_view name = df.string(id.name_idx);
+      auto [nit, nins] = name_ids_.try_emplace(name, static_cast<uint32_t>(names_.size()));
+      if (nins) names_.push_back(name);
+      uint64_t k = (uint64_t(nit->second) << 32) | p;
+      auto [kit, kins] = key_ids_.try_emplace(k, static_cast<uint32_t>(key_name_.size()));
+      if (kins) {
+        key_name_.push_back(nit->second);
+        key_proto_.push_back(p);
+      }
+      mk[i] = kit->second;
+    }
+  }
+  // Keys that some method id names on an external (framework/library) class.
+  external_key_.assign(key_name_.size(), 0);
+  for (uint32_t f = 0; f < files; ++f) {
+    auto mids = file(f).method_ids();
+    for (uint32_t i = 0; i < mids.size(); ++i) {
+      uint32_t c = type_class(f, mids[i].class_idx);
+      if (c != kNone && !defined(c) && mid_key_[f][i] != kNone) external_key_[mid_key_[f][i]] = 1;
+    }
+  }
+
+  // Method nodes.
+  method_base_.assign(files + 1, 0);
+  for (uint32_t f = 0; f < files; ++f)
+    method_base_[f + 1] = method_base_[f] + static_cast<uint32_t>(file(f).methods().size());
+  node_key_.assign(method_base_[files], kNone);
+  node_class_.assign(method_base_[files], kNone);
+  for (uint32_t f = 0; f < files; ++f) {
+    const auto& df = file(f);
+    auto ms = df.methods();
+    auto cls = df.classes();
+    for (uint32_t i = 0; i < ms.size(); ++i) {
+      uint32_t n = method_base_[f] + i;
+      node_key_[n] = method_key(f, ms[i].method_idx);
+      if (ms[i].class_def < cls.size()) node_class_[n] = type_class(f, cls[ms[i].class_def].class_idx);
+    }
+  }
+  // Methods of each class (its first definition), sorted by key.
+  cm_begin_.assign(classes + 1, 0);
+  for (uint32_t c = 0; c < classes; ++c) {
+    cm_begin_[c] = static_cast<uint32_t>(class_methods_.size());
+    if (def_file_[c] == kNone) continue;
+    const auto& cd = file(def_file_[c]).classes()[def_index_[c]];
+    const size_t begin = class_methods_.size();
+    for (uint32_t m = cd.methods_begin; m < cd.methods_end && m < file(def_file_[c]).methods().size(); ++m) {
+      uint32_t n = method_base_[def_file_[c]] + m;
+      if (node_key_[n] != kNone) class_methods_.emplace_back(node_key_[n], n);
+    }
+    std::sort(class_methods_.begin() + static_cast<std::ptrdiff_t>(begin), class_methods_.end());
+  }
+  cm_begin_[classes] = static_cast<uint32_t>(class_methods_.size());
+}
+
+uint32_t CodeModel::find_class(std::string_view descriptor) const {
+  auto it = class_ids_.find(descriptor);
+  return it == class_ids_.end() ? kNone : it->second;
+}
+
+uint32_t CodeModel::first_external_ancestor(uint32_t c) const {
+  for (int depth = 0; c != kNone && depth < 256; ++depth) {
+    if (!defined(c)) return c;
+    c = super_[c];
+  }
+  return kNone;
+}
+
+uint32_t CodeModel::node_file(uint32_t n) const {
+  auto it = std::upper_bound(method_base_.begin(), method_base_.end(), n);
+  return static_cast<uint32_t>(it - method_base_.begin()) - 1;
+}
+
+uint32_t CodeModel::node_access(uint32_t n) const {
+  uint32_t f = node_file(n);
+  return file(f).methods()[n - method_base_[f]].access_flags;
+}
+
+std::string CodeModel::node_signature(uint32_t n) const {
+  uint32_t f = node_file(n);
+  return file(f).method_signature(file(f).methods()[n - method_base_[f]].method_idx);
+}
+
+uint32_t CodeModel::key_for(std::string_view name, std::string_view proto) const {
+  auto n = name_ids_.find(name);
+  auto p = proto_ids_.find(std::string(proto));
+  if (n == name_ids_.end() || p == proto_ids_.end()) return kNone;
+  auto k = key_ids_.find((uint64_t(n->second) << 32) | p->second);
+  return k == key_ids_.end() ? kNone : k->second;
+}
+
+uint32_t CodeModel::find_method(uint32_t c, uint32_t key) const {
+  if (c == kNone || key == kNone) return kNone;
+  auto ms = class_methods(c);
+  auto it = std::lower_bound(ms.begin(), ms.end(), std::make_pair(key, 0u));
+  return it != ms.end() && it->first == key ? it->second : kNone;
+}
+
+uint32_t CodeModel::resolve_up(uint32_t c, uint32_t key) const {
+  for (int depth = 0; c != kNone && defined(c) && depth < 256; ++depth) {
+    uint32_t n = find_method(c, key);
+    if (n != kNone) return n;
+    c = super_[c];
+  }
+  return kNone;
+}
+
+size_t CodeModel::memory_bytes() const {
+  size_t b = class_names_.capacity() * sizeof(std::string_view) + class_ids_.size() * 48;
+  for (const auto& v : type_class_) b += v.capacity() * 4;
+  for (const auto& v : mid_key_) b += v.capacity() * 4;
+  b += (def_file_.capacity() + def_index_.capacity() + super_.capacity() + iface_ids_.capacity() +
+        sub_ids_.capacity() + node_key_.capacity() + node_class_.capacity()) * 4;
+  b += class_methods_.capacity() * 8 + key_ids_.size() * 40 + name_ids_.size() * 48;
+  return b;
+}
+
+// ---------------------------------------------------------------- Reachability
+
+namespace {
+bool callback_name(std::string_view n) {
+  if (n.size() > 2 && n[0] == 'o' && n[1] == 'n' && n[2] >= 'A' && n[2] <= 'Z') return true;
+  static const std::string_view known[] = {
+      "run", "call", "handleMessage", "doInBackground", "compare", "accept", "apply", "test", "get", "invoke",
+      "uncaughtException", "execute", "handle", "intercept", "shouldOverrideUrlLoading", "shouldInterceptRequest",
+      "getView", "getItem", "getCount", "getItemId", "getItemViewType", "createFromParcel", "newArray", "writeToParcel",
+      "attachBaseContext", "dispatchTouchEvent", "dispatchKeyEvent", "toString", "hashCode", "equals", "finalize",
+      "close", "update", "query", "insert", "delete", "getType", "doWork", "startWork", "createWorker", "instantiate",
+      "getSystemService", "handleIntent", "performClick", "loadInBackground", "done", "next", "hasNext"};
+  for (auto k : known)
+    if (n == k) return true;
+  return false;
+}
+}  // namespace
+
+Reachability::Reachability(const CodeModel& model) : m_(model), nodes_(model.node_count()) {
+  const uint32_t files = m_.file_count();
+  mid_target_virtual_.resize(files);
+  mid_target_direct_.resize(files);
+  for (uint32_t f = 0; f < files; ++f) {
+    mid_target_virtual_[f].assign(m_.file(f).method_ids().size(), kNone - 1);  // kNone-1 = not computed
+    mid_target_direct_[f].assign(m_.file(f).method_ids().size(), kNone - 1);
+  }
+  mark_.assign(m_.class_count(), 0);
+  set_begin_.push_back(0);
+  instantiated_.assign(m_.class_count(), 0);
+  clinit_done_.assign(m_.class_count(), 0);
+  clinit_key_ = m_.key_for("<clinit>", "()V");
+  build_edges();
+  visited_.assign(nodes_ + set_begin_.size() - 1, 0);
+  parent_.assign(visited_.size(), kNone);
+  root_reason_.assign(nodes_, kNone);
+}
+
+// A call's target: a method node, a dispatch set (nodes_ + set index), or kNone (nothing in the app).
+uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_call) {
+  auto& cache = virtual_call ? mid_target_virtual_[f] : mid_target_direct_[f];
+  if (mid >= cache.size()) return kNone;
+  if (cache[mid] != kNone - 1) return cache[mid];
+  const auto& id = m_.file(f).method_ids()[mid];
+  uint32_t c = m_.type_class(f, id.class_idx);
+  uint32_t key = m_.method_key(f, mid);
+  uint32_t result = kNone;
+  if (c != kNone && key != kNone) {
+    uint64_t ck = (uint64_t(c) << 33) | (uint64_t(key) << 1) | (virtual_call ? 1 : 0);
+    auto it = dispatch_cache_.find(ck);
+    if (it != dispatch_cache_.end()) {
+      result = it->second;
+    } else {
+      std::vector<uint32_t> targets;
+      uint32_t up = m_.resolve_up(c, key);
+      if (up != kNone) targets.push_back(up);
+      if (virtual_call) {
+        // Every app subtype (transitively) that defines the key.
+        ++epoch_;
+        std::vector<uint32_t> stack(m_.subtypes(c).begin(), m_.subtypes(c).end());
+        mark_[c] = epoch_;
+        while (!stack.empty()) {
+          uint32_t s = stack.back();
+          stack.pop_back();
+          if (mark_[s] == epoch_) continue;
+          mark_[s] = epoch_;
+          uint32_t n = m_.find_method(s, key);
+          if (n != kNone && n != up) targets.push_back(n);
+          for (uint32_t t : m_.subtypes(s))
+            if (mark_[t] != epoch_) stack.push_back(t);
+        }
+      }
+      if (targets.size() == 1) {
+        result = targets[0];
+      } else if (targets.size() > 1) {
+        std::sort(targets.begin(), targets.end());
+        targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+        result = nodes_ + static_cast<uint32_t>(set_begin_.size() - 1);
+        set_members_.insert(set_members_.end(), targets.begin(), targets.end());
+        set_begin_.push_back(static_cast<uint32_t>(set_members_.size()));
+      }
+      dispatch_cache_.emplace(ck, result);
+    }
+  }
+  cache[mid] = result;
+  return result;
+}
+
+void Reachability::build_edges() {
+  edge_begin_.assign(nodes_ + 1, 0);
+  for (uint32_t f = 0; f < m_.file_count(); ++f) {
+    const auto& df = m_.file(f);
+    const uint32_t count = static_cast<uint32_t>(df.methods().size());
+    for (uint32_t mi = 0; mi < count; ++mi) {
+      const uint32_t n = m_.node(f, mi);
+      edge_begin_[n] = static_cast<uint32_t>(edges_.size());
+      uint32_t last = kNone;
+      for (const auto& cs : df.calls_of(mi)) {
+        if (cs.kind == dex::InvokeKind::kCustom) continue;
+        const bool virt = cs.kind == dex::InvokeKind::kVirtual || cs.kind == dex::InvokeKind::kInterface;
+        uint32_t t = dispatch_target(f, cs.target, virt);
+        if (t != kNone && t != last) {
+          edges_.push_back(t);
+          last = t;
+        }
+      }
+    }
+  }
+  edge_begin_[nodes_] = static_cast<uint32_t>(edges_.size());
+}
+
+bool Reachability::callback_like(uint32_t n) const {
+  uint32_t key = m_.node_key(n);
+  if (key == kNone) return false;
+  std::string_view name = m_.key_name(key);
+  if (name == "<init>" || name == "<clinit>") return false;
+  return callback_name(name) || m_.external_key(key);
+}
+
+void Reachability::visit(uint32_t t, uint32_t parent, uint32_t reason) {
+  if (t >= visited_.size() || visited_[t]) return;
+  visited_[t] = 1;
+  parent_[t] = parent;
+  if (t < nodes_ && parent == kNone && reason != kNone) root_reason_[t] = reason;
+  queue_.push_back(t);
+}
+
+void Reachability::trigger_clinit(uint32_t c, uint32_t parent) {
+  if (c == kNone || clinit_done_[c] || !m_.defined(c)) return;
+  clinit_done_[c] = 1;
+  uint32_t n = m_.find_method(c, clinit_key_);
+  if (n != kNone) visit(n, parent, kNone);
+}
+
+void Reachability::instantiate(uint32_t c, uint32_t parent, uint32_t reason) {
+  if (c == kNone || instantiated_[c] || !m_.defined(c)) return;
+  instantiated_[c] = 1;
+  trigger_clinit(c, parent);
+  // Callbacks of the class and of its app-defined ancestors (inherited overrides).
+  uint32_t cc = c;
+  for (int depth = 0; cc != kNone && m_.defined(cc) && depth < 256; ++depth, cc = m_.superclass(cc)) {
+    for (const auto& [key, n] : m_.class_methods(cc)) {
+      uint32_t acc = m_.node_access(n);
+      if (acc & (kAccStatic | kAccPrivate)) continue;
+      if (callback_like(n)) visit(n, parent, reason);
+    }
+    if (cc != c) trigger_clinit(cc, parent);
+  }
+}
+
+void Reachability::add_component(uint32_t c, const std::string& reason) {
+  if (c == kNone || !m_.defined(c)) return;
+  uint32_t r = static_cast<uint32_t>(reasons_.size());
+  reasons_.push_back(reason);
+  roots_.emplace_back(c, r);
+}
+
+void Reachability::run() {
+  for (const auto& [c, r] : roots_) {
+    // The framework constructs the component and calls its lifecycle/callback methods.
+    for (const auto& [key, n] : m_.class_methods(c))
+      if (m_.key_name(key) == "<init>") visit(n, kNone, r);
+    uint32_t clinit = m_.find_method(c, clinit_key_);
+    if (clinit != kNone) {
+      clinit_done_[c] = 1;
+      visit(clinit, kNone, r);
+    }
+    if (!instantiated_[c]) {
+      // instantiate() with no parent marks callbacks as roots with this reason.
+      instantiate(c, kNone, r);
+    }
+  }
+  for (size_t head = 0; head < queue_.size(); ++head) {
+    const uint32_t t = queue_[head];
+    if (t >= nodes_) {
+      const uint32_t s = t - nodes_;
+      for (uint32_t i = set_begin_[s]; i < set_begin_[s + 1]; ++i) visit(set_members_[i], t, kNone);
+      continue;
+    }
+    for (uint32_t e = edge_begin_[t]; e < edge_begin_[t + 1]; ++e) visit(edges_[e], t, kNone);
+    const uint32_t f = m_.node_file(t);
+    const uint32_t mi = t - m_.node(f, 0);
+    const auto& df = m_.file(f);
+    for (const auto& tu : df.types_of(mi)) {
+      if (tu.op == dex::TypeOp::kNewInstance || tu.op == dex::TypeOp::kConstClass)
+        instantiate(m_.type_class(f, tu.type_idx), t, kNone);
+    }
+    for (const auto& fu : df.fields_of(mi)) {
+      if (fu.op == dex::FieldOp::kStaticGet || fu.op == dex::FieldOp::kStaticPut) {
+        if (fu.field_idx < df.field_ids().size()) trigger_clinit(m_.type_class(f, df.field_ids()[fu.field_idx].class_idx), t);
+      }
+    }
+    for (const auto& cs : df.calls_of(mi)) {
+      if (cs.kind == dex::InvokeKind::kStatic && cs.target < df.method_ids().size())
+        trigger_clinit(m_.type_class(f, df.method_ids()[cs.target].class_idx), t);
+    }
+    // JNI: native code behind a reachable native method may call back into its class.
+    if (df.methods()[mi].access_flags & kAccNative) {
+      uint32_t c = m_.node_class(t);
+      if (c != kNone)
+        for (const auto& [key, n] : m_.class_methods(c)) visit(n, t, kNone);
+    }
+  }
+}
+
+uint64_t Reachability::reachable_count() const {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < nodes_; ++i) n += visited_[i];
+  return n;
+}
+
+std::pair<std::string, std::vector<std::string>> Reachability::path(uint32_t node, size_t max_len) const {
+  std::vector<uint32_t> chain;
+  for (uint32_t n = node; n != kNone && chain.size() < 100000; n = parent_[n])
+    if (n < nodes_) chain.push_back(n);
+  std::reverse(chain.begin(), chain.end());
+  std::string reason;
+  if (!chain.empty() && root_reason_[chain.front()] != kNone) reason = reasons_[root_reason_[chain.front()]];
+  std::vector<std::string> out;
+  if (max_len < 4) max_len = 4;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    if (chain.size() > max_len && i == 2) {
+      out.push_back("...");
+      i = chain.size() - (max_len - 3);
+    }
+    out.push_back(m_.node_signature(chain[i]));
+  }
+  return {reason, out};
+}
+
+uint32_t Reachability::reachable_method_of(uint32_t c) const {
+  uint32_t best = kNone;
+  for (const auto& [key, n] : m_.class_methods(c))
+    if (visited_[n] && n < best) best = n;
+  return best;
+}
+
+}  // namespace apkvet::code
