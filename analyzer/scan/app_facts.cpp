@@ -13,7 +13,7 @@ void to_json(Json& j, const InputFacts& f) {
 
 void to_json(Json& j, const AppFacts& f) {
   j = Json{{"input", f.input},     {"resources", f.resources}, {"manifest", f.manifest},
-           {"signing", f.signing}, {"dex", f.dex},             {"native", f.native_code},
+           {"signing", f.signing}, {"dex", f.dex}, {"code", f.code},             {"native", f.native_code},
            {"anomalies", f.anomalies}};
   j["strings"] = f.strings;
   if (f.anomalies_dropped) j["anomalies_dropped"] = f.anomalies_dropped;

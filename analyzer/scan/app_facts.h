@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "code/code_facts.h"
 #include "dex/dex_facts.h"
 #include "facts/evidence.h"
 #include "manifest/manifest_facts.h"
@@ -41,6 +42,7 @@ struct AppFacts {
   ManifestFacts manifest;
   SigningFacts signing;
   DexFacts dex;
+  CodeFacts code;
   NativeFacts native_code;
   StringsFacts strings;  // string pool, endpoints, owners, secrets
   std::vector<Anomaly> anomalies;  // sorted by (id, file, location)

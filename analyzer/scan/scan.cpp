@@ -72,7 +72,12 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
           [&] { facts.manifest = analyze_manifest(*app, table.get(), anomalies); });
   if (options.wants("signing"))
     guarded("signing", anomalies, path, [&] { facts.signing = analyze_signing(*app, anomalies); });
-  if (options.wants("dex")) guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies); });
+  std::shared_ptr<const dex::DexCorpus> dex_corpus;  // the parsed DEX, handed to the code analysis
+  if (options.wants("dex") || options.wants("code"))
+    guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies, &dex_corpus); });
+  if (options.wants("code") && dex_corpus)
+    guarded("code", anomalies, "classes.dex",
+            [&] { facts.code = analyze_code(*app, *dex_corpus, facts.manifest, anomalies); });
   if (options.wants("native"))
     guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
   if (options.wants("strings"))  // network security facts: joined once the scan carries them
