@@ -1,0 +1,37 @@
+// Runs a parse in a forked worker process with CPU-time and memory limits, so that a crash, hang or
+// memory blow-up of a third-party parser (LIEF 0.9 segfaults on some input) ends only that worker.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace apkvet {
+
+struct IsolationLimits {
+  int cpu_seconds = 20;               // RLIMIT_CPU in the worker (SIGXCPU, then SIGKILL)
+  int wall_seconds = 40;              // the parent kills the worker after this
+  uint64_t memory_bytes = 1ull << 30;  // address space the worker may add (RLIMIT_AS; none under ASan)
+  uint64_t max_payload = 256ull << 20;
+};
+
+enum class WorkerOutcome { ok, crashed, timed_out, out_of_memory, failed };
+const char* to_string(WorkerOutcome o);
+
+struct WorkerResult {
+  WorkerOutcome outcome = WorkerOutcome::failed;
+  int signal = 0;       // the signal that ended the worker, if any
+  int exit_code = 0;
+  std::string detail;   // one line for the anomaly
+  std::vector<uint8_t> payload;
+};
+
+// Forks; the child runs `job` and sends its bytes back over a pipe, then _exits. `job` may throw:
+// std::bad_alloc becomes out_of_memory, anything else `failed`. When fork itself fails, the result
+// is `failed` with the reason (the caller decides whether to fall back to in-process).
+WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, const IsolationLimits& limits = {});
+
+// True in an AddressSanitizer build, where RLIMIT_AS cannot be used (ASan reserves terabytes).
+bool built_with_asan();
+
+}  // namespace apkvet

@@ -1,0 +1,136 @@
+// The forked worker turns a crash, a hang, a memory blow-up of the parser into an outcome, and a
+// damaged ELF never stops the analysis. Also measures the cost of forking per library.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <new>
+#include <thread>
+
+#include "native/elf_layout.h"
+#include "native_support.h"
+
+using namespace apkvet;
+using namespace apkvet::test;
+
+TEST_CASE("isolation: a worker's result comes back") {
+  WorkerResult r = run_in_worker([] { return std::vector<uint8_t>{1, 2, 3}; });
+  CHECK(r.outcome == WorkerOutcome::ok);
+  CHECK(r.payload == std::vector<uint8_t>{1, 2, 3});
+}
+
+TEST_CASE("isolation: a segfault in the worker is a crash, not ours") {
+  WorkerResult r = run_in_worker([]() -> std::vector<uint8_t> {
+    std::raise(SIGSEGV);
+    return {};
+  });
+  CHECK(r.outcome == WorkerOutcome::crashed);
+  CHECK(r.signal == SIGSEGV);
+}
+
+TEST_CASE("isolation: a spinning worker hits the CPU limit") {
+  IsolationLimits limits;
+  limits.cpu_seconds = 1;
+  limits.wall_seconds = 10;
+  auto start = std::chrono::steady_clock::now();
+  WorkerResult r = run_in_worker([]() -> std::vector<uint8_t> {
+    volatile uint64_t x = 0;
+    for (;;) x = x + 1;
+  }, limits);
+  CHECK(r.outcome == WorkerOutcome::timed_out);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(9));
+}
+
+TEST_CASE("isolation: a sleeping worker hits the wall-clock limit") {
+  IsolationLimits limits;
+  limits.wall_seconds = 1;
+  WorkerResult r = run_in_worker([]() -> std::vector<uint8_t> {
+    std::this_thread::sleep_for(std::chrono::seconds(30));
+    return {};
+  }, limits);
+  CHECK(r.outcome == WorkerOutcome::timed_out);
+}
+
+TEST_CASE("isolation: a memory blow-up is out_of_memory (RLIMIT_AS; skipped under ASan)") {
+  if (built_with_asan()) return;
+  IsolationLimits limits;
+  limits.memory_bytes = 64ull << 20;
+  WorkerResult r = run_in_worker([]() -> std::vector<uint8_t> {
+    std::vector<std::vector<uint8_t>> hog;
+    for (int i = 0; i < 1000; ++i) hog.emplace_back(16u << 20, uint8_t(i));
+    return {};
+  }, limits);
+  CHECK(r.outcome == WorkerOutcome::out_of_memory);
+}
+
+TEST_CASE("isolation: damaged ELF variants never stop the analysis") {
+  std::ifstream in(fixture("native/so/vet/lib/arm64-v8a/libvet.so"), std::ios::binary);
+  std::vector<uint8_t> good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(good.size() > 4096);
+  std::vector<std::vector<uint8_t>> variants;
+  variants.push_back({0x7f, 'E', 'L', 'F'});
+  variants.push_back(std::vector<uint8_t>(good.begin(), good.begin() + 64));
+  auto v = good;
+  v[4] = 9;  // bad class
+  variants.push_back(v);
+  v = good;
+  v[0x3c] = 0xff, v[0x3d] = 0x7f;  // e_shnum huge
+  variants.push_back(v);
+  v = good;
+  for (size_t i = 0x28; i < 0x30; ++i) v[i] = 0xee;  // e_shoff far away
+  variants.push_back(v);
+  v = good;
+  v[0x38] = 0xff;  // e_phnum 255: table runs past the end
+  variants.push_back(v);
+  v = good;
+  for (size_t i = 0; i < 512; ++i) v[good.size() / 2 + i] ^= uint8_t(i * 37);  // scrambled middle
+  variants.push_back(v);
+  for (const auto& bytes : variants) {
+    AnomalySink sink;
+    NativeLibrary l = analyze_native_library(bytes, "lib/arm64-v8a/libdamaged.so", "arm64-v8a", sink, NativeOptions{});
+    CHECK(!l.status.empty());
+    CHECK((l.status == "analyzed" || !sink.all().empty()));
+  }
+}
+
+TEST_CASE("isolation: section headers damaged on purpose are dropped, the dynamic view still read") {
+  std::ifstream in(fixture("native/so/vet/lib/arm64-v8a/libvet.so"), std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t i = 0x28; i < 0x30; ++i) bytes[i] = 0xee;  // e_shoff past the end
+  AnomalySink sink;
+  NativeLibrary l = analyze_native_library(bytes, "lib/arm64-v8a/libvet.so", "arm64-v8a", sink, NativeOptions{});
+  CHECK(l.status == "analyzed");
+  CHECK(sink.has("native.elf_bad_section_table"));
+  CHECK(contains(l.needed, "libc.so"));
+  CHECK(contains(l.imports, "socket"));
+  CHECK(l.jni.onload);
+}
+
+TEST_CASE("isolation: fork cost per library versus in-process") {
+  // Not an assertion on speed: prints both so the closing note can quote them.
+  std::vector<std::vector<uint8_t>> libs;
+  for (const char* so : {"native/so/vet/lib/arm64-v8a/libvet.so", "native/so/vet/lib/armeabi-v7a/libvet.so",
+                         "native/so/packed/lib/x86_64/libvetpacked.so", "native/so/packed/lib/x86/libvetpacked.so"}) {
+    std::ifstream in(fixture(so), std::ios::binary);
+    libs.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  auto time = [&](bool isolate) {
+    NativeOptions opt;
+    opt.isolate = isolate;
+    const int rounds = 20;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < rounds; ++i)
+      for (const auto& b : libs) {
+        AnomalySink sink;
+        NativeLibrary l = analyze_native_library(b, "lib/x/lib.so", "", sink, opt);
+        REQUIRE(l.status == "analyzed");
+      }
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+           double(rounds * libs.size());
+  };
+  double in_process = time(false), forked = time(true);
+  MESSAGE("per library: in-process " << in_process << " ms, forked worker " << forked << " ms, fork overhead "
+                                     << forked - in_process << " ms");
+  CHECK(forked > 0);
+}
