@@ -176,7 +176,7 @@ class Collector {
     std::map<std::string, size_t> listed;
     for (auto& [k, a] : aside_) {
       ++out.set_aside_counts[a.reason];
-      if (listed[a.reason]++ < ExtractedEndpoints::kMaxSetAsidePerReason) out.set_aside.push_back(std::move(a));
+      if (listed[a.reason]++ < ctx_.set_aside_limit) out.set_aside.push_back(std::move(a));
     }
     return out;
   }

@@ -87,6 +87,7 @@ struct ExtractedEndpoints {
 struct ExtractContext {
   const FalsePositiveRules* rules = nullptr;
   const std::vector<std::string>* class_names = nullptr;  // sorted dotted class names of the app
+  size_t set_aside_limit = ExtractedEndpoints::kMaxSetAsidePerReason;  // listed per reason
 };
 
 ExtractedEndpoints extract_endpoints(const AppStringPool& pool, const std::vector<PatternHit>& hits,

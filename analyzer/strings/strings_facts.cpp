@@ -1,6 +1,7 @@
 #include "strings/strings_facts.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "manifest/manifest_facts.h"
@@ -200,7 +201,7 @@ void to_json(Json& j, const StringsFacts& f) {
                          {"occurrences", a.occurrences}, {"evidence", evidence_json(a.evidence)}});
   j["set_aside"] = aside;
   j["set_aside_counts"] = f.set_aside_counts;
-  j["set_aside_listed_per_reason"] = ExtractedEndpoints::kMaxSetAsidePerReason;
+  j["set_aside_listed_per_reason"] = f.set_aside_limit;
   j["secrets"] = f.secrets;
   j["first_party_domains"] = f.first_party_domains;
   j["data_sources"] = Json{{"geoip", Json{{"kind", f.geoip.kind}, {"path", f.geoip.path}, {"type", f.geoip.type},
@@ -225,6 +226,12 @@ StringsFacts analyze_string_pool(const AppStringPool& pool, const FirstPartyHint
   ExtractContext ctx;
   ctx.rules = &FalsePositiveRules::builtin();
   ctx.class_names = &pool.class_packages;
+  ctx.set_aside_limit = options.set_aside_limit;
+  if (!ctx.set_aside_limit) {
+    const char* env = std::getenv("APKVET_SET_ASIDE_LIMIT");
+    ctx.set_aside_limit = env && *env ? std::strtoull(env, nullptr, 10) : ExtractedEndpoints::kMaxSetAsidePerReason;
+  }
+  f.set_aside_limit = ctx.set_aside_limit;
   ExtractedEndpoints ex = extract_endpoints(pool, hits, ctx);
 
   auto rules = OwnerRules::builtin();

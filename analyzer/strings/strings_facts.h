@@ -22,6 +22,7 @@ struct NetworkSecurityFacts;
 struct StringsOptions {
   std::string geoip_db;  // a MaxMind .mmdb; "" = $APKVET_GEOIP_DB, else Debian's legacy GeoIP.dat
   PoolLimits limits;
+  size_t set_aside_limit = 0;  // set-aside values listed per reason; 0 = $APKVET_SET_ASIDE_LIMIT, else 40
 };
 
 struct HostSummary {
@@ -43,6 +44,7 @@ struct StringsFacts {
   std::vector<HostSummary> hosts;
   std::vector<SetAside> set_aside;
   std::map<std::string, uint64_t> set_aside_counts;
+  size_t set_aside_limit = 0;
   std::vector<Secret> secrets;
   std::map<std::string, std::string> first_party_domains;  // registrable domain -> basis
   // Which data answered

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "archive/app_package.h"
@@ -339,4 +342,69 @@ TEST_CASE("every corpus APK: the strings facts are produced and deterministic") 
   }
   CHECK(analysed > 100);
   CHECK(with_endpoints > 20);
+}
+
+TEST_CASE("nested and clean fixtures: a DEX inside an asset JAR keeps its nested path; nothing in a clean app") {
+  std::string nested = test::fixture("nested.apk"), clean = test::fixture("clean.apk");
+  if (!std::filesystem::exists(nested) || !std::filesystem::exists(clean)) {
+    MESSAGE("fixtures not built");
+    return;
+  }
+  AppPackage app(nested);
+  auto corpus = dex::load_dex_corpus(app, app.anomalies(), {}, 1);
+  auto f = analyze_strings(app, corpus.get(), nullptr, nullptr, app.anomalies());
+  const Endpoint* e = endpoint(f, "url", "https://plugin.tiktokv.com/collect");
+  REQUIRE(e);
+  CHECK(e->owner->id == "bytedance");
+  CHECK(e->evidence.at(0).file == "assets/plugin.jar!classes.dex");
+  CHECK(e->evidence.at(0).location.rfind("Lgov/test/plugin/Plugin;->run(", 0) == 0);
+
+  AppPackage capp(clean);
+  auto c = analyze_strings(capp, nullptr, nullptr, nullptr, capp.anomalies());
+  CHECK(c.endpoints.empty());
+  CHECK(c.secrets.empty());
+}
+
+// Not run by default: tools/bench-strings.sh runs it (string pool + endpoint extraction per corpus APK).
+TEST_CASE("benchmark: string pool and endpoint extraction per corpus APK" * doctest::skip()) {
+  using clock = std::chrono::steady_clock;
+  auto ms = [](clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::vector<std::filesystem::path> apks = test::corpus_apks();
+  if (const char* only = std::getenv("APKVET_BENCH_FILES"); only && *only) {
+    apks.clear();
+    std::string list = only;
+    for (size_t a = 0, b; a < list.size(); a = b + 1) {
+      b = list.find(':', a);
+      if (b == std::string::npos) b = list.size();
+      apks.emplace_back(list.substr(a, b - a));
+    }
+  }
+  auto w0 = clock::now();
+  (void)analyze_string_pool(AppStringPool(), {});  // compile the Hyperscan databases, load rules, PSL, GeoIP
+  std::printf("# one-time setup (Hyperscan compile, rules, PSL, GeoIP): %.1f ms\n", ms(clock::now() - w0));
+  std::printf("file\tbytes\tpool_strings\tpool_bytes\tpool_ms\textract_ms\tendpoints\tset_aside\tsecrets\n");
+  double pool_total = 0, extract_total = 0;
+  for (const auto& p : apks) {
+    std::unique_ptr<AppPackage> app;
+    try {
+      app = std::make_unique<AppPackage>(p.string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    auto t0 = clock::now();
+    AppStringPool pool;
+    build_string_pool(*app, nullptr, pool, app->anomalies());
+    auto t1 = clock::now();
+    auto f = analyze_string_pool(pool, {});
+    auto t2 = clock::now();
+    pool_total += ms(t1 - t0);
+    extract_total += ms(t2 - t1);
+    size_t aside_total = 0;
+    for (const auto& [r, n] : f.set_aside_counts) aside_total += n;
+    std::printf("%s\t%llu\t%zu\t%llu\t%.2f\t%.2f\t%zu\t%zu\t%zu\n", p.filename().c_str(),
+                static_cast<unsigned long long>(std::filesystem::file_size(p)), pool.strings().size(),
+                static_cast<unsigned long long>(pool.bytes()), ms(t1 - t0), ms(t2 - t1), f.endpoints.size(), aside_total,
+                f.secrets.size());
+  }
+  std::printf("TOTAL\t\t\t\t%.1f\t%.1f\n", pool_total, extract_total);
 }

@@ -1,0 +1,25 @@
+// libFuzzer target: the strings area on arbitrary bytes. The input is read as a text asset, as a
+// binary file (printable runs), as resources.arsc and as binary XML, then every string goes through the
+// Hyperscan pass, endpoint extraction, owners, secrets and the JSON writer (which must stay valid UTF-8).
+#include <cstddef>
+#include <cstdint>
+
+#include "strings/strings_facts.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace apkvet;
+  Bytes bytes(data, size);
+  AppStringPool pool;
+  uint32_t text = pool.add_source(StringOrigin::text, "assets/fuzz.js");
+  pool.add(text, std::string_view(reinterpret_cast<const char*>(data), size), 0);
+  pool.add_printable_runs(pool.add_source(StringOrigin::binary, "assets/fuzz.bin"), bytes);
+  add_arsc_strings("resources.arsc", bytes, pool);
+  add_binary_xml_strings("res/xml/fuzz.xml", bytes, pool);
+  add_dex_strings("classes.dex", bytes, pool);
+  FirstPartyHints hints;
+  hints.package = "com.example.fuzz";
+  StringsFacts facts = analyze_string_pool(pool, hints);
+  Json j = facts;
+  (void)j.dump();  // throws on invalid UTF-8: a crash here is a finding
+  return 0;
+}
