@@ -1,5 +1,6 @@
 #include "resources/arsc_config.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 
@@ -25,6 +26,18 @@ std::string unpack(const char in[2], char base) {
   }
   if (!b0) return "";
   return b1 ? std::string{in[0], in[1]} : std::string{in[0]};
+}
+
+// packLanguageOrRegion: two letters as they are, three in the 15-bit packed form.
+void pack(char out[2], std::string_view in, char base) {
+  if (in.size() < 3) {
+    out[0] = in.size() > 0 ? in[0] : 0;
+    out[1] = in.size() > 1 ? in[1] : 0;
+    return;
+  }
+  uint8_t first = (in[0] - base) & 0x7f, second = (in[1] - base) & 0x7f, third = (in[2] - base) & 0x7f;
+  out[0] = char(0x80 | (third << 2) | (second >> 3));
+  out[1] = char((second << 5) | first);
 }
 
 std::string fixed(const char* s, size_t n) { return std::string(s, strnlen(s, n)); }
@@ -83,6 +96,35 @@ ResConfig ResConfig::read(const ByteReader& r, size_t at) {
   return c;
 }
 
+void ResConfig::set_locale(std::string_view tag) {
+  std::memset(language, 0, 2);
+  std::memset(country, 0, 2);
+  std::memset(locale_script, 0, 4);
+  std::memset(locale_variant, 0, 8);
+  std::memset(locale_numbering_system, 0, 8);
+  locale_script_was_computed = false;
+  size_t part = 0;
+  while (!tag.empty()) {
+    size_t dash = tag.find_first_of("-_");
+    std::string_view p = tag.substr(0, dash);
+    tag = dash == std::string_view::npos ? std::string_view() : tag.substr(dash + 1);
+    std::string v(p);
+    if (part++ == 0) {
+      for (char& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
+      pack(language, v, 'a');
+    } else if (v.size() == 4 && std::isalpha(static_cast<unsigned char>(v[0]))) {
+      v[0] = char(std::toupper(static_cast<unsigned char>(v[0])));
+      for (size_t i = 1; i < 4; ++i) v[i] = char(std::tolower(static_cast<unsigned char>(v[i])));
+      std::memcpy(locale_script, v.data(), 4);
+    } else if (v.size() == 2 || (v.size() == 3 && std::isdigit(static_cast<unsigned char>(v[0])))) {
+      for (char& c : v) c = char(std::toupper(static_cast<unsigned char>(c)));
+      pack(country, v, '0');
+    } else if (v.size() >= 5 && v.size() <= 8) {
+      std::memcpy(locale_variant, v.data(), v.size());
+    }
+  }
+}
+
 ResConfig ResConfig::aapt_default() {
   ResConfig c;
   c.size = kKnownSize;
@@ -112,6 +154,9 @@ bool ResConfig::match(const ResConfig& s) const {
     // we use its fallback rule: the language must be equal and a given country must be equal.
     if (!same2(language, s.language)) return false;
     if (country[0] && !same2(country, s.country)) return false;
+    bool script = locale_script[0] && !locale_script_was_computed;
+    bool wanted = s.locale_script[0] && !s.locale_script_was_computed;
+    if (script && wanted && std::memcmp(locale_script, s.locale_script, 4) != 0) return false;
   }
   if (grammatical_inflection && grammatical_inflection != s.grammatical_inflection) return false;
   if (screen_type()) {
@@ -166,6 +211,10 @@ bool ResConfig::locale_better_than(const ResConfig& o, const ResConfig& r) const
   if (!r.language[0] && !r.locale_script[0] && !r.locale_variant[0]) return false;
   if (!language[0] && !o.language[0]) return false;
   if (!same2(language, o.language)) return language[0] != 0;  // both match: the one with a language is closer
+  if (std::memcmp(locale_script, o.locale_script, 4) != 0 && r.locale_script[0]) {
+    if (std::memcmp(locale_script, r.locale_script, 4) == 0) return true;
+    if (std::memcmp(o.locale_script, r.locale_script, 4) == 0) return false;
+  }
   if (!same2(country, o.country)) {
     if (same2(country, r.country)) return true;
     if (same2(o.country, r.country)) return false;

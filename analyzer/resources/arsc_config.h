@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/byte_reader.h"
 
@@ -38,6 +39,10 @@ struct ResConfig {
   // The request `aapt dump badging` makes for its default (locale-less) values: portrait, mdpi,
   // sdk 10000, 320x480dp, sw320dp, normal screen. string_value() and file_path() resolve with it.
   static ResConfig aapt_default();
+
+  // Sets the locale from a BCP 47 tag ("fr", "fr-CA", "sr-Latn", "es-419"; "" clears it), as
+  // ResTable_config::setBcp47Locale does for the parts used here (language, script, region).
+  void set_locale(std::string_view tag);
 
   bool has_locale() const { return language[0] != 0; }
   bool is_default() const;  // no qualifier at all

@@ -159,6 +159,8 @@ void ArscTable::parse_package(size_t at, size_t end) {
   ArscPackage p;
   p.offset = at;
   p.id = r.u32_at(at + 8);
+  p.runtime_id = p.id;
+  if (p.id == 0) p.runtime_id = next_dynamic_id_++;
   p.name = utf16_fixed(r, at + 12, 128);
   uint32_t type_strings = r.u32_at(at + 268), key_strings = r.u32_at(at + 276);
   if (c.header_size >= kPackageHeaderFull) p.type_id_offset = r.u32_at(at + 284);
@@ -343,11 +345,12 @@ std::optional<ArscValue> ArscTable::lookup(uint32_t id, const ResConfig& request
   ByteReader r(data_);
   uint32_t package_id = id >> 24, type_id = (id >> 16) & 0xff, index = id & 0xffff;
   if (type_id == 0) return std::nullopt;
+  if (package_id == 0) package_id = dynamic_id();  // a reference inside a shared library to itself
   const ArscPackage* best_package = nullptr;
   const ArscType* best = nullptr;
   uint32_t best_offset = 0;
   for (const auto& p : packages_) {
-    if (p.id != package_id) continue;
+    if (p.runtime_id != package_id) continue;
     for (const auto& spec : p.specs) {
       if (spec.id != type_id || index >= spec.entry_count) continue;
       for (const auto& t : spec.types) {
@@ -365,14 +368,20 @@ std::optional<ArscValue> ArscTable::lookup(uint32_t id, const ResConfig& request
   return ArscValue{id, best_package, best, *e};
 }
 
+uint32_t ArscTable::dynamic_id() const {
+  for (const auto& p : packages_)
+    if (p.id == 0) return p.runtime_id;
+  return 0;
+}
+
 uint32_t ArscTable::fix_package(uint32_t ref, const ArscPackage& from, bool dynamic) const {
   uint32_t pid = ref >> 24;
-  if (pid == 0) return (from.id << 24) | (ref & 0xffffff);
+  if (pid == 0) return (from.runtime_id << 24) | (ref & 0xffffff);
   if (!dynamic || pid == 0x7f || pid == 0x01) return ref;
   auto lib = from.libraries.find(pid);
   if (lib != from.libraries.end())
     for (const auto& p : packages_)
-      if (p.name == lib->second) return (p.id << 24) | (ref & 0xffffff);
+      if (p.name == lib->second) return (p.runtime_id << 24) | (ref & 0xffffff);
   return ref;
 }
 
@@ -411,9 +420,9 @@ std::optional<std::string> ArscTable::type_name(const ArscPackage& p, uint8_t ty
 
 std::optional<std::string> ArscTable::resource_name(uint32_t id) const {
   ByteReader r(data_);
-  uint32_t type_id = (id >> 16) & 0xff, index = id & 0xffff;
+  uint32_t type_id = (id >> 16) & 0xff, index = id & 0xffff, package_id = id >> 24 ? id >> 24 : dynamic_id();
   for (const auto& p : packages_) {
-    if (p.id != id >> 24) continue;
+    if (p.runtime_id != package_id) continue;
     for (const auto& spec : p.specs) {
       if (spec.id != type_id || index >= spec.entry_count) continue;
       for (const auto& t : spec.types) {
@@ -434,7 +443,7 @@ std::optional<std::string> ArscTable::resource_name(uint32_t id) const {
 std::optional<uint32_t> ArscTable::find_id(uint8_t package_id, std::string_view type, std::string_view name) const {
   ByteReader r(data_);
   for (const auto& p : packages_) {
-    if (p.id != package_id) continue;
+    if (p.runtime_id != (package_id ? package_id : dynamic_id())) continue;
     std::optional<uint32_t> key;
     for (uint32_t k = 0; k < p.key_strings.size() && !key; ++k)
       if (p.key_strings.at(k) == name) key = k;
@@ -446,7 +455,7 @@ std::optional<uint32_t> ArscTable::find_id(uint8_t package_id, std::string_view 
           auto off = t.entry_offset(r, i);
           if (!off) continue;
           auto e = read_entry(t, *off);
-          if (e && e->key == *key) return (p.id << 24) | (uint32_t(spec.id) << 16) | i;
+          if (e && e->key == *key) return (p.runtime_id << 24) | (uint32_t(spec.id) << 16) | i;
         }
     }
   }

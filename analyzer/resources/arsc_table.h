@@ -52,7 +52,9 @@ struct ArscTypeSpec {  // one RES_TABLE_TYPE_SPEC_TYPE chunk and the type chunks
 
 struct ArscPackage {
   size_t offset = 0;
-  uint32_t id = 0;
+  uint32_t id = 0;          // as declared; 0 for a shared-library package
+  uint32_t runtime_id = 0;  // the id lookups use: as declared, or assigned from 0x02 up for id 0 (as aapt and
+                            // AssetManager2 do when they load such a package)
   std::string name;
   uint32_t type_id_offset = 0;
   ArscStringPool type_strings, key_strings;
@@ -118,12 +120,14 @@ class ArscTable final : public ResourceTable {
   void parse_type(ArscPackage& p, size_t at, uint32_t size);
   void anomaly(const char* id, Severity s, std::string message, size_t offset, std::string value = "");
   uint32_t fix_package(uint32_t ref, const ArscPackage& from, bool dynamic) const;
+  uint32_t dynamic_id() const;  // runtime id of the first shared-library package (0: none)
 
   Bytes data_;
   std::string file_;
   AnomalySink& sink_;
   ArscStringPool strings_;
   std::vector<ArscPackage> packages_;
+  uint32_t next_dynamic_id_ = 0x02;
 };
 
 }  // namespace apkvet

@@ -31,7 +31,7 @@ std::optional<std::string> our_label(const test::OpenedTable& t) {
     if (!a) return std::nullopt;
     // aapt prints no line for an empty label.
     if (a->type == kAxmlString && a->string_data && !a->string_data->empty()) return *a->string_data;
-    if (a->type == kAxmlReference && t.table) {
+    if ((a->type == kAxmlReference || a->type == kAxmlDynamicReference) && t.table) {
       auto v = t.table->string_value(a->data);
       if (v && !v->empty()) return *v;
     }
@@ -75,7 +75,7 @@ std::multiset<std::string> our_entries(const ArscTable& t) {
   std::multiset<std::string> out;
   t.for_each_entry([&](const ArscPackage& p, const ArscType& ty, uint32_t index, const std::optional<ArscEntry>& e) {
     if (!e) return;
-    uint32_t id = (p.id << 24) | (uint32_t(ty.id) << 16) | index;
+    uint32_t id = (p.runtime_id << 24) | (uint32_t(ty.id) << 16) | index;
     std::string name = p.name + ":" + t.type_name(p, ty.id).value_or("?") + "/" + p.key_strings.at(e->key).value_or("?");
     char value[48];
     std::snprintf(value, sizeof value, "t=0x%02x d=0x%08x", e->data_type, e->data);
