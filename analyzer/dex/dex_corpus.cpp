@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -116,6 +117,21 @@ std::shared_ptr<const DexCorpus> load_dex_corpus(const AppPackage& app, AnomalyS
       job->path = part.evidence_path(e->name);
       job->zip = part.zip.get();
       job->entry = e;
+      jobs.push_back(std::move(job));
+    }
+  }
+  // Janus (CVE-2017-13156): a DEX in front of the ZIP. Old Android runs it instead of the APK's code.
+  for (const auto& part : app.parts()) {
+    Bytes data = part.zip->data();
+    uint64_t start = part.zip->archive_start();
+    if (start >= 0x70 && start <= data.size() && std::memcmp(data.data(), "dex\n", 4) == 0) {
+      auto job = std::make_unique<Job>();
+      job->path = part.evidence_path("(bytes before the ZIP)");
+      job->bytes = data;
+      job->sink.add("dex.prepended_dex", Severity::critical,
+                    "A DEX file sits in front of the ZIP (Janus, CVE-2017-13156): Android before 8.1 would run it "
+                    "instead of the app's signed code",
+                    {job->path, Evidence::offset(0), std::to_string(start) + " bytes before the ZIP"});
       jobs.push_back(std::move(job));
     }
   }

@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
           std::ifstream in(path, std::ios::binary);
           char magic[4] = {};
           in.read(magic, 4);
-          if (std::memcmp(magic, "dex\n", 4) == 0) {
+          bool dex_name = path.size() > 4 && path.compare(path.size() - 4, 4, ".dex") == 0;
+          if (dex_name && std::memcmp(magic, "dex\n", 4) == 0) {
             in.seekg(0);
             raw.assign(std::istreambuf_iterator<char>(in), {});
           }

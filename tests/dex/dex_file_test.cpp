@@ -329,3 +329,19 @@ TEST_CASE("every corpus APK: DEX files parse, their number matches the corpus ma
   CHECK(apps >= 130);
   CHECK(classes > 40000);
 }
+
+TEST_CASE("Janus: a DEX in front of the ZIP is parsed and flagged") {
+  fs::path apk = test::fixture("tampered/janus_dex_prefix.apk");
+  if (!fs::exists(apk)) {
+    MESSAGE("fixture not built: skipped");
+    return;
+  }
+  AppPackage app(apk.string());
+  AnomalySink sink;
+  auto corpus = dex::load_dex_corpus(app, sink);
+  REQUIRE(corpus->files().size() == 2);
+  CHECK(corpus->files()[0]->path() == "classes.dex");
+  CHECK(corpus->files()[1]->path() == "(bytes before the ZIP)");
+  CHECK(corpus->files()[1]->classes().size() >= 1);
+  CHECK(sink.has("dex.prepended_dex"));
+}

@@ -290,7 +290,7 @@ void run_shard(int shard, int shards) {
   auto known = known_differences();
   std::vector<fs::path> inputs = test::corpus_apks();
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(test::fixtures_dir() + "/built", ec))
+  for (const auto& e : fs::recursive_directory_iterator(test::fixtures_dir() + "/built", ec))
     if (e.path().extension() == ".apk") inputs.push_back(e.path());
   std::sort(inputs.begin() + static_cast<long>(test::corpus_apks().size()), inputs.end());
   Totals t;
