@@ -30,6 +30,7 @@ constexpr size_t kAttribute = 20;       // ResXMLTree_attribute
 constexpr size_t kMaxElements = 200'000;
 constexpr size_t kMaxDepth = 2'048;
 constexpr size_t kMaxAttributes = 2'000'000;
+constexpr size_t kMaxNamespaces = 256;
 
 struct AttrName {
   uint32_t id;
@@ -114,6 +115,8 @@ class AxmlDecoder {
   StringPool pool_;
   size_t resmap_ = 0, resmap_count_ = 0;
   std::vector<size_t> stack_;
+  size_t max_id_index_ = SIZE_MAX;  // attribute with the highest resource id so far in the element
+  size_t namespaces_dropped_ = 0;  // start-namespace records beyond kMaxNamespaces
   std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> namespaces_;
   size_t attribute_total_ = 0;
   size_t unknown_chunks_reported_ = 0;
@@ -244,17 +247,17 @@ void AxmlDecoder::read_attribute(AxmlElement& e, size_t at) {
   // The platform's attribute lookup (AssetManager RetrieveAttributes) walks the attributes in step with
   // the sorted ids it asks for: an id at or below one seen earlier in the element is never reached.
   if (a.resource_id) {
-    for (const auto& prev : e.attributes) {
-      if (prev.resource_id && prev.resource_id >= a.resource_id) {
-        a.visible_to_android = false;
-        const char* kind = prev.resource_id == a.resource_id ? "duplicate_attribute" : "unsorted_attributes";
-        if (first_few(kind, Severity::medium))
-          anomaly(kind, Severity::medium,
-                  "Attribute " + a.qualified_name + " comes after " + prev.qualified_name +
-                      " (resource ids out of order or repeated); Android's lookup never reaches it",
-                  at, a.qualified_name);
-        break;
-      }
+    if (max_id_index_ != SIZE_MAX && e.attributes[max_id_index_].resource_id >= a.resource_id) {
+      const AxmlAttribute& prev = e.attributes[max_id_index_];
+      a.visible_to_android = false;
+      const char* kind = prev.resource_id == a.resource_id ? "duplicate_attribute" : "unsorted_attributes";
+      if (first_few(kind, Severity::medium))
+        anomaly(kind, Severity::medium,
+                "Attribute " + a.qualified_name + " comes after " + prev.qualified_name +
+                    " (resource ids out of order or repeated); Android's lookup never reaches it",
+                at, a.qualified_name);
+    } else {
+      max_id_index_ = e.attributes.size();
     }
   }
   e.attributes.push_back(std::move(a));
@@ -283,6 +286,7 @@ void AxmlDecoder::start_element(size_t pos, size_t ext) {
                 std::to_string(attr_size) + " (aapt writes 20 and 20); Android follows them",
             ext + 8);
   e.attributes.reserve(count);
+  max_id_index_ = SIZE_MAX;
   for (size_t i = 0; i < count; ++i) {
     size_t at = ext + attr_start + size_t(attr_size) * i;
     read_attribute(e, at);
@@ -328,7 +332,10 @@ void AxmlDecoder::handle(size_t pos) {
     case kXmlEndNamespace: {
       AxmlEvent ev{type == kXmlStartNamespace ? AxmlEvent::start_namespace : AxmlEvent::end_namespace,
                    SIZE_MAX, opt_str(r_.u32_at(ext)), opt_str(r_.u32_at(ext + 4)), {}, {}};
-      if (type == kXmlStartNamespace) namespaces_.push_back({ev.prefix, ev.uri});
+      // Bounded: a hostile file could declare namespaces by the hundred thousand.
+      if (type == kXmlStartNamespace && namespaces_.size() < kMaxNamespaces) namespaces_.push_back({ev.prefix, ev.uri});
+      else if (type == kXmlStartNamespace) ++namespaces_dropped_;
+      else if (namespaces_dropped_) --namespaces_dropped_;
       else if (!namespaces_.empty()) namespaces_.pop_back();
       doc_.events.push_back(std::move(ev));
       break;

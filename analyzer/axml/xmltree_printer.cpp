@@ -38,9 +38,9 @@ struct NamespaceEntry {
 std::string build_namespace(const std::vector<NamespaceEntry>& namespaces, const std::optional<std::string>& ns) {
   if (!ns) return {};
   std::string str = cstr(ns);
-  for (const auto& e : namespaces)
-    if (e.uri == str) {
-      str = e.prefix;
+  for (size_t i = 0; i < namespaces.size() && i < 256; ++i)  // bounded against hostile files
+    if (namespaces[i].uri == str) {
+      str = namespaces[i].prefix;
       break;
     }
   return str + ":";

@@ -170,26 +170,31 @@ class ManifestTyper {
   ManifestFacts& f_;
   bool have_application_ = false;
   int uses_sdk_seen_ = 0;
+  std::set<std::pair<std::string, std::string>> seen_permissions_;
+  mutable std::vector<std::pair<uint32_t, uint32_t>> sibling_;  // (nth, total) among same-named siblings
 };
 
 std::string ManifestTyper::path(size_t index) const {
-  std::vector<std::string> parts;
-  for (size_t i = index; i != SIZE_MAX; i = el(i).parent) {
-    const AxmlElement& e = el(i);
-    std::string part = e.name;
-    if (e.parent != SIZE_MAX) {
-      size_t nth = 0, total = 0;
-      for (size_t c : el(e.parent).children)
-        if (el(c).name == e.name) {
-          ++total;
-          if (c == i) nth = total;
-        }
-      if (total > 1) part += "[" + std::to_string(nth) + "]";
-    }
-    parts.push_back(std::move(part));
+  if (sibling_.empty()) {
+    // Position among same-named siblings, computed once: "activity[3]" when there are several.
+    sibling_.assign(doc_.elements.size(), {1, 1});
+    std::map<std::string_view, std::pair<uint32_t, uint32_t>> counts;
+    auto number = [&](const std::vector<size_t>& children) {
+      counts.clear();
+      for (size_t c : children) sibling_[c].first = ++counts[el(c).name].first;
+      for (size_t c : children) sibling_[c].second = counts[el(c).name].first;
+    };
+    for (const auto& e : doc_.elements) number(e.children);
   }
+  std::vector<const AxmlElement*> chain;
+  for (size_t i = index; i != SIZE_MAX && chain.size() < 64; i = el(i).parent) chain.push_back(&el(i));
   std::string out;
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += (out.empty() ? "" : "/") + *it;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if (!out.empty()) out += "/";
+    out += (*it)->name;
+    size_t i = static_cast<size_t>(*it - doc_.elements.data());
+    if ((*it)->parent != SIZE_MAX && sibling_[i].second > 1) out += "[" + std::to_string(sibling_[i].first) + "]";
+  }
   return out;
 }
 
@@ -242,8 +247,7 @@ void ManifestTyper::uses_permission(size_t e, const std::string& tag) {
             "<" + el(e).qualified_name + "> carries a namespace; Android reads it as <" + tag +
                 "> (tag names are compared without namespace) while some tools skip it",
             e, p.name);
-  for (const auto& q : f_.uses_permissions)
-    if (q.name == p.name && q.tag == p.tag) return;
+  if (!seen_permissions_.insert({p.name, p.tag}).second) return;
   f_.uses_permissions.push_back(std::move(p));
 }
 
