@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -43,7 +44,10 @@ const char* to_string(WorkerOutcome o) {
 
 namespace {
 
-constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88;
+// One frame per item from the worker: index (u64), status (u8), payload size (u64), payload.
+constexpr uint8_t kFrameOk = 'O', kFrameOom = 'M', kFrameThrew = 'T';
+constexpr size_t kFrameHeader = 8 + 1 + 8;
+constexpr int kExitWrite = 88;
 
 bool write_all(int fd, const void* p, size_t n) {
   const char* c = static_cast<const char*>(p);
@@ -66,132 +70,173 @@ uint64_t current_address_space() {
   return std::strtoull(buf, nullptr, 10) * uint64_t(::sysconf(_SC_PAGESIZE));
 }
 
-[[noreturn]] void child_main(int fd, const std::function<std::vector<uint8_t>()>& job, const IsolationLimits& limits) {
+double cpu_seconds_used() {
+  struct rusage u = {};
+  ::getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+[[noreturn]] void child_main(int fd, size_t first, size_t count, const std::function<std::vector<uint8_t>(size_t)>& job,
+                             const IsolationLimits& limits) {
   // The host's handlers (a test framework's, a crash reporter's) must not run in the worker: a fault
   // here has to end the worker with its signal so the parent can tell what happened.
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGXCPU, SIGTRAP, SIGSYS}) ::signal(sig, SIG_DFL);
   struct rlimit core = {0, 0};
   ::setrlimit(RLIMIT_CORE, &core);
-  struct rlimit cpu = {rlim_t(limits.cpu_seconds), rlim_t(limits.cpu_seconds + 1)};
-  ::setrlimit(RLIMIT_CPU, &cpu);
   if (!built_with_asan() && limits.memory_bytes) {
     uint64_t base = current_address_space();
     struct rlimit as = {rlim_t(base + limits.memory_bytes), rlim_t(base + limits.memory_bytes)};
     ::setrlimit(RLIMIT_AS, &as);
   }
-  std::vector<uint8_t> payload;
-  try {
-    payload = job();
-  } catch (const std::bad_alloc&) {
-    ::_exit(kExitOom);
-  } catch (...) {
-    ::_exit(kExitThrew);
+  struct rlimit cpu_hard = {};
+  ::getrlimit(RLIMIT_CPU, &cpu_hard);
+  for (size_t i = first; i < count; ++i) {
+    // CPU time is cumulative per process: each item gets its own budget on top of what was used.
+    struct rlimit cpu = cpu_hard;
+    cpu.rlim_cur = rlim_t(std::ceil(cpu_seconds_used())) + rlim_t(limits.cpu_seconds);
+    if (cpu_hard.rlim_max != RLIM_INFINITY && cpu.rlim_cur > cpu_hard.rlim_max) cpu.rlim_cur = cpu_hard.rlim_max;
+    ::setrlimit(RLIMIT_CPU, &cpu);
+    std::vector<uint8_t> payload;
+    uint8_t status = kFrameOk;
+    try {
+      payload = job(i);
+    } catch (const std::bad_alloc&) {
+      status = kFrameOom;
+      payload.clear();
+      payload.shrink_to_fit();
+    } catch (...) {
+      status = kFrameThrew;
+      payload.clear();
+    }
+    uint64_t index = i, size = payload.size();
+    if (!write_all(fd, &index, 8) || !write_all(fd, &status, 1) || !write_all(fd, &size, 8) ||
+        !write_all(fd, payload.data(), payload.size()))
+      ::_exit(kExitWrite);
   }
-  uint64_t size = payload.size();
-  if (!write_all(fd, &size, sizeof size) || !write_all(fd, payload.data(), payload.size())) ::_exit(kExitWrite);
   ::close(fd);
   ::_exit(0);
 }
 
+std::string describe_signal(int sig) { return std::to_string(sig) + " (" + ::strsignal(sig) + ")"; }
+
 }  // namespace
 
-WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, const IsolationLimits& limits) {
-  WorkerResult r;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    r.detail = std::string("pipe: ") + std::strerror(errno);
-    return r;
-  }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    r.detail = std::string("fork: ") + std::strerror(errno);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return r;
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    child_main(fds[1], job, limits);
-  }
-  ::close(fds[1]);
-
+std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<std::vector<uint8_t>(size_t)>& job,
+                                              const IsolationLimits& limits) {
+  std::vector<WorkerResult> results(count);
   using clock = std::chrono::steady_clock;
-  const auto deadline = clock::now() + std::chrono::seconds(limits.wall_seconds);
-  std::vector<uint8_t> buf;
-  bool killed = false, too_big = false;
-  uint8_t chunk[65536];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-    if (left <= 0) {
-      ::kill(pid, SIGKILL);
-      killed = true;
+  size_t next = 0;
+  while (next < count) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      for (; next < count; ++next) results[next].detail = std::string("pipe: ") + std::strerror(errno);
       break;
     }
-    struct pollfd p = {fds[0], POLLIN, 0};
-    int rc = ::poll(&p, 1, int(std::min<long long>(left, 1000)));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) continue;
-    ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: the worker is done or dead
-    if (buf.size() + size_t(n) > limits.max_payload + sizeof(uint64_t)) {
-      ::kill(pid, SIGKILL);
-      too_big = true;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      std::string why = std::string("fork: ") + std::strerror(errno);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      for (; next < count; ++next) results[next].detail = why;
       break;
     }
-    buf.insert(buf.end(), chunk, chunk + n);
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+    if (pid == 0) {
+      ::close(fds[0]);
+      child_main(fds[1], next, count, job, limits);
+    }
+    ::close(fds[1]);
 
-  if (killed) {
-    r.outcome = WorkerOutcome::timed_out;
-    r.detail = "worker exceeded " + std::to_string(limits.wall_seconds) + " s wall-clock time";
-    return r;
-  }
-  if (too_big) {
-    r.outcome = WorkerOutcome::failed;
-    r.detail = "worker result larger than the limit";
-    return r;
-  }
-  if (WIFSIGNALED(status)) {
-    r.signal = WTERMSIG(status);
-    if (r.signal == SIGXCPU || r.signal == SIGKILL) {
-      r.outcome = WorkerOutcome::timed_out;
-      r.detail = "worker exceeded its CPU-time limit (" + std::to_string(limits.cpu_seconds) + " s)";
-    } else {
-      r.outcome = WorkerOutcome::crashed;
-      r.detail = std::string("worker killed by signal ") + std::to_string(r.signal) + " (" + ::strsignal(r.signal) + ")";
+    std::vector<uint8_t> buf;
+    size_t consumed = 0;
+    bool killed = false, too_big = false;
+    auto deadline = clock::now() + std::chrono::seconds(limits.wall_seconds);
+    uint8_t chunk[65536];
+    for (;;) {
+      // Complete frames first: each one finishes an item and restarts the wall clock.
+      while (buf.size() - consumed >= kFrameHeader) {
+        uint64_t index, size;
+        uint8_t status;
+        std::memcpy(&index, buf.data() + consumed, 8);
+        status = buf[consumed + 8];
+        std::memcpy(&size, buf.data() + consumed + 9, 8);
+        if (buf.size() - consumed - kFrameHeader < size) break;
+        if (index == next && index < count) {
+          WorkerResult& r = results[index];
+          const uint8_t* p = buf.data() + consumed + kFrameHeader;
+          if (status == kFrameOk) {
+            r.outcome = WorkerOutcome::ok;
+            r.payload.assign(p, p + size);
+          } else if (status == kFrameOom) {
+            r.outcome = WorkerOutcome::out_of_memory;
+            r.detail = "worker ran out of memory (limit " + std::to_string(limits.memory_bytes >> 20) + " MiB)";
+          } else {
+            r.outcome = WorkerOutcome::failed;
+            r.detail = "worker job threw";
+          }
+          ++next;
+        }
+        consumed += kFrameHeader + size;
+        deadline = clock::now() + std::chrono::seconds(limits.wall_seconds);
+      }
+      if (consumed > (1u << 20) && consumed * 2 > buf.size()) {
+        buf.erase(buf.begin(), buf.begin() + long(consumed));
+        consumed = 0;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+      if (left <= 0) {
+        ::kill(pid, SIGKILL);
+        killed = true;
+        break;
+      }
+      struct pollfd p = {fds[0], POLLIN, 0};
+      int rc = ::poll(&p, 1, int(std::min<long long>(left, 1000)));
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc == 0) continue;
+      ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // EOF: the worker is done or dead
+      if (buf.size() - consumed + size_t(n) > limits.max_payload + kFrameHeader) {
+        ::kill(pid, SIGKILL);
+        too_big = true;
+        break;
+      }
+      buf.insert(buf.end(), chunk, chunk + n);
     }
-    return r;
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (next >= count) break;
+    // The worker stopped before finishing item `next`: that item gets the blame.
+    WorkerResult& r = results[next];
+    if (killed) {
+      r.outcome = WorkerOutcome::timed_out;
+      r.detail = "worker exceeded " + std::to_string(limits.wall_seconds) + " s wall-clock time";
+    } else if (too_big) {
+      r.outcome = WorkerOutcome::failed;
+      r.detail = "worker result larger than the limit";
+    } else if (WIFSIGNALED(status)) {
+      r.signal = WTERMSIG(status);
+      if (r.signal == SIGXCPU || r.signal == SIGKILL) {
+        r.outcome = WorkerOutcome::timed_out;
+        r.detail = "worker exceeded its CPU-time limit (" + std::to_string(limits.cpu_seconds) + " s)";
+      } else {
+        r.outcome = WorkerOutcome::crashed;
+        r.detail = "worker killed by signal " + describe_signal(r.signal);
+      }
+    } else {
+      // Under ASan a segfault is reported by the sanitizer and the worker exits non-zero.
+      r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      r.outcome = WorkerOutcome::crashed;
+      r.detail = "worker exited with code " + std::to_string(r.exit_code) + " before finishing";
+    }
+    ++next;
   }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (r.exit_code == kExitOom) {
-    r.outcome = WorkerOutcome::out_of_memory;
-    r.detail = "worker ran out of memory (limit " + std::to_string(limits.memory_bytes >> 20) + " MiB)";
-    return r;
-  }
-  if (r.exit_code != 0) {
-    // Under ASan a segfault is reported by the sanitizer and the worker exits non-zero.
-    r.outcome = r.exit_code == kExitThrew ? WorkerOutcome::failed : WorkerOutcome::crashed;
-    r.detail = "worker exited with code " + std::to_string(r.exit_code);
-    return r;
-  }
-  uint64_t size = 0;
-  if (buf.size() < sizeof size) {
-    r.detail = "worker sent no result";
-    return r;
-  }
-  std::memcpy(&size, buf.data(), sizeof size);
-  if (size != buf.size() - sizeof size) {
-    r.detail = "worker result truncated";
-    return r;
-  }
-  r.payload.assign(buf.begin() + sizeof size, buf.end());
-  r.outcome = WorkerOutcome::ok;
-  return r;
+  return results;
+}
+
+WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, const IsolationLimits& limits) {
+  return std::move(run_batch_in_worker(1, [&](size_t) { return job(); }, limits)[0]);
 }
 
 }  // namespace apkvet

@@ -31,6 +31,13 @@ struct WorkerResult {
 // is `failed` with the reason (the caller decides whether to fall back to in-process).
 WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, const IsolationLimits& limits = {});
 
+// Runs job(0..count-1) in one forked worker, one item after the other, with the CPU and wall-clock
+// limits applied per item and the memory limit to the worker. When an item crashes, hangs or blows up,
+// that item gets the outcome and a fresh worker goes on with the next one: the fork cost is paid once
+// per batch (plus once per failed item), not once per item.
+std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<std::vector<uint8_t>(size_t)>& job,
+                                              const IsolationLimits& limits = {});
+
 // True in an AddressSanitizer build, where RLIMIT_AS cannot be used (ASan reserves terabytes).
 bool built_with_asan();
 

@@ -245,38 +245,42 @@ void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& o
 
 }  // namespace
 
-NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,
-                                     AnomalySink& anomalies, const NativeOptions& opt, std::vector<NativeString>* pool) {
-  NativeLibrary lib;
-  lib.file = file;
-  lib.abi = abi;
+namespace {
+
+// Checks that need no parser. False when the library is not to be scanned (status set).
+bool precheck(Bytes bytes, NativeLibrary& lib, AnomalySink& anomalies, const NativeOptions& opt) {
   lib.size = bytes.size();
-  const NativeRules* rules = rules_or_null(anomalies);
-  auto anomaly = [&](const char* id, Severity sev, const std::string& msg, std::string location = "") {
-    anomalies.add(id, sev, msg, Evidence{file, std::move(location), ""});
-  };
   if (bytes.size() < 4 || std::memcmp(bytes.data(), "\x7f" "ELF", 4) != 0) {
     lib.status = "not_elf";
-    anomaly("native.not_elf", Severity::low, "A file in the native library folder is not an ELF library");
-    return lib;
+    anomalies.add("native.not_elf", Severity::low, "A file in the native library folder is not an ELF library",
+                  {lib.file, "", ""});
+    return false;
   }
   if (bytes.size() > opt.max_library_size) {
     lib.status = "too_large";
-    anomaly("native.library_too_large", Severity::medium, "Native library larger than the analysis limit; not analyzed");
-    return lib;
+    anomalies.add("native.library_too_large", Severity::medium,
+                  "Native library larger than the analysis limit; not analyzed", {lib.file, "", ""});
+    return false;
   }
+  return true;
+}
 
-  ElfScan scan;
-  if (opt.isolate) {
-    WorkerResult w = run_in_worker([&] { return serialize_elf_scan(scan_elf(bytes, opt.scan)); }, opt.isolation);
-    if (w.outcome == WorkerOutcome::ok) {
+// Turns a worker's outcome (or an in-process scan) into the library's facts and anomalies.
+void finish(NativeLibrary& lib, const WorkerResult* worker, ElfScan scan, const NativeRules* rules,
+            AnomalySink& anomalies, const NativeOptions& opt, std::vector<NativeString>* pool) {
+  const std::string& file = lib.file;
+  auto anomaly = [&](const char* id, Severity sev, const std::string& msg, std::string location = "") {
+    anomalies.add(id, sev, msg, Evidence{file, std::move(location), ""});
+  };
+  if (worker) {
+    if (worker->outcome == WorkerOutcome::ok) {
       try {
-        scan = deserialize_elf_scan(w.payload);
+        scan = deserialize_elf_scan(worker->payload);
       } catch (const std::exception& e) {
         lib.status = "parse_failed";
         lib.error = std::string("worker result unreadable: ") + e.what();
         anomaly("native.worker_failed", Severity::medium, lib.error);
-        return lib;
+        return;
       }
     } else {
       static const std::map<WorkerOutcome, std::pair<const char*, const char*>> ids = {
@@ -285,22 +289,17 @@ NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const
           {WorkerOutcome::out_of_memory, {"worker_out_of_memory", "native.parser_out_of_memory"}},
           {WorkerOutcome::failed, {"parse_failed", "native.worker_failed"}},
       };
-      auto [status, id] = ids.at(w.outcome);
+      auto [status, id] = ids.at(worker->outcome);
       lib.status = status;
-      lib.error = w.detail;
-      anomaly(id, Severity::high,
-              "Parsing this native library " +
-                  std::string(w.outcome == WorkerOutcome::crashed ? "crashed the parser (malformed or hostile ELF)"
-                              : w.outcome == WorkerOutcome::timed_out ? "exceeded the time limit"
-                              : w.outcome == WorkerOutcome::out_of_memory ? "exceeded the memory limit"
-                                                                          : "failed") +
-                  ": " + w.detail);
-      return lib;
+      lib.error = worker->detail;
+      const char* what = worker->outcome == WorkerOutcome::crashed     ? "crashed the parser (malformed or hostile ELF)"
+                         : worker->outcome == WorkerOutcome::timed_out ? "exceeded the time limit"
+                         : worker->outcome == WorkerOutcome::out_of_memory ? "exceeded the memory limit"
+                                                                          : "failed";
+      anomaly(id, Severity::high, std::string("Parsing this native library ") + what + ": " + worker->detail);
+      return;
     }
-  } else {
-    scan = scan_elf(bytes, opt.scan);
   }
-
   for (const auto& w : scan.warnings) {
     auto bar = w.find('|');
     std::string id = w.substr(0, bar);
@@ -312,23 +311,39 @@ NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const
     lib.status = "invalid_elf";
     lib.error = scan.error;
     anomaly("native.invalid_elf", Severity::medium, "Malformed ELF not analyzed: " + scan.error);
-    return lib;
+    return;
   }
-  std::string expect = expected_arch(abi);
-  if (!abi.empty() && !expect.empty() && expect != scan.arch)
+  std::string expect = expected_arch(lib.abi);
+  if (!lib.abi.empty() && !expect.empty() && expect != scan.arch)
     anomaly("native.abi_mismatch", Severity::medium,
-            "Library in lib/" + abi + "/ is built for " + scan.arch + ", not " + expect, "e_machine");
+            "Library in lib/" + lib.abi + "/ is built for " + scan.arch + ", not " + expect, "e_machine");
   if (!scan.parsed) {
     lib.status = "parse_failed";
     lib.error = scan.error;
     anomaly("native.parse_failed", Severity::medium, "LIEF could not read this ELF: " + scan.error);
     classify(scan, rules, opt, lib, pool);
-    return lib;
+    return;
   }
-  if (scan.code_truncated)
-    anomaly("native.code_truncated", Severity::low, "Disassembly stopped at the instruction limit");
+  if (scan.code_truncated) anomaly("native.code_truncated", Severity::low, "Disassembly stopped at the instruction limit");
   lib.status = "analyzed";
   classify(scan, rules, opt, lib, pool);
+}
+
+}  // namespace
+
+NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,
+                                     AnomalySink& anomalies, const NativeOptions& opt, std::vector<NativeString>* pool) {
+  NativeLibrary lib;
+  lib.file = file;
+  lib.abi = abi;
+  if (!precheck(bytes, lib, anomalies, opt)) return lib;
+  const NativeRules* rules = rules_or_null(anomalies);
+  if (opt.isolate) {
+    WorkerResult w = run_in_worker([&] { return serialize_elf_scan(scan_elf(bytes, opt.scan)); }, opt.isolation);
+    finish(lib, &w, {}, rules, anomalies, opt, pool);
+  } else {
+    finish(lib, nullptr, scan_elf(bytes, opt.scan), rules, anomalies, opt, pool);
+  }
   return lib;
 }
 
@@ -361,18 +376,43 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     jobs.resize(options.max_libraries);
   }
 
-  std::set<std::string> abis, caps;
-  for (const auto& job : jobs) {
-    std::vector<NativeString> strings;
-    NativeLibrary lib;
-    auto bytes = job.part->zip->read(*job.entry);
-    if (!bytes) {
-      lib.file = job.file, lib.abi = job.abi, lib.status = "unreadable";
-      lib.error = "entry could not be read";
-    } else {
-      lib = analyze_native_library(*bytes, job.file, job.abi, anomalies, options, &strings);
+  // Read every library, then parse them all in one forked worker (a fresh one after any failure).
+  std::vector<NativeLibrary> libs(jobs.size());
+  std::vector<Bytes> bytes(jobs.size());
+  std::vector<size_t> to_scan;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    libs[i].file = jobs[i].file;
+    libs[i].abi = jobs[i].abi;
+    libs[i].hidden = jobs[i].hidden;
+    auto b = jobs[i].part->zip->read(*jobs[i].entry);
+    if (!b) {
+      libs[i].status = "unreadable";
+      libs[i].error = "entry could not be read";
+      continue;
     }
-    lib.hidden = job.hidden;
+    bytes[i] = *b;
+    if (precheck(bytes[i], libs[i], anomalies, options)) to_scan.push_back(i);
+  }
+  const NativeRules* rules = to_scan.empty() ? nullptr : rules_or_null(anomalies);
+  std::vector<WorkerResult> results;
+  if (options.isolate && !to_scan.empty())
+    results = run_batch_in_worker(
+        to_scan.size(), [&](size_t k) { return serialize_elf_scan(scan_elf(bytes[to_scan[k]], options.scan)); },
+        options.isolation);
+  std::vector<std::vector<NativeString>> strings(jobs.size());
+  for (size_t k = 0; k < to_scan.size(); ++k) {
+    size_t i = to_scan[k];
+    if (options.isolate) {
+      finish(libs[i], &results[k], {}, rules, anomalies, options, &strings[i]);
+    } else {
+      finish(libs[i], nullptr, scan_elf(bytes[i], options.scan), rules, anomalies, options, &strings[i]);
+    }
+  }
+
+  std::set<std::string> abis, caps;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const auto& job = jobs[i];
+    NativeLibrary& lib = libs[i];
     if (job.hidden && lib.status != "not_elf")
       anomalies.add("native.hidden_elf", Severity::medium, "ELF file outside lib/<abi>/*.so (loaded by hand at run time?)",
                     {job.file, "", lib.arch});
@@ -380,7 +420,7 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     for (const auto& c : lib.capabilities) caps.insert(c.name);
     for (const auto& f : lib.frameworks) facts.frameworks.push_back({f, {lib.file, "library", basename(lib.file)}});
     for (const auto& p : lib.packers) facts.packers.push_back({p, {lib.file, "library", basename(lib.file)}});
-    for (auto& s : strings) {
+    for (auto& s : strings[i]) {
       if (facts.strings.size() >= options.max_strings) {
         facts.strings_truncated = true;
         break;
