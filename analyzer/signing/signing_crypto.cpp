@@ -1,0 +1,164 @@
+#include "signing/signing_crypto.h"
+
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+namespace apkvet::signing {
+
+const EVP_MD* evp_md(DigestAlg alg) {
+  switch (alg) {
+    case DigestAlg::md5: return EVP_md5();
+    case DigestAlg::sha1: return EVP_sha1();
+    case DigestAlg::sha224: return EVP_sha224();
+    case DigestAlg::sha256: return EVP_sha256();
+    case DigestAlg::sha384: return EVP_sha384();
+    case DigestAlg::sha512: return EVP_sha512();
+  }
+  return EVP_sha256();
+}
+
+const char* jca_name(DigestAlg alg) {
+  switch (alg) {
+    case DigestAlg::md5: return "MD5";
+    case DigestAlg::sha1: return "SHA-1";
+    case DigestAlg::sha224: return "SHA-224";
+    case DigestAlg::sha256: return "SHA-256";
+    case DigestAlg::sha384: return "SHA-384";
+    case DigestAlg::sha512: return "SHA-512";
+  }
+  return "?";
+}
+
+std::optional<DigestAlg> digest_from_jca(std::string_view name) {
+  std::string up;
+  for (char c : name) up += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  if (up == "MD5") return DigestAlg::md5;
+  if (up == "SHA" || up == "SHA1" || up == "SHA-1") return DigestAlg::sha1;
+  if (up == "SHA-224") return DigestAlg::sha224;
+  if (up == "SHA-256") return DigestAlg::sha256;
+  if (up == "SHA-384") return DigestAlg::sha384;
+  if (up == "SHA-512") return DigestAlg::sha512;
+  return std::nullopt;
+}
+
+std::vector<uint8_t> digest(DigestAlg alg, Bytes data) {
+  std::vector<uint8_t> out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, evp_md(alg), nullptr);
+  out.resize(len);
+  return out;
+}
+
+std::string hex(Bytes data) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (uint8_t b : data) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::string base64(Bytes data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
+  out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  return out;
+}
+
+std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::vector<uint8_t> out;
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t i = 0;
+  for (; i < text.size() && text[i] != '='; ++i) {
+    int v = value(text[i]);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<uint8_t>(acc >> bits));
+    }
+  }
+  size_t data_chars = i;
+  size_t pad = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] != '=') return std::nullopt;
+    ++pad;
+  }
+  // Java accepts a missing padding but not a dangling single character or excess padding.
+  if (data_chars % 4 == 1 || pad > 2 || (pad && (data_chars + pad) % 4 != 0)) return std::nullopt;
+  return out;
+}
+
+PkeyPtr parse_public_key(Bytes spki) {
+  const unsigned char* p = spki.data();
+  EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
+  return PkeyPtr(key);
+}
+
+X509Ptr parse_certificate(Bytes der) {
+  const unsigned char* p = der.data();
+  return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+}
+
+std::vector<uint8_t> encode_public_key(EVP_PKEY* key) {
+  unsigned char* buf = nullptr;
+  int n = i2d_PUBKEY(key, &buf);
+  if (n <= 0) return {};
+  std::vector<uint8_t> out(buf, buf + n);
+  OPENSSL_free(buf);
+  return out;
+}
+
+KeyType key_type(EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA: case EVP_PKEY_RSA_PSS: return KeyType::rsa;
+    case EVP_PKEY_EC: return KeyType::ec;
+    case EVP_PKEY_DSA: return KeyType::dsa;
+    default: return KeyType::other;
+  }
+}
+
+SignatureCheck verify_signature(EVP_PKEY* key, KeyType expected, DigestAlg md, Padding padding, Bytes data,
+                                Bytes signature) {
+  SignatureCheck out;
+  if (!key) {
+    out.exception = "no public key";
+    return out;
+  }
+  if (key_type(key) != expected) {
+    out.exception = "public key type does not match the signature algorithm";
+    return out;
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (EVP_DigestVerifyInit(ctx, &pctx, evp_md(md), nullptr, key) != 1) {
+    out.exception = "cannot initialise verification";
+  } else {
+    if (padding == Padding::pss) {
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+      EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, evp_md(md));
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, EVP_MD_get_size(evp_md(md)));
+    } else if (padding == Padding::pkcs1) {
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING);
+    }
+    int rc = EVP_DigestVerify(ctx, signature.data(), signature.size(), data.data(), data.size());
+    out.verified = rc == 1;
+  }
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  return out;
+}
+
+}  // namespace apkvet::signing
