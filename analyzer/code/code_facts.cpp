@@ -363,8 +363,7 @@ void build_permissions(const Context& cx, const ManifestView& mv, const std::vec
 }
 
 void build_trackers(const Context& cx, const AppPackage& app, CodeFacts& out) {
-  TrackerMatcher matcher(cx.r);
-  TrackerMatcher::Scanner scanner(matcher);
+  TrackerMatcher::Scanner scanner(*cx.r.matcher);
   struct Acc {
     uint64_t defined = 0, referenced = 0;
     std::vector<std::string> defined_samples, referenced_samples;
@@ -495,6 +494,9 @@ CodeFacts analyze_code(const AppPackage& app, const dex::DexCorpus& corpus, cons
         unresolved.insert(comp.class_name);
       }
     }
+    if (options.all_classes_are_entry_points)
+      for (uint32_t c = 0; c < model.class_count(); ++c)
+        if (model.defined(c)) reach->add_component(c, "every class (benchmark)");
     for (const auto& u : unresolved)
       if (ep.unresolved.size() < 20) ep.unresolved.push_back(u);
     reach->run();

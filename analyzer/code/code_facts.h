@@ -148,6 +148,8 @@ struct CodeOptions {
   size_t max_tracker_classes = 12;
   size_t max_path = 16;
   bool reachability = true;
+  // Benchmarks of synthetic apps without components: every defined class is an entry point.
+  bool all_classes_are_entry_points = false;
 };
 
 // Runs the code analysis over the parsed DEX corpus. Never throws for app content; rule-file

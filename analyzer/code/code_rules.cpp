@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "code/tracker_matcher.h"
 #include "core/data_dir.h"
 
 namespace apkvet::code {
@@ -235,6 +236,7 @@ std::shared_ptr<const CodeRules> load_code_rules(const std::string& rules_root) 
   load_permissions(*r, path("apis/api_permissions.json"));
   load_trackers(*r, path("trackers/exodus_trackers.json"));
   load_packers(*r, path("trackers/packers.json"));
+  r->matcher = std::make_shared<const TrackerMatcher>(*r);
   return r;
 }
 

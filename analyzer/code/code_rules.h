@@ -12,6 +12,8 @@
 
 namespace apkvet::code {
 
+class TrackerMatcher;
+
 // A string a call needs in the same method to count (e.g. Settings.Secure.getString + "android_id").
 struct StringCondition {
   enum class Op : uint8_t { equals, equals_ci, prefix_ci, contains_ci };
@@ -106,6 +108,9 @@ struct CodeRules {
   std::unordered_map<std::string, std::vector<uint32_t>> constant_strings;  // value -> member index
   std::unordered_map<std::string, uint32_t> provider_by_authority;
   std::vector<uint32_t> prefix_rules;  // rules with a package_prefix
+
+  // Tracker signatures and packer stubs compiled once (Hyperscan), shared by every scan.
+  std::shared_ptr<const TrackerMatcher> matcher;
 
   const std::string& label(const std::string& category) const;
   const PermissionInfo* permission(const std::string& name) const;
