@@ -33,6 +33,8 @@ ElfScan deserialize_elf_scan(Bytes bytes) { return Json::from_cbor(bytes.begin()
 
 namespace {
 
+ElfScan scan_elf_raw(Bytes data, const ElfScanLimits& limits);
+
 constexpr unsigned kStbGlobal = 1, kStbWeak = 2, kStbUnique = 10;
 constexpr unsigned kSttFunc = 2, kSttSection = 3, kSttFile = 4, kSttIfunc = 10;
 constexpr unsigned kStvDefault = 0, kStvProtected = 3;
@@ -226,9 +228,59 @@ void read_rodata_strings(Bytes file, const ElfLayout& layout, const ElfScanLimit
   }
 }
 
+void sanitize(std::string& s) {
+  for (unsigned char c : s)
+    if (c >= 0x80 || c < 0x20) {
+      std::string clean = valid_utf8(s);
+      for (auto& ch : clean)
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') ch = '?';
+      s = std::move(clean);
+      return;
+    }
+}
+void sanitize(std::vector<std::string>& v) {
+  for (auto& s : v) sanitize(s);
+}
+
+// Every string leaving the worker is valid UTF-8 without control characters.
+void sanitize(ElfScan& out) {
+  sanitize(out.error);
+  sanitize(out.warnings);
+  sanitize(out.soname);
+  sanitize(out.needed);
+  sanitize(out.rpath);
+  sanitize(out.runpath);
+  sanitize(out.sections);
+  sanitize(out.imports);
+  sanitize(out.exports);
+  for (auto& f : out.functions) {
+    sanitize(f.name);
+    for (auto& c : f.calls) {
+      sanitize(c.callee);
+      sanitize(c.args);
+    }
+    for (auto& s : f.strings) sanitize(s.value);
+  }
+  for (auto& s : out.syscalls) sanitize(s.function);
+  for (auto& s : out.rodata_strings) sanitize(s.value);
+}
+
 }  // namespace
 
 ElfScan scan_elf(Bytes data, const ElfScanLimits& limits) {
+  ElfScan out = scan_elf_raw(data, limits);
+  sanitize(out);
+  // Sorted, deduplicated lists stay so after cleaning.
+  for (auto* v : {&out.imports, &out.exports}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  return out;
+}
+
+namespace {
+
+ElfScan scan_elf_raw(Bytes data, const ElfScanLimits& limits) {
   ElfScan out;
   ElfLayout layout = read_elf_layout(data);
   out.elf_class = layout.elf_class;
@@ -299,5 +351,7 @@ ElfScan scan_elf(Bytes data, const ElfScanLimits& limits) {
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace apkvet

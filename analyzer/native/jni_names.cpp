@@ -6,6 +6,7 @@ namespace apkvet {
 namespace {
 
 void append_utf8(std::string& out, uint32_t cp) {
+  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;  // a lone UTF-16 surrogate has no UTF-8 form
   if (cp < 0x80) {
     out += char(cp);
   } else if (cp < 0x800) {

@@ -171,3 +171,33 @@ TEST_CASE("isolation: fork cost per library versus in-process") {
   MESSAGE("per APK (4 libraries): in-process " << app_in << " ms, batched forked worker " << app_forked << " ms");
   CHECK(forked > 0);
 }
+
+TEST_CASE("isolation: names that are not UTF-8 come out as valid JSON") {
+  std::ifstream in(fixture("native/so/vet/lib/arm64-v8a/libvet.so"), std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text(bytes.begin(), bytes.end());
+  size_t patched = 0;
+  for (std::string name : {"beacon_rodata", "libcrypto.so", "https://c2.rodata-endpoint.test"}) {
+    for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+      bytes[at + 1] = 0xff;  // never valid in UTF-8
+      bytes[at + 2] = 0x01;  // a control character
+      ++patched;
+    }
+  }
+  REQUIRE(patched >= 3);
+  for (bool isolate : {true, false}) {
+    AnomalySink sink;
+    NativeOptions opt;
+    opt.isolate = isolate;
+    std::vector<NativeString> strings;
+    NativeLibrary l = analyze_native_library(bytes, "lib/arm64-v8a/libvet.so", "arm64-v8a", sink, opt, &strings);
+    CHECK(l.status == "analyzed");
+    Json j = l;
+    CHECK_NOTHROW((void)j.dump());
+    for (const auto& s : strings) CHECK_NOTHROW((void)Json(s.value).dump());
+    bool cleaned = false;
+    for (const auto& e : l.exports)
+      if (e.find("\xef\xbf\xbd") != std::string::npos) cleaned = true;
+    CHECK(cleaned);
+  }
+}
