@@ -152,13 +152,13 @@ std::string_view DexFile::type_descriptor(uint32_t type_idx) const {
 }
 
 namespace {
-// A type_list (u32 size, u16 type_idx...) at `off`, clipped to the bytes available.
-std::vector<uint32_t> read_type_list(Bytes base, uint32_t off) {
+// A type_list (u32 size, u16 type_idx...) at `off`, clipped to the bytes available and to `max`.
+std::vector<uint32_t> read_type_list(Bytes base, uint32_t off, uint64_t max) {
   std::vector<uint32_t> out;
   if (off == 0 || uint64_t(off) + 4 > base.size()) return out;
   ByteReader r(base, off);
   uint64_t n = r.u32();
-  n = std::min<uint64_t>(n, r.remaining() / 2);
+  n = std::min<uint64_t>({n, r.remaining() / 2, max});
   out.reserve(n);
   for (uint64_t i = 0; i < n; ++i) out.push_back(r.u16());
   return out;
@@ -167,10 +167,14 @@ std::vector<uint32_t> read_type_list(Bytes base, uint32_t off) {
 
 std::vector<uint32_t> DexFile::proto_parameters(uint32_t proto_idx) const {
   if (proto_idx >= proto_ids_.size()) return {};
-  return read_type_list(base_, proto_ids_[proto_idx].parameters_off);
+  // A method takes at most 255 argument registers: a longer list is not a real one (and would make every
+  // signature of a hostile file expensive).
+  return read_type_list(base_, proto_ids_[proto_idx].parameters_off, 256);
 }
 
-std::vector<uint32_t> DexFile::class_interfaces(const ClassDef& c) const { return read_type_list(base_, c.interfaces_off); }
+std::vector<uint32_t> DexFile::class_interfaces(const ClassDef& c) const {
+  return read_type_list(base_, c.interfaces_off, 65536);
+}
 
 std::string DexFile::method_descriptor(uint32_t proto_idx) const {
   std::string out = "(";

@@ -62,6 +62,14 @@ class DexParser {
  private:
   void anomaly(const std::string& id, Severity s, const std::string& message, uint64_t offset, std::string value = "");
   void flush_anomalies();
+  bool seen(const std::string& id) const { return pending_.count(id) != 0; }
+  // Counts a repeat of an anomaly already recorded for this file (so its evidence is not built again).
+  bool repeat(const std::string& id) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return false;
+    ++it->second.count;
+    return true;
+  }
   bool read_header(Bytes data, size_t header_pos);
   uint32_t table(const char* name, uint32_t size, uint32_t off, uint32_t elem);
   void read_map();
@@ -308,7 +316,7 @@ void DexParser::read_ids() {
     if (off >= size && bad++ == 0) first_bad = h.string_ids_off + uint64_t(i) * 4;
   }
   if (bad)
-    anomaly("dex.bad_string_data", Severity::medium, "DEX string ids point outside the file (" + std::to_string(bad) + ")",
+    if (!repeat("dex.bad_string_data")) anomaly("dex.bad_string_data", Severity::medium, "DEX string ids point outside the file (" + std::to_string(bad) + ")",
             first_bad);
   uint32_t strings = n;
 
@@ -317,12 +325,12 @@ void DexParser::read_ids() {
   for (uint32_t i = 0; i < n; ++i) {
     f_.type_ids_[i] = rd32(b + h.type_ids_off + uint64_t(i) * 4);
     if (f_.type_ids_[i] >= strings)
-      anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
               h.type_ids_off + uint64_t(i) * 4, "type descriptor " + std::to_string(f_.type_ids_[i]));
   }
   uint32_t types = n;
   if (types > 65536)
-    anomaly("dex.too_many_ids", Severity::medium, "DEX file has more type ids than 16-bit indices can name",
+    if (!repeat("dex.too_many_ids")) anomaly("dex.too_many_ids", Severity::medium, "DEX file has more type ids than 16-bit indices can name",
             header_at_ + 64, std::to_string(types));
 
   n = table("proto_ids", h.proto_ids_size, h.proto_ids_off, 12);
@@ -331,7 +339,7 @@ void DexParser::read_ids() {
     const uint8_t* e = b + h.proto_ids_off + uint64_t(i) * 12;
     f_.proto_ids_[i] = {rd32(e), rd32(e + 4), rd32(e + 8)};
     if (f_.proto_ids_[i].shorty_idx >= strings || f_.proto_ids_[i].return_type_idx >= types)
-      anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
               h.proto_ids_off + uint64_t(i) * 12, "proto " + std::to_string(i));
   }
   uint32_t protos = n;
@@ -342,7 +350,7 @@ void DexParser::read_ids() {
     const uint8_t* e = b + h.field_ids_off + uint64_t(i) * 8;
     f_.field_ids_[i] = {rd16(e), rd16(e + 2), rd32(e + 4)};
     if (f_.field_ids_[i].class_idx >= types || f_.field_ids_[i].type_idx >= types || f_.field_ids_[i].name_idx >= strings)
-      anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
               h.field_ids_off + uint64_t(i) * 8, "field " + std::to_string(i));
   }
 
@@ -353,7 +361,7 @@ void DexParser::read_ids() {
     f_.method_ids_[i] = {rd16(e), rd16(e + 2), rd32(e + 4)};
     if (f_.method_ids_[i].class_idx >= types || f_.method_ids_[i].proto_idx >= protos ||
         f_.method_ids_[i].name_idx >= strings)
-      anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
               h.method_ids_off + uint64_t(i) * 8, "method " + std::to_string(i));
   }
 
@@ -382,17 +390,17 @@ void DexParser::read_class_defs() {
     c.class_data_off = rd32(e + 24);
     c.static_values_off = rd32(e + 28);
     if (c.class_idx >= f_.type_ids_.size()) {
-      anomaly("dex.bad_index", Severity::medium, "DEX class def names a type that does not exist",
+      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class def names a type that does not exist",
               h.class_defs_off + uint64_t(i) * 32, std::to_string(c.class_idx));
     } else if (f_.class_by_type_[c.class_idx] != kNoIndex) {
-      anomaly("dex.duplicate_class", Severity::medium,
+      if (!repeat("dex.duplicate_class")) anomaly("dex.duplicate_class", Severity::medium,
               "DEX file defines the same class twice; Android uses the first definition",
               h.class_defs_off + uint64_t(i) * 32, std::string(f_.type_descriptor(c.class_idx)));
     } else {
       f_.class_by_type_[c.class_idx] = i;
     }
     if (c.superclass_idx != kNoIndex && c.superclass_idx >= f_.type_ids_.size())
-      anomaly("dex.bad_index", Severity::medium, "DEX class def names a superclass type that does not exist",
+      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class def names a superclass type that does not exist",
               h.class_defs_off + uint64_t(i) * 32 + 8, std::to_string(c.superclass_idx));
     read_class_data(i);
   }
@@ -405,7 +413,7 @@ void DexParser::read_class_data(uint32_t ci) {
   if (c.class_data_off == 0) return;
   Bytes b = f_.base_;
   if (c.class_data_off >= b.size()) {
-    anomaly("dex.bad_class_data", Severity::medium, "DEX class data offset is outside the file", c.class_data_off,
+    if (!repeat("dex.bad_class_data")) anomaly("dex.bad_class_data", Severity::medium, "DEX class data offset is outside the file", c.class_data_off,
             std::string(f_.type_descriptor(c.class_idx)));
     return;
   }
@@ -413,7 +421,7 @@ void DexParser::read_class_data(uint32_t ci) {
   uint32_t counts[4];
   for (auto& n : counts) n = cur.uleb();
   auto fail = [&](const char* what) {
-    anomaly("dex.bad_class_data", Severity::medium, std::string("DEX class data is damaged: ") + what,
+    if (!repeat("dex.bad_class_data")) anomaly("dex.bad_class_data", Severity::medium, std::string("DEX class data is damaged: ") + what,
             c.class_data_off, std::string(f_.type_descriptor(c.class_idx)));
   };
   if (!cur.ok) return fail("truncated header");
@@ -430,7 +438,7 @@ void DexParser::read_class_data(uint32_t ci) {
       uint32_t flags = cur.uleb();
       if (!cur.ok) return fail("truncated field list");
       if (idx >= nfields) {
-        anomaly("dex.bad_index", Severity::medium, "DEX class data names a field id that does not exist",
+        if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class data names a field id that does not exist",
                 c.class_data_off, std::to_string(idx));
         continue;
       }
@@ -446,7 +454,7 @@ void DexParser::read_class_data(uint32_t ci) {
       uint32_t code_off = cur.uleb();
       if (!cur.ok) return fail("truncated method list");
       if (idx >= nmethods) {
-        anomaly("dex.bad_index", Severity::medium, "DEX class data names a method id that does not exist",
+        if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class data names a method id that does not exist",
                 c.class_data_off, std::to_string(idx));
         continue;
       }
@@ -466,17 +474,17 @@ void DexParser::read_code(Method& m, uint32_t code_off) {
   if (code_off == 0) return;
   Bytes b = f_.base_;
   if (uint64_t(code_off) + 16 > b.size()) {
-    anomaly("dex.bad_code_item", Severity::medium, "DEX code item is outside the file", code_off,
+    if (!repeat("dex.bad_code_item")) anomaly("dex.bad_code_item", Severity::medium, "DEX code item is outside the file", code_off,
             f_.method_signature(m.method_idx));
     return;
   }
   if (code_off & 3)
-    anomaly("dex.misaligned_code_item", Severity::low, "DEX code item is not 4-byte aligned", code_off,
+    if (!repeat("dex.misaligned_code_item")) anomaly("dex.misaligned_code_item", Severity::low, "DEX code item is not 4-byte aligned", code_off,
             f_.method_signature(m.method_idx));
   uint32_t insns_size = rd32(b.data() + code_off + 12);
   m.code_off = code_off;
   if (uint64_t(insns_size) * 2 > b.size() - code_off - 16) {
-    anomaly("dex.bad_code_item", Severity::medium, "DEX method's bytecode extends past the end of the file", code_off,
+    if (!repeat("dex.bad_code_item")) anomaly("dex.bad_code_item", Severity::medium, "DEX method's bytecode extends past the end of the file", code_off,
             f_.method_signature(m.method_idx));
     return;
   }
@@ -493,13 +501,25 @@ void DexParser::decode_all() {
   if (options_.decode_code) {
     uint64_t units = 0;
     for (const auto& m : f_.methods_) units += m.insns_size;
+    // Methods may share one code item (a hostile file can point them all at the same big one): cap the
+    // work at a few times what the file can hold, so decoding stays linear in the input.
+    const uint64_t budget = std::max<uint64_t>(f_.base_.size(), 1u << 16) * 2;
+    units = std::min(units, budget);
     // Typical apps: one invoke per ~8 code units, a string per ~60, a field access per ~20.
     f_.calls_.reserve(units / 8);
     f_.string_uses_.reserve(units / 64);
     f_.field_uses_.reserve(units / 24);
     f_.type_uses_.reserve(units / 32);
+    uint64_t decoded = 0;
     for (uint32_t i = 0; i < nm; ++i) {
-      decode(i);
+      decoded += f_.methods_[i].insns_size;
+      if (decoded <= budget) {
+        decode(i);
+      } else if (decoded - f_.methods_[i].insns_size <= budget) {
+        anomaly("dex.code_budget_exceeded", Severity::high,
+                "DEX methods share code far beyond the file's size; the rest of the bytecode was not decoded",
+                f_.methods_[i].code_off, f_.method_signature(f_.methods_[i].method_idx));
+      }
       f_.calls_begin_[i + 1] = static_cast<uint32_t>(f_.calls_.size());
       f_.strings_begin_[i + 1] = static_cast<uint32_t>(f_.string_uses_.size());
       f_.fields_begin_[i + 1] = static_cast<uint32_t>(f_.field_uses_.size());
@@ -615,10 +635,14 @@ void DexParser::decode(uint32_t mi) {
         case OpRef::kNone:
           break;
       }
-      if (!valid)
-        anomaly("dex.bad_index", Severity::medium,
-                std::string("DEX instruction ") + kOpcodes[op].name + " refers to an index that does not exist",
-                m.insns_off + pc * 2, f_.method_signature(m.method_idx) + " idx " + std::to_string(idx));
+      if (!valid) {
+        if (seen("dex.bad_index"))
+          ++pending_["dex.bad_index"].count;
+        else
+          anomaly("dex.bad_index", Severity::medium,
+                  std::string("DEX instruction ") + kOpcodes[op].name + " refers to an index that does not exist",
+                  m.insns_off + pc * 2, f_.method_signature(m.method_idx) + " idx " + std::to_string(idx));
+      }
     }
     pc += width;
   }

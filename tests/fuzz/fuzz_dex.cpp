@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       sink += f->class_interfaces(c).size() + f->string(c.source_file_idx).size();
       sink += f->find_class(f->type_descriptor(c.class_idx));
     }
-    for (uint32_t m = 0; m < f->methods().size() && m < 2000; ++m) {
+    for (uint32_t m = 0; m < f->methods().size() && m < 500; ++m) {
       sink += f->location(m, 0).size() + f->insns(f->methods()[m]).size();
       for (const auto& cs : f->calls_of(m))
         if (cs.kind != apkvet::dex::InvokeKind::kCustom) sink += f->method_signature(cs.target).size();
@@ -23,9 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto& u : f->fields_of(m)) sink += f->field_signature(u.field_idx).size();
       for (const auto& u : f->types_of(m)) sink += f->type_descriptor(u.type_idx).size();
     }
-    for (uint32_t i = 0; i < f->string_count() && i < 2000; ++i) sink += f->string(i).size();
-    for (uint32_t i = 0; i < f->method_ids().size() && i < 2000; ++i) sink += f->method_signature(i).size();
-    for (uint32_t i = 0; i < f->field_ids().size() && i < 2000; ++i) sink += f->field_signature(i).size();
+    for (uint32_t i = 0; i < f->string_count() && i < 500; ++i) sink += f->string(i).size();
+    for (uint32_t i = 0; i < f->method_ids().size() && i < 500; ++i) sink += f->method_signature(i).size();
+    for (uint32_t i = 0; i < f->field_ids().size() && i < 500; ++i) sink += f->field_signature(i).size();
     sink += f->memory_bytes();
   }
   return sink == 0xdeadbeef ? 1 : 0;
