@@ -24,7 +24,7 @@ TEST_CASE("every built fixture is a well-formed ZIP: no zip.* or bundle.* anomal
   for (const char* name : {"clean.apk", "leaky.apk", "xss.apk", "nested.apk", "bundle-base.apk",
                            "bundle-split-arm64.apk", "bundle.apks", "bundle.xapk"}) {
     auto r = scan_ok(fixture(name));
-    INFO(name << ": " << anomaly_ids(r));
+    INFO(std::string(name) << ": " << anomaly_ids(r));
     CHECK_FALSE(has_anomaly_prefix(r, "zip."));
     CHECK_FALSE(has_anomaly_prefix(r, "bundle."));
     CHECK_FALSE(has_anomaly_prefix(r, "archive."));
