@@ -248,6 +248,15 @@ std::vector<uint8_t> bytes_for_lief(Bytes data, const ElfLayout& layout) {
   // A zero tail guards LIEF's C-string reads near the end of the buffer; it changes no table.
   std::vector<uint8_t> copy(data.begin(), data.end());
   copy.resize(copy.size() + 64, 0);
+  // Segments outside the file (already reported) are hidden from LIEF, which would read them.
+  const bool is64 = layout.elf_class == 64;
+  ByteReader r(data);
+  uint64_t phoff = is64 ? r.u64_at(32) : r.u32_at(28);
+  size_t phent = is64 ? 56 : 32;
+  for (size_t i = 0; i < layout.segments.size(); ++i) {
+    const auto& s = layout.segments[i];
+    if (!fits(s.offset, s.filesz, data.size())) std::memset(copy.data() + phoff + i * phent, 0, phent);  // PT_NULL, empty
+  }
   if (!layout.sections_usable) {
     if (layout.elf_class == 64) {
       std::memset(copy.data() + 40, 0, 8);   // e_shoff
