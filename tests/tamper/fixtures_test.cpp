@@ -54,7 +54,7 @@ TEST_CASE("bundle.apks (bundletool layout): one app, base-master as base, the AB
   CHECK(app.nested_elf().empty());
 }
 
-TEST_CASE("bundle.xapk (APKPure layout): manifest.json names the base; both APKs are read") {
+TEST_CASE("bundle.xapk (APKPure layout): manifest.json names the base and both APKs are read") {
   auto r = scan_ok(fixture("bundle.xapk"));
   CHECK(r.facts.input.container == "xapk");
   std::map<std::string, std::string> roles;

@@ -33,7 +33,7 @@ TEST_CASE("duplicate entry names: anomaly, and the first copy is the one analyse
   check_reads_like_clean(app);
 }
 
-TEST_CASE("BadPack: bogus compression method in the local header only; the central directory wins") {
+TEST_CASE("BadPack: bogus compression method in the local header only - the central directory wins") {
   auto r = scan_ok(tampered("badpack_local_method.apk"));
   INFO(anomaly_ids(r));
   CHECK(has_anomaly(r, "zip.local_header_mismatch"));
