@@ -7,7 +7,7 @@
 namespace apkvet::signing {
 namespace {
 
-constexpr int kN = 24, kO = 26, kP = 28, kT = 33;
+constexpr int kN = 24, kO = 26, kP = 28, kR = 30, kT = 33;
 constexpr uint32_t kCentralSignature = 0x02014b50;
 
 std::string first_cert(const SignerFacts& s) { return s.certificates.empty() ? "" : s.certificates[0].sha256; }
@@ -124,6 +124,15 @@ ApkVerification verify_apk(const ZipArchive& zip, const ApkVerifyParams& p) {
     out.v1 = verify_jar_signature(zip, jp);
     out.v1.present = present;
   }
+  if (failed()) return out;
+
+  // Android 11+ refuses APKs targeting SDK 30+ that only have a JAR signature.
+  if (p.target_sdk >= kR && p.max_sdk >= p.target_sdk && !out.v2.verified && !out.v3.verified)
+    out.errors.push_back({"MIN_SIG_SCHEME_FOR_TARGET_SDK_NOT_MET",
+                          "Target SDK version " + std::to_string(p.target_sdk) +
+                              " requires a minimum of signature scheme v2; the APK is not signed with this or a later "
+                              "signature scheme",
+                          ""});
   if (failed()) return out;
 
   // Every verified scheme must name the same signer (allowing a v3 rotation from the old signer).

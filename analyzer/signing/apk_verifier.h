@@ -16,6 +16,7 @@ struct ApkVerifyParams {
   int min_sdk = 1;
   int max_sdk = 0x7fffffff;
   int target_sandbox_version = 1;
+  int target_sdk = 1;  // targetSdk >= 30 requires a v2+ signature
 };
 
 struct ApkVerification {

@@ -101,7 +101,8 @@ SigningFacts verify_signing(const ZipArchive& zip, const SigningOptions& options
   f.min_sdk = std::max(options.min_sdk.value_or(1), 1);
   f.target_sandbox_version = options.target_sandbox_version;
 
-  ApkVerifyParams params{f.min_sdk, 0x7fffffff, options.target_sandbox_version};
+  f.target_sdk = std::max(options.target_sdk, 1);
+  ApkVerifyParams params{f.min_sdk, 0x7fffffff, options.target_sandbox_version, f.target_sdk};
   ApkVerification v = verify_apk(zip, params);
   if (!v.verified && f.min_sdk < kN && v.zip_error.empty()) {
     ApkVerifyParams modern = params;
@@ -138,10 +139,14 @@ SigningFacts verify_signing(const ZipArchive& zip, const SigningOptions& options
     if (s->present) f.schemes_present.push_back(s->scheme);
     if (s->verified) f.schemes_verified.push_back(s->scheme);
   }
-  for (const SchemeFacts* s : {&f.v31, &f.v3, &f.v2, &f.v1})
-    if (s->verified)
-      for (const auto& signer : s->signers)
-        if (!signer.certificates.empty()) add_unique(f.signer_certificates, signer.certificates[0]);
+  // The app's signer is what the newest verified scheme says (as apksigner prints and Android uses);
+  // older schemes' signers, when different, are past signers proven by the v3 lineage.
+  for (const SchemeFacts* s : {&f.v31, &f.v3, &f.v2, &f.v1}) {
+    if (!s->verified) continue;
+    for (const auto& signer : s->signers)
+      if (!signer.certificates.empty()) add_unique(f.signer_certificates, signer.certificates[0]);
+    break;
+  }
   for (auto& [file, value] : jar_apk_signed_headers(zip)) f.jar_apk_signed.push_back(file + ": " + value);
   f.exodus_app_uid = exodus_uid(zip, options.package);
   return f;
@@ -219,7 +224,7 @@ void emit_findings(const SigningFacts& f, const SigningOptions& o, AnomalySink& 
         }
       }
       for (const auto& e : f.errors)
-        if (e.code == "NO_SIG_FOR_TARGET_SANDBOX_VERSION" || e.code.find("PAST_SIGNERS") != std::string::npos ||
+        if (e.code == "NO_SIG_FOR_TARGET_SANDBOX_VERSION" || e.code == "MIN_SIG_SCHEME_FOR_TARGET_SDK_NOT_MET" || e.code.find("PAST_SIGNERS") != std::string::npos ||
             e.code.find("MULTIPLE") != std::string::npos || e.code.find("V31_BLOCK") != std::string::npos)
           report(sink, f, "signing.invalid_signature", Severity::critical, "Signature verification fails: " + e.message,
                  "", e.code, e.message);
@@ -315,6 +320,7 @@ void to_json(Json& j, const SigningFacts& f) {
   if (!f.analyzed) return;
   if (!f.part.empty()) j["part"] = f.part;
   if (f.target_sandbox_version != 1) j["target_sandbox_version"] = f.target_sandbox_version;
+  j["target_sdk"] = f.target_sdk;
   if (f.verified_from_sdk24) j["verified_from_sdk24"] = *f.verified_from_sdk24;
   if (!f.zip_error.empty()) j["zip_error"] = f.zip_error;
   if (!f.errors.empty()) j["errors"] = f.errors;

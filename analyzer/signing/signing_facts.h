@@ -34,6 +34,7 @@ struct SigningFacts {
   int min_sdk = 1;   // platform range verified: [min_sdk, newest]
   bool min_sdk_known = false;
   int target_sandbox_version = 1;
+  int target_sdk = 1;
   bool verified = false;  // apksigner's verdict for the range
   std::optional<bool> verified_from_sdk24;  // when not verified and min_sdk < 24: the verdict for [24, newest]
   std::string zip_error;
@@ -45,7 +46,9 @@ struct SigningFacts {
   std::string v4_signature_file;  // "<input>.idsig" when present beside the input
   std::vector<std::string> schemes_present;  // v1, v2, v3, v3.1
   std::vector<std::string> schemes_verified;
-  std::vector<signing::CertificateFacts> signer_certificates;  // distinct, from verified schemes (newest first)
+  // The signer(s) of the newest verified scheme (v3.1 > v3 > v2 > v1), as apksigner prints them; a rotated
+  // app's older signers are in v3's lineage.
+  std::vector<signing::CertificateFacts> signer_certificates;
   std::vector<std::string> jar_apk_signed;  // X-Android-APK-Signed values of the .SF files
   // Exodus Privacy's application identifier: upper-case hex SHA-1 of "<package> <SHA1> <SHA1>...", the
   // SHA-1s being the upper-case fingerprints of the first certificate of each v1 signature block
@@ -57,6 +60,7 @@ void to_json(Json& j, const SigningFacts& f);
 struct SigningOptions {
   std::optional<int> min_sdk;      // from the decoded manifest; apksigner's default is 1
   int target_sandbox_version = 1;  // android:targetSandboxVersion
+  int target_sdk = 1;              // as Android applies it (defaults to minSdk)
   std::string package;             // for the Exodus identifier
   int64_t scan_time = 0;           // seconds since the epoch; 0 skips the validity-window findings
   std::string input_path;          // where to look for a v4 "<input>.idsig"
