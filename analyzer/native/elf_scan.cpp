@@ -130,6 +130,8 @@ std::vector<CodeRange> function_ranges(const LIEF::ELF::Binary& bin, const ElfLa
   };
   for (const auto& s : bin.dynamic_symbols()) visit(s, true);
   for (const auto& s : bin.static_symbols()) visit(s, false);
+  size_t thumb_symbols = 0, arm_symbols = 0;
+  for (const auto& [start, r] : by_start) ++(r.thumb ? thumb_symbols : arm_symbols);
 
   // Executable ranges to cover: code sections except PLTs; without sections, executable segments.
   std::vector<std::pair<uint64_t, uint64_t>> code;
@@ -163,21 +165,23 @@ std::vector<CodeRange> function_ranges(const LIEF::ELF::Binary& bin, const ElfLa
     auto emit = [&](uint64_t from, uint64_t to) {
       if (to <= from || to - from < 8) return;
       bool thumb = false;
-      if (arm) {  // ARM or Thumb? the mode that decodes more of the first bytes
-        auto bytes = layout.at(file, from, std::min<uint64_t>(to - from, 64));
-        if (bytes) {
-          auto valid = [&](cs_mode mode) {
-            csh h;
-            if (cs_open(CS_ARCH_ARM, mode, &h) != CS_ERR_OK) return size_t(0);
-            cs_insn* insn = nullptr;
-            size_t count = cs_disasm(h, bytes->data(), bytes->size(), from, 0, &insn);
-            size_t covered = 0;
-            for (size_t i = 0; i < count; ++i) covered += insn[i].size;
-            if (count) cs_free(insn, count);
-            cs_close(&h);
-            return covered;
-          };
-          thumb = valid(CS_MODE_THUMB) > valid(CS_MODE_ARM);
+      if (arm && (thumb_symbols || arm_symbols)) {
+        thumb = thumb_symbols >= arm_symbols;  // the library's own functions tell its usual mode
+      } else if (arm) {
+        // No symbols: Thumb-2 decoded as ARM gives mostly conditional instructions; real ARM code is
+        // mostly unconditional (condition AL).
+        auto bytes = layout.at(file, from, std::min<uint64_t>(to - from, 128));
+        csh h;
+        if (bytes && cs_open(CS_ARCH_ARM, CS_MODE_ARM, &h) == CS_ERR_OK) {
+          cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+          cs_insn* insn = nullptr;
+          size_t count = cs_disasm(h, bytes->data(), bytes->size(), from, 0, &insn);
+          size_t always = 0;
+          for (size_t i = 0; i < count; ++i)
+            if (insn[i].detail && (insn[i].detail->arm.cc == ARM_CC_AL || insn[i].detail->arm.cc == ARM_CC_INVALID)) ++always;
+          if (count) cs_free(insn, count);
+          cs_close(&h);
+          thumb = count == 0 || always * 10 < count * 8;
         }
       }
       char name[32];
