@@ -61,9 +61,9 @@ std::optional<MethodRef> DexCorpus::resolve_method(uint32_t file, uint32_t metho
     const ClassDef& c = df.classes()[ref->class_def];
     for (uint32_t i = c.methods_begin; i < c.methods_end; ++i) {
       uint32_t mid = df.methods()[i].method_idx;
-      if (ref->file == file ? mid == method_idx
-                            : (df.method_name(mid) == name &&
-                               df.method_descriptor(df.method_ids()[mid].proto_idx) == descriptor))
+      if (ref->file == file
+              ? mid == method_idx
+              : (df.method_name(mid) == name && df.method_descriptor(df.method_ids()[mid].proto_idx) == descriptor))
         return MethodRef{ref->file, i};
     }
     cls = c.superclass_idx == kNoIndex ? std::string_view{} : df.type_descriptor(c.superclass_idx);
@@ -156,7 +156,13 @@ std::shared_ptr<const DexCorpus> load_dex_corpus(const AppPackage& app, AnomalyS
         if (!b) continue;  // the archive reported why
         bytes = *b;
       }
-      job.out = DexFile::parse_all(bytes, job.path, job.sink, options);
+      try {
+        job.out = DexFile::parse_all(bytes, job.path, job.sink, options);
+      } catch (const std::exception& e) {  // out of memory: never let a worker thread terminate the scan
+        job.out.clear();
+        job.sink.add("dex.parse_failed", Severity::high, std::string("DEX parser stopped: ") + e.what(),
+                     {job.path, "", ""});
+      }
     }
   };
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

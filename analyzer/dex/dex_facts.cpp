@@ -31,16 +31,11 @@ void to_json(Json& j, const DexFileSummary& f) {
 }
 
 void to_json(Json& j, const DexFacts& f) {
-  j = Json{{"analyzed", f.analyzed},
-           {"files", f.files},
-           {"versions", f.versions},
-           {"classes", f.classes},
-           {"methods", f.methods},
-           {"call_sites", f.call_sites},
-           {"string_uses", f.string_uses},
-           {"field_uses", f.field_uses},
-           {"type_uses", f.type_uses},
-           {"duplicate_classes", f.duplicate_classes}};
+  j = Json{{"analyzed", f.analyzed},       {"files", f.files},
+           {"versions", f.versions},       {"classes", f.classes},
+           {"methods", f.methods},         {"call_sites", f.call_sites},
+           {"string_uses", f.string_uses}, {"field_uses", f.field_uses},
+           {"type_uses", f.type_uses},     {"duplicate_classes", f.duplicate_classes}};
 }
 
 DexFacts summarize_dex(const dex::DexCorpus& corpus) {

@@ -9,35 +9,52 @@ namespace apkvet::dex {
 
 const char* to_string(InvokeKind k) {
   switch (k) {
-    case InvokeKind::kVirtual: return "virtual";
-    case InvokeKind::kSuper: return "super";
-    case InvokeKind::kDirect: return "direct";
-    case InvokeKind::kStatic: return "static";
-    case InvokeKind::kInterface: return "interface";
-    case InvokeKind::kPolymorphic: return "polymorphic";
-    case InvokeKind::kCustom: return "custom";
+    case InvokeKind::kVirtual:
+      return "virtual";
+    case InvokeKind::kSuper:
+      return "super";
+    case InvokeKind::kDirect:
+      return "direct";
+    case InvokeKind::kStatic:
+      return "static";
+    case InvokeKind::kInterface:
+      return "interface";
+    case InvokeKind::kPolymorphic:
+      return "polymorphic";
+    case InvokeKind::kCustom:
+      return "custom";
   }
   return "unknown";
 }
 
 const char* to_string(FieldOp op) {
   switch (op) {
-    case FieldOp::kInstanceGet: return "iget";
-    case FieldOp::kInstancePut: return "iput";
-    case FieldOp::kStaticGet: return "sget";
-    case FieldOp::kStaticPut: return "sput";
+    case FieldOp::kInstanceGet:
+      return "iget";
+    case FieldOp::kInstancePut:
+      return "iput";
+    case FieldOp::kStaticGet:
+      return "sget";
+    case FieldOp::kStaticPut:
+      return "sput";
   }
   return "unknown";
 }
 
 const char* to_string(TypeOp op) {
   switch (op) {
-    case TypeOp::kConstClass: return "const-class";
-    case TypeOp::kCheckCast: return "check-cast";
-    case TypeOp::kInstanceOf: return "instance-of";
-    case TypeOp::kNewInstance: return "new-instance";
-    case TypeOp::kNewArray: return "new-array";
-    case TypeOp::kFilledNewArray: return "filled-new-array";
+    case TypeOp::kConstClass:
+      return "const-class";
+    case TypeOp::kCheckCast:
+      return "check-cast";
+    case TypeOp::kInstanceOf:
+      return "instance-of";
+    case TypeOp::kNewInstance:
+      return "new-instance";
+    case TypeOp::kNewArray:
+      return "new-array";
+    case TypeOp::kFilledNewArray:
+      return "filled-new-array";
   }
   return "unknown";
 }
@@ -236,7 +253,8 @@ uint32_t DexFile::find_class(std::string_view descriptor) const {
     // type_ids are sorted by descriptor in a well-formed file: binary search them.
     auto it = std::lower_bound(type_ids_.begin(), type_ids_.end(), descriptor,
                                [&](uint32_t s, std::string_view d) { return string(s) < d; });
-    if (it != type_ids_.end() && string(*it) == descriptor) return class_of_type(static_cast<uint32_t>(it - type_ids_.begin()));
+    if (it != type_ids_.end() && string(*it) == descriptor)
+      return class_of_type(static_cast<uint32_t>(it - type_ids_.begin()));
     return kNoIndex;
   }
   for (uint32_t i = 0; i < classes_.size(); ++i)

@@ -120,8 +120,8 @@ struct CallSite {
   uint32_t target = kNoIndex;
   uint32_t pc = 0;
   InvokeKind kind = InvokeKind::kVirtual;
-  bool range = false;       // the /range form
-  uint16_t proto_idx = 0;   // invoke-polymorphic only: its proto (low 16 bits as encoded)
+  bool range = false;      // the /range form
+  uint16_t proto_idx = 0;  // invoke-polymorphic only: its proto (low 16 bits as encoded)
 };
 
 // const-string / const-string/jumbo.
@@ -168,18 +168,18 @@ class DexFile {
   static std::unique_ptr<DexFile> parse(Bytes data, std::string evidence_path, AnomalySink& anomalies,
                                         const DexParseOptions& options = {}, size_t header_offset = 0);
   // Parses every section of `data`: one for 035-040, each header of a 041 container in order.
-  static std::vector<std::unique_ptr<DexFile>> parse_all(Bytes data, std::string evidence_path,
-                                                         AnomalySink& anomalies, const DexParseOptions& options = {});
+  static std::vector<std::unique_ptr<DexFile>> parse_all(Bytes data, std::string evidence_path, AnomalySink& anomalies,
+                                                         const DexParseOptions& options = {});
 
   DexFile(const DexFile&) = delete;
   DexFile& operator=(const DexFile&) = delete;
 
   const std::string& path() const { return path_; }  // evidence path, e.g. "base.apk!classes2.dex"
-  uint32_t section() const { return section_; }        // 0, or the index of this section in a v041 container
+  uint32_t section() const { return section_; }      // 0, or the index of this section in a v041 container
   const DexHeader& header() const { return header_; }
   uint32_t version() const { return header_.version; }
-  Bytes base() const { return base_; }                 // what every offset is relative to
-  bool usable() const { return usable_; }              // the id tables could be read at all
+  Bytes base() const { return base_; }     // what every offset is relative to
+  bool usable() const { return usable_; }  // the id tables could be read at all
   bool checksum_ok() const { return header_.checksum == header_.computed_checksum; }
 
   // ---- ids ----
@@ -195,14 +195,14 @@ class DexFile {
   std::span<const FieldId> field_ids() const { return field_ids_; }
   std::span<const MethodId> method_ids() const { return method_ids_; }
 
-  std::string_view type_descriptor(uint32_t type_idx) const;  // "Ljava/lang/String;", "" if out of range
+  std::string_view type_descriptor(uint32_t type_idx) const;         // "Ljava/lang/String;", "" if out of range
   std::vector<uint32_t> proto_parameters(uint32_t proto_idx) const;  // type_idx list
   std::vector<uint32_t> class_interfaces(const ClassDef& c) const;   // type_idx list
 
   // Human-readable names for evidence locations.
-  std::string method_descriptor(uint32_t proto_idx) const;  // "(ILjava/lang/String;)V"
-  std::string method_signature(uint32_t method_idx) const;  // "Lcom/foo/Bar;->run(I)V"
-  std::string field_signature(uint32_t field_idx) const;    // "Lcom/foo/Bar;->NAME:Ljava/lang/String;"
+  std::string method_descriptor(uint32_t proto_idx) const;   // "(ILjava/lang/String;)V"
+  std::string method_signature(uint32_t method_idx) const;   // "Lcom/foo/Bar;->run(I)V"
+  std::string field_signature(uint32_t field_idx) const;     // "Lcom/foo/Bar;->NAME:Ljava/lang/String;"
   std::string_view method_class(uint32_t method_idx) const;  // descriptor of the declaring class
   std::string_view method_name(uint32_t method_idx) const;
   std::string_view field_class(uint32_t field_idx) const;

@@ -8,15 +8,15 @@ namespace apkvet::dex {
 // What an opcode's index operand (if any) names.
 enum class OpRef : uint8_t {
   kNone,
-  kString,       // const-string (21c)
-  kStringJumbo,  // const-string/jumbo (31c)
-  kType,         // const-class, check-cast, new-instance (21c); instance-of, new-array (22c); filled-new-array
-  kField,        // iget/iput (22c), sget/sput (21c)
-  kMethod,       // invoke-kind (35c / 3rc)
-  kMethodProto,  // invoke-polymorphic (45cc / 4rcc)
-  kCallSite,     // invoke-custom (35c / 3rc)
-  kMethodHandle, // const-method-handle
-  kProto,        // const-method-type
+  kString,        // const-string (21c)
+  kStringJumbo,   // const-string/jumbo (31c)
+  kType,          // const-class, check-cast, new-instance (21c); instance-of, new-array (22c); filled-new-array
+  kField,         // iget/iput (22c), sget/sput (21c)
+  kMethod,        // invoke-kind (35c / 3rc)
+  kMethodProto,   // invoke-polymorphic (45cc / 4rcc)
+  kCallSite,      // invoke-custom (35c / 3rc)
+  kMethodHandle,  // const-method-handle
+  kProto,         // const-method-type
 };
 
 struct OpcodeInfo {

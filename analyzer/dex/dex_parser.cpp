@@ -196,8 +196,8 @@ bool DexParser::read_header(Bytes data, size_t header_pos) {
     header_at_ = header_pos - start;
   } else {
     if (h.file_size > avail.size())
-      anomaly("dex.truncated", Severity::high, "DEX file is shorter than its header's file_size says",
-              header_pos + 32, hex32(h.file_size) + " > " + hex32(avail.size()));
+      anomaly("dex.truncated", Severity::high, "DEX file is shorter than its header's file_size says", header_pos + 32,
+              hex32(h.file_size) + " > " + hex32(avail.size()));
     else if (h.file_size < avail.size())
       anomaly("dex.trailing_data", Severity::low, "Bytes follow the end the DEX header declares (file_size)",
               header_pos + h.file_size, std::to_string(avail.size() - h.file_size));
@@ -221,8 +221,8 @@ bool DexParser::read_header(Bytes data, size_t header_pos) {
   h.computed_checksum = options_.verify_checksum ? static_cast<uint32_t>(sum) : h.checksum;
   if (h.computed_checksum != h.checksum)
     anomaly("dex.bad_checksum", Severity::medium,
-            "DEX adler32 checksum does not match its content (modified after it was built, or damaged)",
-            header_pos + 8, hex32(h.checksum) + " != " + hex32(h.computed_checksum));
+            "DEX adler32 checksum does not match its content (modified after it was built, or damaged)", header_pos + 8,
+            hex32(h.checksum) + " != " + hex32(h.computed_checksum));
 
   if (h.link_size != 0 || h.link_off != 0)
     anomaly("dex.link_section", Severity::low, "DEX file has a link section, which Android does not use",
@@ -240,8 +240,8 @@ uint32_t DexParser::table(const char* name, uint32_t size, uint32_t off, uint32_
   if (off >= avail || uint64_t(size) * elem > avail - off) {
     uint64_t fits = off >= avail ? 0 : (avail - off) / elem;
     anomaly("dex.section_out_of_bounds", Severity::high,
-            std::string("DEX ") + name + " table extends past the end of the file; only what fits was read",
-            header_at_, std::string(name) + " off " + hex32(off) + " size " + std::to_string(size));
+            std::string("DEX ") + name + " table extends past the end of the file; only what fits was read", header_at_,
+            std::string(name) + " off " + hex32(off) + " size " + std::to_string(size));
     return static_cast<uint32_t>(fits);
   }
   return size;
@@ -255,8 +255,8 @@ void DexParser::read_map() {
     return;
   }
   if ((h.map_off & 3) != 0 || uint64_t(h.map_off) + 4 > b.size()) {
-    anomaly("dex.bad_map_list", Severity::medium, "DEX map list offset is out of bounds or misaligned",
-            header_at_ + 52, hex32(h.map_off));
+    anomaly("dex.bad_map_list", Severity::medium, "DEX map list offset is out of bounds or misaligned", header_at_ + 52,
+            hex32(h.map_off));
     return;
   }
   uint64_t n = rd32(b.data() + h.map_off);
@@ -269,9 +269,10 @@ void DexParser::read_map() {
     uint16_t type;
     uint32_t size, off;
   };
-  const Expect expected[] = {{0x0001, h.string_ids_size, h.string_ids_off}, {0x0002, h.type_ids_size, h.type_ids_off},
-                             {0x0003, h.proto_ids_size, h.proto_ids_off},   {0x0004, h.field_ids_size, h.field_ids_off},
-                             {0x0005, h.method_ids_size, h.method_ids_off}, {0x0006, h.class_defs_size, h.class_defs_off}};
+  const Expect expected[] = {
+      {0x0001, h.string_ids_size, h.string_ids_off}, {0x0002, h.type_ids_size, h.type_ids_off},
+      {0x0003, h.proto_ids_size, h.proto_ids_off},   {0x0004, h.field_ids_size, h.field_ids_off},
+      {0x0005, h.method_ids_size, h.method_ids_off}, {0x0006, h.class_defs_size, h.class_defs_off}};
   int prev_type = -1;
   uint64_t prev_off = 0;
   for (uint64_t i = 0; i < n; ++i) {
@@ -298,8 +299,10 @@ void DexParser::read_map() {
       f_.method_handles_off_ = off;
     }
   }
-  if (f_.call_site_ids_size_) f_.call_site_ids_size_ = table("call_site_ids", f_.call_site_ids_size_, f_.call_site_ids_off_, 4);
-  if (f_.method_handles_size_) f_.method_handles_size_ = table("method_handles", f_.method_handles_size_, f_.method_handles_off_, 8);
+  if (f_.call_site_ids_size_)
+    f_.call_site_ids_size_ = table("call_site_ids", f_.call_site_ids_size_, f_.call_site_ids_off_, 4);
+  if (f_.method_handles_size_)
+    f_.method_handles_size_ = table("method_handles", f_.method_handles_size_, f_.method_handles_off_, 8);
 }
 
 void DexParser::read_ids() {
@@ -316,8 +319,9 @@ void DexParser::read_ids() {
     if (off >= size && bad++ == 0) first_bad = h.string_ids_off + uint64_t(i) * 4;
   }
   if (bad)
-    if (!repeat("dex.bad_string_data")) anomaly("dex.bad_string_data", Severity::medium, "DEX string ids point outside the file (" + std::to_string(bad) + ")",
-            first_bad);
+    if (!repeat("dex.bad_string_data"))
+      anomaly("dex.bad_string_data", Severity::medium,
+              "DEX string ids point outside the file (" + std::to_string(bad) + ")", first_bad);
   uint32_t strings = n;
 
   n = table("type_ids", h.type_ids_size, h.type_ids_off, 4);
@@ -325,13 +329,15 @@ void DexParser::read_ids() {
   for (uint32_t i = 0; i < n; ++i) {
     f_.type_ids_[i] = rd32(b + h.type_ids_off + uint64_t(i) * 4);
     if (f_.type_ids_[i] >= strings)
-      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
-              h.type_ids_off + uint64_t(i) * 4, "type descriptor " + std::to_string(f_.type_ids_[i]));
+      if (!repeat("dex.bad_index"))
+        anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+                h.type_ids_off + uint64_t(i) * 4, "type descriptor " + std::to_string(f_.type_ids_[i]));
   }
   uint32_t types = n;
   if (types > 65536)
-    if (!repeat("dex.too_many_ids")) anomaly("dex.too_many_ids", Severity::medium, "DEX file has more type ids than 16-bit indices can name",
-            header_at_ + 64, std::to_string(types));
+    if (!repeat("dex.too_many_ids"))
+      anomaly("dex.too_many_ids", Severity::medium, "DEX file has more type ids than 16-bit indices can name",
+              header_at_ + 64, std::to_string(types));
 
   n = table("proto_ids", h.proto_ids_size, h.proto_ids_off, 12);
   f_.proto_ids_.resize(n);
@@ -339,8 +345,9 @@ void DexParser::read_ids() {
     const uint8_t* e = b + h.proto_ids_off + uint64_t(i) * 12;
     f_.proto_ids_[i] = {rd32(e), rd32(e + 4), rd32(e + 8)};
     if (f_.proto_ids_[i].shorty_idx >= strings || f_.proto_ids_[i].return_type_idx >= types)
-      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
-              h.proto_ids_off + uint64_t(i) * 12, "proto " + std::to_string(i));
+      if (!repeat("dex.bad_index"))
+        anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+                h.proto_ids_off + uint64_t(i) * 12, "proto " + std::to_string(i));
   }
   uint32_t protos = n;
 
@@ -349,9 +356,11 @@ void DexParser::read_ids() {
   for (uint32_t i = 0; i < n; ++i) {
     const uint8_t* e = b + h.field_ids_off + uint64_t(i) * 8;
     f_.field_ids_[i] = {rd16(e), rd16(e + 2), rd32(e + 4)};
-    if (f_.field_ids_[i].class_idx >= types || f_.field_ids_[i].type_idx >= types || f_.field_ids_[i].name_idx >= strings)
-      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
-              h.field_ids_off + uint64_t(i) * 8, "field " + std::to_string(i));
+    if (f_.field_ids_[i].class_idx >= types || f_.field_ids_[i].type_idx >= types ||
+        f_.field_ids_[i].name_idx >= strings)
+      if (!repeat("dex.bad_index"))
+        anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+                h.field_ids_off + uint64_t(i) * 8, "field " + std::to_string(i));
   }
 
   n = table("method_ids", h.method_ids_size, h.method_ids_off, 8);
@@ -361,8 +370,9 @@ void DexParser::read_ids() {
     f_.method_ids_[i] = {rd16(e), rd16(e + 2), rd32(e + 4)};
     if (f_.method_ids_[i].class_idx >= types || f_.method_ids_[i].proto_idx >= protos ||
         f_.method_ids_[i].name_idx >= strings)
-      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
-              h.method_ids_off + uint64_t(i) * 8, "method " + std::to_string(i));
+      if (!repeat("dex.bad_index"))
+        anomaly("dex.bad_index", Severity::medium, "DEX id refers to a string/type/proto that does not exist",
+                h.method_ids_off + uint64_t(i) * 8, "method " + std::to_string(i));
   }
 
   // Sorted type descriptors (every well-formed file) let find_class binary-search.
@@ -390,18 +400,21 @@ void DexParser::read_class_defs() {
     c.class_data_off = rd32(e + 24);
     c.static_values_off = rd32(e + 28);
     if (c.class_idx >= f_.type_ids_.size()) {
-      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class def names a type that does not exist",
-              h.class_defs_off + uint64_t(i) * 32, std::to_string(c.class_idx));
+      if (!repeat("dex.bad_index"))
+        anomaly("dex.bad_index", Severity::medium, "DEX class def names a type that does not exist",
+                h.class_defs_off + uint64_t(i) * 32, std::to_string(c.class_idx));
     } else if (f_.class_by_type_[c.class_idx] != kNoIndex) {
-      if (!repeat("dex.duplicate_class")) anomaly("dex.duplicate_class", Severity::medium,
-              "DEX file defines the same class twice; Android uses the first definition",
-              h.class_defs_off + uint64_t(i) * 32, std::string(f_.type_descriptor(c.class_idx)));
+      if (!repeat("dex.duplicate_class"))
+        anomaly("dex.duplicate_class", Severity::medium,
+                "DEX file defines the same class twice; Android uses the first definition",
+                h.class_defs_off + uint64_t(i) * 32, std::string(f_.type_descriptor(c.class_idx)));
     } else {
       f_.class_by_type_[c.class_idx] = i;
     }
     if (c.superclass_idx != kNoIndex && c.superclass_idx >= f_.type_ids_.size())
-      if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class def names a superclass type that does not exist",
-              h.class_defs_off + uint64_t(i) * 32 + 8, std::to_string(c.superclass_idx));
+      if (!repeat("dex.bad_index"))
+        anomaly("dex.bad_index", Severity::medium, "DEX class def names a superclass type that does not exist",
+                h.class_defs_off + uint64_t(i) * 32 + 8, std::to_string(c.superclass_idx));
     read_class_data(i);
   }
 }
@@ -413,16 +426,18 @@ void DexParser::read_class_data(uint32_t ci) {
   if (c.class_data_off == 0) return;
   Bytes b = f_.base_;
   if (c.class_data_off >= b.size()) {
-    if (!repeat("dex.bad_class_data")) anomaly("dex.bad_class_data", Severity::medium, "DEX class data offset is outside the file", c.class_data_off,
-            std::string(f_.type_descriptor(c.class_idx)));
+    if (!repeat("dex.bad_class_data"))
+      anomaly("dex.bad_class_data", Severity::medium, "DEX class data offset is outside the file", c.class_data_off,
+              std::string(f_.type_descriptor(c.class_idx)));
     return;
   }
   Cursor cur{b.data() + c.class_data_off, b.data() + b.size()};
   uint32_t counts[4];
   for (auto& n : counts) n = cur.uleb();
   auto fail = [&](const char* what) {
-    if (!repeat("dex.bad_class_data")) anomaly("dex.bad_class_data", Severity::medium, std::string("DEX class data is damaged: ") + what,
-            c.class_data_off, std::string(f_.type_descriptor(c.class_idx)));
+    if (!repeat("dex.bad_class_data"))
+      anomaly("dex.bad_class_data", Severity::medium, std::string("DEX class data is damaged: ") + what,
+              c.class_data_off, std::string(f_.type_descriptor(c.class_idx)));
   };
   if (!cur.ok) return fail("truncated header");
   uint64_t fields_total = uint64_t(counts[0]) + counts[1];
@@ -438,8 +453,9 @@ void DexParser::read_class_data(uint32_t ci) {
       uint32_t flags = cur.uleb();
       if (!cur.ok) return fail("truncated field list");
       if (idx >= nfields) {
-        if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class data names a field id that does not exist",
-                c.class_data_off, std::to_string(idx));
+        if (!repeat("dex.bad_index"))
+          anomaly("dex.bad_index", Severity::medium, "DEX class data names a field id that does not exist",
+                  c.class_data_off, std::to_string(idx));
         continue;
       }
       f_.fields_.push_back({idx, flags, ci});
@@ -454,8 +470,9 @@ void DexParser::read_class_data(uint32_t ci) {
       uint32_t code_off = cur.uleb();
       if (!cur.ok) return fail("truncated method list");
       if (idx >= nmethods) {
-        if (!repeat("dex.bad_index")) anomaly("dex.bad_index", Severity::medium, "DEX class data names a method id that does not exist",
-                c.class_data_off, std::to_string(idx));
+        if (!repeat("dex.bad_index"))
+          anomaly("dex.bad_index", Severity::medium, "DEX class data names a method id that does not exist",
+                  c.class_data_off, std::to_string(idx));
         continue;
       }
       Method m;
@@ -474,18 +491,21 @@ void DexParser::read_code(Method& m, uint32_t code_off) {
   if (code_off == 0) return;
   Bytes b = f_.base_;
   if (uint64_t(code_off) + 16 > b.size()) {
-    if (!repeat("dex.bad_code_item")) anomaly("dex.bad_code_item", Severity::medium, "DEX code item is outside the file", code_off,
-            f_.method_signature(m.method_idx));
+    if (!repeat("dex.bad_code_item"))
+      anomaly("dex.bad_code_item", Severity::medium, "DEX code item is outside the file", code_off,
+              f_.method_signature(m.method_idx));
     return;
   }
   if (code_off & 3)
-    if (!repeat("dex.misaligned_code_item")) anomaly("dex.misaligned_code_item", Severity::low, "DEX code item is not 4-byte aligned", code_off,
-            f_.method_signature(m.method_idx));
+    if (!repeat("dex.misaligned_code_item"))
+      anomaly("dex.misaligned_code_item", Severity::low, "DEX code item is not 4-byte aligned", code_off,
+              f_.method_signature(m.method_idx));
   uint32_t insns_size = rd32(b.data() + code_off + 12);
   m.code_off = code_off;
   if (uint64_t(insns_size) * 2 > b.size() - code_off - 16) {
-    if (!repeat("dex.bad_code_item")) anomaly("dex.bad_code_item", Severity::medium, "DEX method's bytecode extends past the end of the file", code_off,
-            f_.method_signature(m.method_idx));
+    if (!repeat("dex.bad_code_item"))
+      anomaly("dex.bad_code_item", Severity::medium, "DEX method's bytecode extends past the end of the file", code_off,
+              f_.method_signature(m.method_idx));
     return;
   }
   m.insns_off = code_off + 16;
@@ -604,7 +624,7 @@ void DexParser::decode(uint32_t mi) {
           break;
         case OpRef::kField:
           if (idx < nfields) {
-            FieldOp fop = op < 0x59 ? FieldOp::kInstanceGet
+            FieldOp fop = op < 0x59   ? FieldOp::kInstanceGet
                           : op < 0x60 ? FieldOp::kInstancePut
                           : op < 0x67 ? FieldOp::kStaticGet
                                       : FieldOp::kStaticPut;
@@ -703,7 +723,8 @@ std::vector<std::unique_ptr<DexFile>> DexFile::parse_all(Bytes data, std::string
     next += size;
   }
   if (section >= kMaxSections)
-    anomalies.add("dex.container_too_many_sections", Severity::high, "DEX container has too many sections; the rest were skipped",
+    anomalies.add("dex.container_too_many_sections", Severity::high,
+                  "DEX container has too many sections; the rest were skipped",
                   {evidence_path, Evidence::offset(next), ""});
   return out;
 }

@@ -67,7 +67,9 @@ std::vector<std::string> parse_ids(const std::vector<uint8_t>& bytes, size_t* cl
   return ids;
 }
 
-bool has(const std::vector<std::string>& v, const std::string& id) { return std::find(v.begin(), v.end(), id) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& id) {
+  return std::find(v.begin(), v.end(), id) != v.end();
+}
 
 }  // namespace
 
@@ -97,7 +99,8 @@ TEST_CASE("synthetic DEX: exact classes, methods, call sites, strings and field 
   // sget-object Build.SERIAL once per class (run)
   size_t serial = 0;
   for (const auto& u : f.field_uses())
-    if (u.op == dex::FieldOp::kStaticGet && f.field_signature(u.field_idx) == "Landroid/os/Build;->SERIAL:Ljava/lang/String;")
+    if (u.op == dex::FieldOp::kStaticGet &&
+        f.field_signature(u.field_idx) == "Landroid/os/Build;->SERIAL:Ljava/lang/String;")
       ++serial;
   CHECK(serial == 120);
 
@@ -133,7 +136,8 @@ TEST_CASE("synthetic DEX: exact classes, methods, call sites, strings and field 
   uint32_t m1 = by_name["Lcom/synth/app/p0/C0;->m1(Ljava/lang/String;)V"];
   bool device_id = false, range = false;
   for (const auto& cs : f.calls_of(m1)) {
-    device_id |= f.method_signature(cs.target) == "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;";
+    device_id |=
+        f.method_signature(cs.target) == "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;";
     range |= cs.range && cs.kind == dex::InvokeKind::kVirtual;
   }
   CHECK(device_id);
@@ -325,7 +329,7 @@ TEST_CASE("every corpus APK: DEX files parse, their number matches the corpus ma
     CHECK(j["files"].size() == corpus->files().size());
   }
   MESSAGE(apps << " apps, " << files << " DEX files (" << nested << " nested), " << classes << " classes, " << calls
-                << " call sites; root DEX count matches the manifest for " << matched);
+               << " call sites; root DEX count matches the manifest for " << matched);
   CHECK(apps >= 130);
   CHECK(classes > 40000);
 }

@@ -26,7 +26,7 @@ namespace {
 
 // What both sides say about one DEX file, as comparable text.
 struct Listing {
-  std::vector<std::string> classes;                     // "Lfoo; flags super"
+  std::vector<std::string> classes;                         // "Lfoo; flags super"
   std::map<std::string, std::vector<std::string>> methods;  // class -> "name type"
   std::map<std::string, std::vector<std::string>> code;     // "class name type" -> "pc op idx"
   bool ok = true;
@@ -55,7 +55,8 @@ Listing ours(const dex::DexFile& f) {
   Listing l;
   for (const auto& c : f.classes()) {
     std::string cls(f.string_mutf8(c.class_idx < f.type_ids().size() ? f.type_ids()[c.class_idx] : dex::kNoIndex));
-    std::string sup = c.superclass_idx == dex::kNoIndex ? "-" : std::string(f.string_mutf8(f.type_ids()[c.superclass_idx]));
+    std::string sup =
+        c.superclass_idx == dex::kNoIndex ? "-" : std::string(f.string_mutf8(f.type_ids()[c.superclass_idx]));
     l.classes.push_back(cls + " " + hex4(c.access_flags) + " " + sup);
     auto& ms = l.methods[cls];
     for (uint32_t mi = c.methods_begin; mi < c.methods_end; ++mi) {
@@ -73,8 +74,10 @@ Listing ours(const dex::DexFile& f) {
         recs.emplace_back(cs.pc, op + " " + hex4(cs.target));
       }
       for (const auto& s : f.strings_of(mi)) recs.emplace_back(s.pc, "string " + hex4(s.string_idx));
-      for (const auto& u : f.fields_of(mi)) recs.emplace_back(u.pc, std::string(dex::to_string(u.op)) + " " + hex4(u.field_idx));
-      for (const auto& u : f.types_of(mi)) recs.emplace_back(u.pc, std::string(dex::to_string(u.op)) + " " + hex4(u.type_idx));
+      for (const auto& u : f.fields_of(mi))
+        recs.emplace_back(u.pc, std::string(dex::to_string(u.op)) + " " + hex4(u.field_idx));
+      for (const auto& u : f.types_of(mi))
+        recs.emplace_back(u.pc, std::string(dex::to_string(u.op)) + " " + hex4(u.type_idx));
       std::sort(recs.begin(), recs.end());
       auto& code = l.code[cls + " " + key];
       for (auto& [pc, r] : recs) code.push_back(hex4(pc) + " " + r);
@@ -205,7 +208,8 @@ std::string compare(const Listing& a, const Listing& b, std::string& detail) {
   }
   if (a.classes != b.classes) {
     for (size_t i = 0; i < std::max(a.classes.size(), b.classes.size()); ++i) {
-      std::string x = i < a.classes.size() ? a.classes[i] : "<none>", y = i < b.classes.size() ? b.classes[i] : "<none>";
+      std::string x = i < a.classes.size() ? a.classes[i] : "<none>",
+                  y = i < b.classes.size() ? b.classes[i] : "<none>";
       if (x != y) {
         detail = "class #" + std::to_string(i) + ": ours '" + x + "' dexdump '" + y + "'";
         break;
@@ -217,8 +221,8 @@ std::string compare(const Listing& a, const Listing& b, std::string& detail) {
     for (const auto& [cls, ms] : b.methods) {
       auto it = a.methods.find(cls);
       if (it == a.methods.end() || it->second != ms) {
-        detail = cls + ": ours " + std::to_string(it == a.methods.end() ? 0 : it->second.size()) + " methods, dexdump " +
-                 std::to_string(ms.size());
+        detail = cls + ": ours " + std::to_string(it == a.methods.end() ? 0 : it->second.size()) +
+                 " methods, dexdump " + std::to_string(ms.size());
         break;
       }
     }
@@ -285,7 +289,8 @@ void run_shard(int shard, int shards) {
     MESSAGE("dexdump not installed: skipped");
     return;
   }
-  fs::path tmp_dir = fs::path(APKVET_BINARY).parent_path() / ("dexdump-diff-" + std::to_string(getpid()) + "-" + std::to_string(shard));
+  fs::path tmp_dir = fs::path(APKVET_BINARY).parent_path() /
+                     ("dexdump-diff-" + std::to_string(getpid()) + "-" + std::to_string(shard));
   fs::create_directories(tmp_dir);
   auto known = known_differences();
   std::vector<fs::path> inputs = test::corpus_apks();
