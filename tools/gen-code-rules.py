@@ -419,6 +419,8 @@ def gen_permission_facts(ref):
             row["group"] = p["runtime_permission_group"]
         if p.get("label"):
             row["label"] = p["label"]
+        if p.get("added_api"):
+            row["added_api"] = p["added_api"]
         if p.get("status") != "present_in_api_36":
             row["removed"] = True
         facts[name] = row

@@ -217,9 +217,12 @@ void build_categories(const Context& cx, const std::vector<RawUse>& uses, CodeFa
   }
 }
 
-bool grantable(const CodeRules& r, const std::string& p) {
+// Whether an ordinary app can hold `p` and needs it: a permission introduced after the app's
+// targetSdk does not gate the API for this app (QUERY_ALL_PACKAGES, SCHEDULE_EXACT_ALARM...).
+bool grantable(const CodeRules& r, const std::string& p, int target_sdk) {
   const code::PermissionInfo* info = r.permission(p);
-  return info && info->grantable;
+  if (!info || !info->grantable) return false;
+  return target_sdk <= 0 || info->added_api <= target_sdk;
 }
 
 void build_permissions(const Context& cx, const ManifestView& mv, const std::vector<RawUse>& uses, CodeFacts& out) {
@@ -278,7 +281,7 @@ void build_permissions(const Context& cx, const ManifestView& mv, const std::vec
       if (std::string_view(q.source) == "axplorer_api25") continue;  // low confidence: attribution only
       std::vector<std::string> g;
       for (const auto& p : *q.perms)
-        if (grantable(cx.r, p)) g.push_back(p);
+        if (grantable(cx.r, p, mv.target_sdk)) g.push_back(p);
       if (g.empty()) continue;
       bool ok = (q.all_of && !q.conditional) ? std::all_of(g.begin(), g.end(), is_requested)
                                              : std::any_of(g.begin(), g.end(), is_requested);

@@ -159,6 +159,7 @@ void load_permissions(CodeRules& r, const std::string& path) {
     info.group = str(p, "group");
     info.label = str(p, "label");
     info.grantable = p.value("grantable", false);
+    info.added_api = p.value("added_api", 0);
     r.permissions[name] = std::move(info);
   }
 }

@@ -61,6 +61,7 @@ struct PermissionInfo {
   std::string group;       // runtime permission group (dangerous permissions)
   std::string label;
   bool grantable = false;  // an ordinary app can hold it (normal, dangerous, appop)
+  int added_api = 0;       // API level that introduced it (0 = unknown)
 };
 
 struct ContentProviderRule {

@@ -42,6 +42,7 @@ ManifestView read_manifest(const ManifestFacts& manifest) {
   if (typed) {
     v.present = true;
     v.package = manifest.package;
+    v.target_sdk = manifest.target_sdk;
     for (const auto& p : manifest.uses_permissions) v.permissions.push_back(p.name);
     for (const auto& p : manifest.implied_permissions) v.implied.push_back(p.name);
     if (manifest.application.name) v.components.push_back({"application", *manifest.application.name});

@@ -16,6 +16,7 @@ struct ManifestComponent {
 struct ManifestView {
   bool present = false;
   std::string package;
+  int target_sdk = 0;  // 0 when unknown
   std::vector<std::string> permissions;  // requested (uses-permission, -sdk-23, -sdk-m), sorted unique
   std::vector<std::string> implied;      // granted by implication (aapt / split-permission rules)
   std::vector<ManifestComponent> components;

@@ -36,6 +36,10 @@ TEST_CASE("bench: code analysis of APKVET_BENCH_APK (skipped when unset)") {
   double t2 = cpu_ms();
   CodeFacts f = analyze_code(*app, *corpus, manifest, sink, options);
   double t3 = cpu_ms();
+  if (std::getenv("APKVET_CODE_DUMP")) {
+    Json j = f;
+    std::fprintf(stderr, "%s\n", j.dump(1).c_str());
+  }
   uint64_t classes = 0, uses = 0;
   for (const auto& df : corpus->files()) classes += df->classes().size();
   for (const auto& c : f.categories) uses += c.uses;
