@@ -24,6 +24,9 @@ FalsePositiveRules FalsePositiveRules::load(const std::string& path) {
   for (auto& v : j.at("package_roots").at("when_app_has_package")) r.package_roots_if_in_app.insert(v.get<std::string>());
   for (auto& v : j.at("file_extensions")) r.file_extensions.insert(v.get<std::string>());
   for (auto& v : j.at("common_bare_tlds")) r.common_bare_tlds.insert(v.get<std::string>());
+  for (auto& v : j.value("ambiguous_cctlds", Json::array())) r.ambiguous_cctlds.insert(v.get<std::string>());
+  for (auto& v : j.value("bare_host_prefixes", Json::array())) r.bare_host_prefixes.insert(v.get<std::string>());
+  for (auto& v : j.value("well_known_ips", Json::array())) r.well_known_ips.insert(v.get<std::string>());
   return r;
 }
 
@@ -165,7 +168,18 @@ class Collector {
     ++it->second.occurrences;
   }
 
+  // A bare name that is not a host on its own evidence: kept if the app uses its domain in a URL or
+  // an e-mail address, else set aside (decided in finish(), when every string has been read).
+  void pending_host(Endpoint proto, const PooledString& s, size_t pos) { pending_.push_back({std::move(proto), &s, pos}); }
+
   ExtractedEndpoints finish() {
+    std::set<std::string> corroborated;
+    for (const auto& [k, e] : endpoints_)
+      if ((e.kind == "url" || e.kind == "email") && !e.registrable_domain.empty()) corroborated.insert(e.registrable_domain);
+    for (auto& p : pending_) {
+      if (corroborated.count(p.proto.registrable_domain)) endpoint(std::move(p.proto), *p.s, p.pos);
+      else set_aside("host", p.proto.value, "unconfirmed_bare_name", *p.s, p.pos);
+    }
     ExtractedEndpoints out;
     for (auto& [k, e] : endpoints_) {
       std::sort(e.evidence.begin(), e.evidence.end(), [](const Evidence& a, const Evidence& b) {
@@ -199,8 +213,14 @@ class Collector {
     }
   }
 
+  struct Pending {
+    Endpoint proto;
+    const PooledString* s;
+    size_t pos;
+  };
   const AppStringPool& pool_;
   const ExtractContext& ctx_;
+  std::vector<Pending> pending_;
   std::map<std::pair<std::string, std::string>, Endpoint> endpoints_;
   std::map<std::tuple<std::string, std::string, std::string>, SetAside> aside_;
 };
@@ -380,6 +400,15 @@ class StringExtractor {
       out_.set_aside("ip", ip, scope.substr(1), s_, pos);
       return;
     }
+    if (scope == "public" && !ctx_.rules->well_known_ips.count(ip)) {
+      bool small = true;  // "5.1.1.8", "2.12.9.2": versions far more often than addresses
+      for (size_t p = 0; p != std::string::npos; p = ip.find('.', p) == std::string::npos ? std::string::npos : ip.find('.', p) + 1)
+        if (std::stoi(ip.substr(p, ip.find('.', p) - p)) >= 16) small = false;
+      if (small) {
+        out_.set_aside("ip", ip, "version_like_number", s_, pos);
+        return;
+      }
+    }
     Endpoint e;
     e.kind = "ip";
     e.value = e.host = ip;
@@ -448,13 +477,19 @@ class StringExtractor {
     if (!reg) return;  // a bare public suffix ("co.uk")
     std::string reg_label = reg->substr(0, reg->find('.'));
     if (reg_label.size() == 1 || kCodeReceivers.count(first)) return aside("code_identifier");
-    if (tld.size() != 2 && !ctx_.rules->common_bare_tlds.count(tld)) return aside("uncommon_tld_identifier");
     Endpoint e;
     e.kind = "host";
     e.value = e.host = host;
     e.registrable_domain = *reg;
     e.shared_hosting = shared_hosting_suffix(host);
-    out_.endpoint(std::move(e), s_, pos);
+    const auto& r = *ctx_.rules;
+    bool multi_label_suffix = reg->find('.') != reg->rfind('.');
+    bool confident = r.common_bare_tlds.count(tld) || (tld.size() == 2 && !r.ambiguous_cctlds.count(tld)) ||
+                     multi_label_suffix || (host != *reg && r.bare_host_prefixes.count(first));
+    if (confident) return out_.endpoint(std::move(e), s_, pos);
+    if (tld.size() != 2 && host.find('.') == host.rfind('.') && !r.common_bare_tlds.count(tld))
+      return aside("uncommon_tld_identifier");
+    out_.pending_host(std::move(e), s_, pos);
   }
 
  private:

@@ -19,6 +19,7 @@ struct FalsePositiveRules {
   std::vector<std::pair<std::string, std::string>> url_prefixes;  // (prefix, reason)
   std::map<std::string, std::string> host_suffixes;               // suffix -> reason
   std::set<std::string> package_roots_always, package_roots_if_in_app, file_extensions, common_bare_tlds;
+  std::set<std::string> ambiguous_cctlds, bare_host_prefixes, well_known_ips;
 
   static FalsePositiveRules load(const std::string& path);
   static const FalsePositiveRules& builtin();  // loaded once from the rules directory

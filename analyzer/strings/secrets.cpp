@@ -61,6 +61,7 @@ bool placeholder(std::string_view v) {
 // A value that reads like a random credential: long enough, letters and digits, high entropy.
 bool high_entropy_value(std::string_view v) {
   if (v.size() < 16 || v.size() > 512 || placeholder(v)) return false;
+  if (v.rfind("res/", 0) == 0 || v.rfind("http", 0) == 0) return false;  // a resource path or a URL
   bool digit = false, alpha = false, hex_only = true;
   for (char c : v) {
     if (std::isdigit(static_cast<unsigned char>(c))) digit = true;
@@ -253,6 +254,7 @@ std::vector<Secret> find_secrets(const AppStringPool& pool, const std::vector<Pa
   for (const PooledString& s : strings) {
     if (s.name == PooledString::kNoName) continue;
     const std::string& name = pool.names()[s.name];
+    if (name.rfind("string/", 0) != 0) continue;  // file resources (drawable/, xml/) hold paths, not values
     std::string key = name.substr(name.find('/') + 1);
     if (secret_name(key) && high_entropy_value(s.text)) out.add("named_secret", s.text, "medium", s, 0, name);
   }
