@@ -23,10 +23,20 @@ void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
         if (std::find(list.begin(), list.end(), where) == list.end()) list.push_back(std::move(where));
       }
     }
+    const uint8_t* base = file->base().data();
+    size_t data_begin = file->base().size(), data_end = 0;
     for (uint32_t i = 0; i < file->string_count(); ++i) {
+      std::string_view raw = file->string_mutf8(i);
+      if (!raw.empty() && reinterpret_cast<const uint8_t*>(raw.data()) >= base) {
+        size_t at = reinterpret_cast<const uint8_t*>(raw.data()) - base;
+        data_begin = std::min(data_begin, at > 5 ? at - 5 : 0);  // its uleb128 length precedes it
+        data_end = std::max(data_end, at + raw.size() + 1);
+      }
       if (!pool.add(src, file->string(i), i)) return;
       if (auto it = users.find(i); it != users.end()) pool.add_users_to_last(it->second);
     }
+    // Strings hidden outside the string table (byte-array payloads in code, other data).
+    if (data_begin < data_end && !file->section()) add_dex_outside_strings(file->path(), file->base(), data_begin, data_end, pool);
     for (uint32_t t = 0; t < file->type_ids().size(); ++t) {
       std::string_view d = file->type_descriptor(t);
       if (d.size() < 3 || d.front() != 'L' || d.back() != ';') continue;

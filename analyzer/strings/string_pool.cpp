@@ -155,6 +155,7 @@ void add_dex_strings(const std::string& file, Bytes dex, AppStringPool& pool) {
     uint32_t count = r.u32_at(0x38), ids_off = r.u32_at(0x3c);
     uint32_t type_count = r.u32_at(0x40), type_off = r.u32_at(0x44);
     std::vector<std::string_view> strings;
+    size_t data_begin = dex.size(), data_end = 0;
     for (uint32_t i = 0; i < count; ++i) {
       uint32_t data_off = r.u32_at(size_t(ids_off) + 4ull * i);
       ByteReader s(dex, data_off);
@@ -163,8 +164,11 @@ void add_dex_strings(const std::string& file, Bytes dex, AppStringPool& pool) {
       while (end < dex.size() && dex[end] != 0) ++end;
       std::string_view text(reinterpret_cast<const char*>(dex.data()) + begin, end - begin);
       strings.push_back(text);
+      data_begin = std::min<size_t>(data_begin, data_off);
+      data_end = std::max<size_t>(data_end, end + 1);
       if (!pool.add(src, text, i)) return;
     }
+    if (data_begin < data_end) add_dex_outside_strings(file, dex, data_begin, data_end, pool);
     for (uint32_t t = 0; t < type_count; ++t) {
       uint32_t idx = r.u32_at(size_t(type_off) + 4ull * t);
       if (idx < strings.size()) collect_class_names(strings[idx], pool.class_packages);
@@ -172,6 +176,14 @@ void add_dex_strings(const std::string& file, Bytes dex, AppStringPool& pool) {
   } catch (const ParseError&) {
     // A damaged table: keep what was read. The DEX parser reports the damage itself.
   }
+}
+
+void add_dex_outside_strings(const std::string& file, Bytes dex, size_t begin, size_t end, AppStringPool& pool) {
+  uint32_t src = pool.add_source(StringOrigin::binary, file);
+  begin = std::min(begin, dex.size());
+  end = std::min(std::max(end, begin), dex.size());
+  pool.add_printable_runs(src, dex.subspan(0, begin), 0);
+  pool.add_printable_runs(src, dex.subspan(end), end);
 }
 
 // ---------------------------------------------------------------- resources.arsc

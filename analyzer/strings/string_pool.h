@@ -94,6 +94,9 @@ void build_string_pool(const AppPackage& app, const dex::DexCorpus* corpus, AppS
 
 // Adapters, one per origin (exposed for tests).
 void add_dex_strings(const std::string& file, Bytes dex, AppStringPool& pool);
+// Printable runs of a DEX file outside its string data [begin, end) (strings hidden in array payloads
+// or other data), as origin "binary" with file offsets.
+void add_dex_outside_strings(const std::string& file, Bytes dex, size_t begin, size_t end, AppStringPool& pool);
 void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool);
 void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool);
 void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& pool);

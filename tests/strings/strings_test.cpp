@@ -335,6 +335,21 @@ TEST_CASE("native library literals keep their file offset") {
   CHECK(c2->occurrences >= 2);
 }
 
+TEST_CASE("strings hidden outside the DEX string table are read (corpus malware: byte-array URLs)") {
+  std::string path = test::corpus_dir() + "/apks/135d6acff3ca27e6.apk";  // android-malware braintest/ghostpush
+  if (!std::filesystem::exists(path)) return;
+  AppPackage app(path);
+  auto f = analyze_strings(app, nullptr, nullptr, nullptr, app.anomalies());
+  const Endpoint* e = endpoint(f, "url", "http://52.10.211.223/logcat/log");
+  REQUIRE(e);  // not a string_data item: bytes inside the code section
+  CHECK(e->cleartext);
+  CHECK(e->origins.count("binary"));
+  CHECK(e->evidence.at(0).file == "classes.dex");
+  CHECK(e->evidence.at(0).location == "offset 0x5470");
+  if (f.geoip.kind != "none") CHECK(e->ip_country == "US");
+  CHECK(endpoint(f, "url", "http://ipinfo.io/json"));
+}
+
 TEST_CASE("every corpus APK: the strings facts are produced and deterministic") {
   auto apks = test::corpus_apks();
   if (apks.empty()) return;
