@@ -276,3 +276,23 @@ TEST_CASE("implied exported: providers below targetSdk 17; intent filters; Andro
   CHECK(sink.has("manifest.exported_required"));
   CHECK_FALSE(type_manifest(tiny_manifest(31, "activity", false), "AndroidManifest.xml", nullptr, sink).components[0].exported);
 }
+
+TEST_CASE("apkvet manifest FILE prints the same tree as aapt dump xmltree") {
+  for (const char* name : {"00030955c0d359b3.apk", "020f3070fecb2252.apk", "0b8ba0c6cebe5695.apk", "1dbd8024bfc1bb66.apk"}) {
+    std::string apk = corpus(name);
+    auto run = [](const std::string& cmd) {
+      std::string out;
+      FILE* p = popen(cmd.c_str(), "r");
+      REQUIRE(p);
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+      pclose(p);
+      return out;
+    };
+    std::string ours = run(std::string(APKVET_BINARY) + " manifest '" + apk + "' 2>/dev/null");
+    std::string aapt = run("aapt dump xmltree '" + apk + "' AndroidManifest.xml 2>/dev/null");
+    CHECK_MESSAGE(ours == aapt, name);
+    CHECK(!ours.empty());
+  }
+}
