@@ -12,7 +12,7 @@ void to_json(Json& j, const InputFacts& f) {
 }
 
 void to_json(Json& j, const AppFacts& f) {
-  j = Json{{"input", f.input},     {"resources", f.resources}, {"manifest", f.manifest},
+  j = Json{{"input", f.input},     {"resources", f.resources}, {"manifest", f.manifest}, {"network_security", f.network_security},
            {"signing", f.signing}, {"dex", f.dex}, {"code", f.code},             {"native", f.native_code},
            {"anomalies", f.anomalies}};
   j["strings"] = f.strings;

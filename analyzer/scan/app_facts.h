@@ -9,6 +9,7 @@
 #include "facts/evidence.h"
 #include "manifest/manifest_facts.h"
 #include "native/native_facts.h"
+#include "resources/network_security.h"
 #include "resources/resource_table.h"
 #include "signing/signing_facts.h"
 #include "strings/strings_facts.h"
@@ -40,6 +41,7 @@ struct AppFacts {
   InputFacts input;
   ResourceFacts resources;
   ManifestFacts manifest;
+  NetworkSecurityFacts network_security;
   SigningFacts signing;
   DexFacts dex;
   CodeFacts code;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <tuple>
@@ -63,6 +64,7 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     return result;
   }
   AppFacts& facts = result.facts;
+  const int64_t scan_time = static_cast<int64_t>(std::time(nullptr));  // judged against, never parsed with
   AnomalySink& anomalies = app->anomalies();
   facts.input = describe_input(*app);
 
@@ -70,6 +72,18 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   guarded("resources", anomalies, "resources.arsc", [&] { facts.resources = analyze_resources(*app, anomalies, table); });
   guarded("manifest", anomalies, "AndroidManifest.xml",
           [&] { facts.manifest = analyze_manifest(*app, table.get(), anomalies); });
+  if (facts.manifest.decoded)
+    guarded("network_security", anomalies, "AndroidManifest.xml", [&] {
+      const ApplicationFacts& application = facts.manifest.application;
+      NetworkSecurityInputs in;
+      in.config_resource = application.network_security_config;
+      in.uses_cleartext_traffic = application.uses_cleartext_traffic_explicit;
+      in.target_sdk = facts.manifest.target_sdk;
+      in.debuggable = application.debuggable.value_or(false);
+      in.scan_date = utc_date(scan_time);
+      if (!facts.manifest.evidence.file.empty()) in.manifest_file = facts.manifest.evidence.file;
+      facts.network_security = analyze_network_security(*app, table.get(), in, anomalies);
+    });
   if (options.wants("signing"))
     guarded("signing", anomalies, path, [&] { facts.signing = analyze_signing(*app, anomalies); });
   std::shared_ptr<const dex::DexCorpus> dex_corpus;  // the parsed DEX, handed to the code analysis
