@@ -62,7 +62,7 @@ TEST_CASE("the untouched table reads cleanly") {
   CHECK_FALSE(t.table->string_value(0x01040000));  // the framework is not in the app's table
 }
 
-TEST_CASE("a duplicated string config is flagged; Android reads the first one") {
+TEST_CASE("a duplicated string config is flagged and Android reads the first one") {
   for (bool before : {false, true}) {
     CAPTURE(before);
     Table t = original();

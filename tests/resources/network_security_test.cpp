@@ -126,7 +126,7 @@ TEST_CASE("pin expiry is judged against the scan date passed in, not the clock")
   CHECK(utc_date(1735689600) == "2025-01-01");
 }
 
-TEST_CASE("debug-overrides apply only to debuggable apps; user CAs only there are flagged as such") {
+TEST_CASE("debug-overrides apply only to debuggable apps and user CAs only there are flagged as such") {
   const char* xml = R"(<network-security-config>
     <base-config><trust-anchors><certificates src="system"/></trust-anchors></base-config>
     <debug-overrides><trust-anchors><certificates src="user"/></trust-anchors></debug-overrides>
