@@ -85,7 +85,20 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
       facts.network_security = analyze_network_security(*app, table.get(), in, anomalies);
     });
   if (options.wants("signing"))
-    guarded("signing", anomalies, path, [&] { facts.signing = analyze_signing(*app, anomalies); });
+    guarded("signing", anomalies, path, [&] {
+      SigningOptions so;
+      if (facts.manifest.decoded) {
+        so.min_sdk = facts.manifest.min_sdk;
+        so.target_sdk = facts.manifest.target_sdk;
+        so.package = facts.manifest.package;
+        if (facts.manifest.xml)
+          so.target_sandbox_version =
+              facts.manifest.xml->child("manifest").attribute("android:targetSandboxVersion").as_int(1);
+      }
+      so.scan_time = scan_time;
+      so.input_path = path;
+      facts.signing = analyze_signing(*app, so, anomalies);
+    });
   std::shared_ptr<const dex::DexCorpus> dex_corpus;  // the parsed DEX, handed to the code analysis
   if (options.wants("dex") || options.wants("code"))
     guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies, &dex_corpus); });
@@ -94,9 +107,9 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
             [&] { facts.code = analyze_code(*app, *dex_corpus, facts.manifest, anomalies); });
   if (options.wants("native"))
     guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
-  if (options.wants("strings"))  // network security facts: joined once the scan carries them
+  if (options.wants("strings"))
     guarded("strings", anomalies, path, [&] {
-      facts.strings = analyze_strings(*app, nullptr, &facts.manifest, nullptr, anomalies);
+      facts.strings = analyze_strings(*app, dex_corpus.get(), &facts.manifest, &facts.network_security, anomalies);
     });
 
   facts.anomalies = anomalies.all();
