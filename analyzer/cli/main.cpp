@@ -2,84 +2,90 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "report/json_report.h"
-#include "report/text_report.h"
+#include "axml/xmltree_printer.h"
+#include "manifest/manifest_facts.h"
+#include "cli/commands.h"
 #include "scan/scan.h"
 #include "version.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitUsage = 64;
-constexpr int kExitUnreadableInput = 2;
+using apkvet::cli::kExitOk;
+using apkvet::cli::kExitUnreadableInput;
+using apkvet::cli::kExitUsage;
 
 void usage(std::ostream& out) {
   out << "apkvet " << APKVET_VERSION << " - vet Android apps before they reach government phones\n\n"
          "usage:\n"
-         "  apkvet scan [--format text|json] [--only AREA,...] FILE...\n"
-         "                                             analyse APK / APKS / XAPK / AAB files\n"
-         "  apkvet manifest FILE                       print the decoded AndroidManifest.xml\n"
+         "  apkvet scan [--format text|json] [--policy FILE] [--waivers FILE] [--rules DIR]\n"
+         "              [--only AREA,...] [--date YYYY-MM-DD] FILE...\n"
+         "                                             analyse APK / APKS / XAPK / AAB files and judge them\n"
+         "  apkvet rules [--rules DIR] list | explain ID   the rules and what each one means\n"
+         "  apkvet manifest [--xml|--json] FILE       print the decoded AndroidManifest.xml (default: the layout\n"
+         "                                             of aapt dump xmltree; --xml; --json typed facts)\n"
          "  apkvet version\n\n"
-         "exit codes: 0 all inputs analysed; 2 at least one input could not be read (the others are still\n"
-         "reported); 64 bad command line.\n";
-}
-
-int run_scan(const std::vector<std::string>& args) {
-  std::string format = "text";
-  std::vector<std::string> files;
-  apkvet::ScanOptions options;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
-    else if (args[i] == "--only" && i + 1 < args.size()) {
-      std::string list = args[++i];
-      for (size_t start = 0; start <= list.size();) {
-        size_t comma = std::min(list.find(',', start), list.size());
-        if (comma > start) options.only.insert(list.substr(start, comma - start));
-        start = comma + 1;
-      }
-    }
-    else if (args[i].rfind("--format=", 0) == 0) format = args[i].substr(9);
-    else if (args[i].rfind("--", 0) == 0) {
-      std::cerr << "apkvet scan: unknown option " << args[i] << "\n";
-      return kExitUsage;
-    } else files.push_back(args[i]);
-  }
-  if (files.empty() || (format != "text" && format != "json")) {
-    usage(std::cerr);
-    return kExitUsage;
-  }
-  std::vector<apkvet::ScanResult> results;
-  int exit_code = kExitOk;
-  for (const auto& f : files) {
-    results.push_back(apkvet::scan_file(f, options));
-    if (!results.back().ok) {
-      std::cerr << "apkvet: " << results.back().error << "\n";
-      exit_code = kExitUnreadableInput;
-    }
-    if (format == "text") apkvet::write_text_report(std::cout, results.back());
-  }
-  if (format == "json") std::cout << apkvet::dump_json(apkvet::scan_report_json(results)) << "\n";
-  return exit_code;
+         "exit codes: 0 all inputs analysed (with --policy: all approved); 2 at least one input could not be\n"
+         "read (the others are still reported); 3 with --policy: some app needs review; 4 with --policy: some\n"
+         "app is rejected; 64 bad command line; 65 malformed rule, policy or waiver file.\n";
 }
 
 int run_manifest(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
+  // apkvet manifest [--xml|--json] FILE: the decoded AndroidManifest.xml, by default in the layout of
+  // `aapt dump xmltree FILE AndroidManifest.xml` so the two can be diffed.
+  std::string mode = "xmltree";
+  std::vector<std::string> files;
+  for (const auto& a : args) {
+    if (a == "--xml") mode = "xml";
+    else if (a == "--json") mode = "json";
+    else if (a == "--xmltree") mode = "xmltree";
+    else if (a.rfind("--", 0) == 0) {
+      std::cerr << "apkvet manifest: unknown option " << a << "\n";
+      return kExitUsage;
+    } else files.push_back(a);
+  }
+  if (files.size() != 1) {
     usage(std::cerr);
     return kExitUsage;
   }
-  apkvet::ScanResult r = apkvet::scan_file(args[0]);
-  if (!r.ok) {
-    std::cerr << "apkvet: " << r.error << "\n";
+  std::unique_ptr<apkvet::AppPackage> app;
+  try {
+    app = std::make_unique<apkvet::AppPackage>(files[0]);
+  } catch (const std::exception& e) {
+    std::cerr << "apkvet: " << e.what() << "\n";
     return kExitUnreadableInput;
   }
-  if (!r.facts.manifest.xml || !r.facts.manifest.decoded) {
-    std::cerr << "apkvet: " << args[0] << ": AndroidManifest.xml could not be decoded\n";
+  apkvet::AnomalySink& anomalies = app->anomalies();
+  apkvet::ManifestFacts m;
+  try {
+    m = apkvet::analyze_manifest(*app, nullptr, anomalies);
+  } catch (const std::exception& e) {
+    std::cerr << "apkvet: " << files[0] << ": " << e.what() << "\n";
     return kExitUnreadableInput;
   }
-  r.facts.manifest.xml->save(std::cout, "  ");
+  if (!m.decoded || !m.document) {
+    std::cerr << "apkvet: " << files[0] << ": AndroidManifest.xml could not be decoded\n";
+    return kExitUnreadableInput;
+  }
+  if (mode == "xml") {
+    m.xml->save(std::cout, "  ");
+  } else if (mode == "json") {
+    apkvet::Json j;
+    apkvet::to_json(j, m);
+    apkvet::Json list = apkvet::Json::array();
+    for (const auto& a : anomalies.all()) list.push_back(a);
+    j["anomalies"] = std::move(list);
+    std::cout << j.dump(1) << "\n";
+  } else {
+    apkvet::print_xmltree(std::cout, *m.document);
+  }
+  for (const auto& a : anomalies.all())
+    if (a.id.rfind("axml.", 0) == 0 || a.id.rfind("manifest.", 0) == 0)
+      std::cerr << "apkvet: " << a.id << ": " << a.message << " [" << a.evidence.file << " " << a.evidence.location
+                << "]\n";
   return kExitOk;
 }
 
@@ -93,7 +99,8 @@ int main(int argc, char** argv) {
   }
   std::string cmd = args[0];
   args.erase(args.begin());
-  if (cmd == "scan") return run_scan(args);
+  if (cmd == "scan") return apkvet::cli::run_scan(args);
+  if (cmd == "rules") return apkvet::cli::run_rules(args);
   if (cmd == "manifest") return run_manifest(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "apkvet " << APKVET_VERSION << "\n";

@@ -1,0 +1,22 @@
+// The subcommands of the apkvet CLI, one file each, and the exit codes they share.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace apkvet::cli {
+
+// Exit codes (documented in README and `apkvet help`).
+constexpr int kExitOk = 0;              // analysed; with --policy: approved
+constexpr int kExitUnreadableInput = 2; // at least one input could not be read at all
+constexpr int kExitReview = 3;          // with --policy: at least one app needs review (none rejected)
+constexpr int kExitReject = 4;          // with --policy: at least one app is rejected
+constexpr int kExitUsage = 64;          // bad command line
+constexpr int kExitConfig = 65;         // a rule, policy or waiver file is malformed (file:line: reason)
+
+int run_scan(const std::vector<std::string>& args);
+int run_rules(const std::vector<std::string>& args);
+
+// Splits "a,b,c".
+std::vector<std::string> split_list(const std::string& list);
+
+}  // namespace apkvet::cli

@@ -1,0 +1,88 @@
+// apkvet scan: analyse inputs, judge them with the rules and an optional policy, render a report.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "report/json_report.h"
+#include "report/text_report.h"
+#include "rules/rule_set.h"
+#include "scan/scan.h"
+
+namespace apkvet::cli {
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+int run_scan(const std::vector<std::string>& args) {
+  std::string format = "text", policy_path, waivers_path, rules_dir, date;
+  std::vector<std::string> files;
+  ScanOptions options;
+  auto value = [&](size_t& i) -> std::string {
+    if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
+    return args[++i];
+  };
+  try {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--format") format = value(i);
+      else if (a.rfind("--format=", 0) == 0) format = a.substr(9);
+      else if (a == "--only") for (auto& area : split_list(value(i))) options.only.insert(area);
+      else if (a == "--policy") policy_path = value(i);
+      else if (a == "--waivers") waivers_path = value(i);
+      else if (a == "--rules") rules_dir = value(i);
+      else if (a == "--date") date = value(i);
+      else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
+      else files.push_back(a);
+    }
+    if (files.empty()) throw std::invalid_argument("no input files");
+    if (format != "text" && format != "json") throw std::invalid_argument("unknown format " + format);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "apkvet scan: " << e.what() << " (see apkvet help)\n";
+    return kExitUsage;
+  }
+
+  JudgeContext ctx;
+  try {
+    ctx = load_judge_context(rules_dir, policy_path, waivers_path, date);
+  } catch (const std::exception& e) {
+    std::cerr << "apkvet: " << e.what() << "\n";
+    return kExitConfig;
+  }
+  TextStyle style;
+  style.color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+
+  std::vector<AppReport> reports;
+  bool unreadable = false;
+  rules::Verdict worst = rules::Verdict::approve;
+  for (const auto& f : files) {
+    AppReport r = make_app_report(scan_file(f, options), ctx);
+    if (!r.ok) {
+      std::cerr << "apkvet: " << r.error << "\n";
+      unreadable = true;
+    } else if (r.judgement.verdict > worst) {
+      worst = r.judgement.verdict;
+    }
+    if (format == "text") write_text_report(std::cout, r, style);
+    reports.push_back(std::move(r));
+  }
+  if (format == "json") {
+    ReportMeta meta{ctx.today, ctx.rules.version, ctx.policy ? ctx.policy->id : ""};
+    std::cout << dump_json(scan_report_json(reports, meta)) << "\n";
+  }
+  if (unreadable) return kExitUnreadableInput;
+  if (!ctx.policy) return kExitOk;
+  return worst == rules::Verdict::reject ? kExitReject : worst == rules::Verdict::review ? kExitReview : kExitOk;
+}
+
+}  // namespace apkvet::cli
