@@ -1,13 +1,21 @@
-// The JSON report: a stable, sorted document with a schema name and version (see docs/json-schema.md).
+// The JSON report: a stable, sorted document with a schema name and version
+// (docs/schema/scan-report.schema.json). Rendered from AppReports only.
 #pragma once
 #include <string>
 #include <vector>
 
-#include "scan/app_facts.h"
+#include "report/app_report.h"
 
 namespace apkvet {
 
-Json scan_report_json(const std::vector<ScanResult>& results);
+struct ReportMeta {
+  std::string date;           // the one time field: the scan date (YYYY-MM-DD)
+  std::string rules_version;
+  std::string policy;         // policy id, or empty
+};
+
+Json app_report_json(const AppReport& r);
+Json scan_report_json(const std::vector<AppReport>& reports, const ReportMeta& meta);
 // Serialises without throwing on invalid UTF-8 from app data (replaced with U+FFFD).
 std::string dump_json(const Json& j, int indent = 2);
 

@@ -1,0 +1,41 @@
+#include "report/app_report.h"
+
+#include <cstdlib>
+#include <ctime>
+
+#include "core/data_dir.h"
+
+namespace apkvet {
+
+JudgeContext load_judge_context(const std::string& rules_dir_path, const std::string& policy_path,
+                                const std::string& waivers_path, const std::string& today) {
+  JudgeContext ctx;
+  ctx.rules = rules::load_rules(rules_dir_path.empty() ? rules_path("checks") : rules_dir_path);
+  if (!policy_path.empty()) ctx.policy = rules::load_policy(policy_path);
+  if (!waivers_path.empty()) ctx.waivers = rules::load_waivers(waivers_path);
+  ctx.today = today.empty() ? today_utc() : today;
+  return ctx;
+}
+
+AppReport make_app_report(const ScanResult& scan, const JudgeContext& ctx) {
+  AppReport r;
+  r.input_path = scan.input_path;
+  r.ok = scan.ok;
+  r.error = scan.error;
+  if (!scan.ok) return r;
+  r.facts = scan.facts;
+  r.judgement = rules::judge(r.facts, ctx.rules, ctx.policy ? &*ctx.policy : nullptr, ctx.waivers, ctx.today);
+  return r;
+}
+
+std::string today_utc() {
+  std::time_t now = std::time(nullptr);
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) now = static_cast<std::time_t>(std::atoll(sde));
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+}  // namespace apkvet
