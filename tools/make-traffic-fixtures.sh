@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Regenerates the traffic fixtures in fixtures/traffic/ with real tools: tcpdump records loopback
+# while curl sends the canaries of fixtures/traffic/device.json in every encoding to a local python
+# server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
+# dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
+# every process is started here, bounded by timeout and stopped by its PID.
+#   tools/make-traffic-fixtures.sh        (needs: tcpdump curl openssl dnsmasq dig python3 editcap; root
+#                                          or CAP_NET_RAW for tcpdump)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=fixtures/traffic
+device=$out/device.json
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+py=python3
+drv=tools/traffic_fixture_driver.py
+srv=tools/traffic_fixture_server.py
+
+start() { timeout 120 "$@" >/dev/null 2>&1 & pids+=($!); }
+# tcpdump on IFACE with FILTER into FILE; prints its PID. -U writes each packet at once.
+capture_start() {  # iface linktype file filter
+  local lt=()
+  [ -n "$2" ] && lt=(-y "$2")
+  timeout 120 tcpdump -i "$1" "${lt[@]}" --immediate-mode -U -s 0 -w "$3" "$4" >"$tmp/tcpdump.log" 2>&1 &
+  cap=$!; pids+=($cap)
+  for _ in $(seq 50); do grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
+}
+capture_stop() { sleep 0.5; kill -INT "$cap"; wait "$cap" 2>/dev/null || true; }
+wait_port() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done; echo "no listener on $1:$2" >&2; exit 1; }
+
+# 1. HTTP: every canary in every encoding, at every place in a request (Ethernet-framed loopback).
+start $py $srv http 127.0.0.1 18080; wait_port 127.0.0.1 18080
+capture_start lo "" $out/http-canaries.pcap "tcp port 18080"
+$py $drv http $device 18080 $out/http-canaries.expected.json
+capture_stop
+
+# 2. Clean traffic and near misses: must raise nothing.
+capture_start lo "" $out/clean.pcap "tcp port 18080"
+$py $drv clean $device 18080
+capture_stop
+
+# 3. IPv6 over ::1, written as pcapng.
+start $py $srv http ::1 18081; wait_port ::1 18081
+capture_start lo "" "$tmp/ipv6.pcap" "tcp port 18081"
+$py $drv ipv6 $device 18081 $out/ipv6.expected.json
+capture_stop
+editcap -F pcapng "$tmp/ipv6.pcap" $out/ipv6.pcapng
+
+# 4. TLS: a ClientHello whose SNI names a ByteDance host, and one whose SNI carries the IMEI (Linux
+#    cooked capture v1 framing).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+start openssl s_server -accept 127.0.0.1:18443 -cert "$tmp/cert.pem" -key "$tmp/key.pem" -quiet; wait_port 127.0.0.1 18443
+capture_start any LINUX_SLL $out/tls-sni.pcap "tcp port 18443"
+imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
+for sni in log.tiktokv.com "$imei.device.byteoversea.com"; do
+  timeout 5 openssl s_client -connect 127.0.0.1:18443 -servername "$sni" </dev/null >/dev/null 2>&1 || true
+done
+capture_stop
+
+# 5. DNS names: dnsmasq answers for tracker hosts with loopback addresses; raw TCP and UDP then go
+#    to those addresses, so only the DNS answer names the destination (Linux cooked v2 framing).
+start dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=15353 --listen-address=127.0.0.1 --bind-interfaces \
+  --address=/alog.umeng.com/127.0.0.2 --address=/report.appmetrica.yandex.net/127.0.0.3 --pid-file="$tmp/dnsmasq.pid"
+start $py $srv tcp 127.0.0.2 18090
+start $py $srv udp 127.0.0.3 18091
+sleep 0.5; wait_port 127.0.0.2 18090
+capture_start any LINUX_SLL2 $out/dns-raw.pcap "port 15353 or port 18090 or port 18091"
+aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
+ip_tcp=$(dig +short @127.0.0.1 -p 15353 alog.umeng.com A)
+ip_udp=$(dig +short @127.0.0.1 -p 15353 report.appmetrica.yandex.net A)
+hexid=$($py -c "print('$imei'.encode().hex())")
+dig +short @127.0.0.1 -p 15353 "$hexid.t.qq.com" A >/dev/null || true   # IMEI in a DNS query name
+$py - "$ip_tcp" "$ip_udp" "$imei" "$aid" <<'PY'
+import socket, sys
+tcp, udp, imei, aid = sys.argv[1:5]
+s = socket.create_connection((tcp, 18090), timeout=5)
+s.sendall(b"\x00\x01HELLO dev=" + imei.encode() + b";os=android\n"); s.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b"\x07ping aid=" + aid.encode() + b"\x00", (udp, 18091))
+PY
+capture_stop
+
+# 6. HAR, as a TLS-intercepting proxy exports it.
+$py $drv har $device $out/proxy.har $out/proxy.expected.json
+
+ls -l $out

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Sends the canaries of fixtures/traffic/device.json with curl to a local server, one request per
+(canary, encoding), rotating where in the request the value goes, and writes the list of leaks a
+correct detector must report (expected.json). Called by tools/make-traffic-fixtures.sh while tcpdump
+records; only 127.0.0.1 / ::1 are contacted (curl --resolve maps the tracker host names there).
+
+  traffic_fixture_driver.py http  DEVICE.json PORT OUT_EXPECTED.json
+  traffic_fixture_driver.py clean DEVICE.json PORT
+  traffic_fixture_driver.py ipv6  DEVICE.json PORT OUT_EXPECTED.json
+  traffic_fixture_driver.py har   DEVICE.json OUT.har OUT_EXPECTED.json
+"""
+import base64, gzip, hashlib, json, subprocess, sys, urllib.parse
+
+def load(path):
+    d = json.load(open(path, encoding="utf-8"))
+    cc = d["country_code"].lstrip("+")
+    c = [("imei", d["imei"]), ("meid", d["meid"]), ("imsi", d["imsi"]), ("iccid", d["iccid"]),
+         ("phone_number", d["phone_number"]), ("android_id", d["android_id"]),
+         ("advertising_id", d["advertising_id"]), ("serial", d["serial"]), ("wifi_mac", d["wifi_mac"]),
+         ("bluetooth_mac", d["bluetooth_mac"]), ("account_email", d["accounts"][0]),
+         ("contact_name", d["contacts"][0]["name"]), ("contact_number", d["contacts"][0]["numbers"][0]),
+         ("contact_email", d["contacts"][0]["emails"][0]),
+         ("installed_package", d["installed_packages"][0])]
+    return d, c, cc
+
+# Hosts from rules/endpoints/owners.json (owner id) plus one with no known owner.
+HOSTS = [("log.tiktokv.com", "bytedance"), ("graph.facebook.com", "meta"), ("ssl.google-analytics.com", "google"),
+         ("alog.umeng.com", "alibaba"), ("report.appmetrica.yandex.net", "yandex"), ("api.example-vendor.test", None)]
+
+def b64_at(value, align, urlsafe):
+    # The value inside a base64 blob at byte offset `align` (0, 1, 2), as SDKs wrap payloads.
+    raw = b"x" * align + value.encode() + b"}"
+    enc = base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)
+    return enc.decode()
+
+def encodings(ident, value, cc):
+    """(encoding name, encoded text) pairs an app might send."""
+    v = value
+    out = [("plain", v)]
+    q = urllib.parse.quote(v, safe="")
+    if q != v: out.append(("url", q))
+    j = json.dumps(v)[1:-1].replace("/", "\\/")
+    if j != v: out.append(("json", j))
+    for a in range(3):
+        out.append(("base64", b64_at(v, a, False)))
+    out.append(("base64url", b64_at(v, 1, True)))
+    out.append(("hex", v.encode().hex()))
+    out.append(("hex", v.encode().hex().upper()))
+    out.append(("md5", hashlib.md5(v.encode()).hexdigest()))
+    out.append(("sha1", hashlib.sha1(v.encode()).hexdigest().upper()))
+    out.append(("sha256", hashlib.sha256(v.encode()).hexdigest()))
+    # Normalisations a tracker applies before hashing.
+    if ident.endswith("_mac"):
+        bare = v.replace(":", "")
+        out.append(("plain", bare.upper()))
+        out.append(("md5", hashlib.md5(bare.upper().encode()).hexdigest()))
+        out.append(("sha256", hashlib.sha256(v.upper().encode()).hexdigest()))
+    if ident in ("phone_number", "contact_number"):
+        national = v.lstrip("+")[len(cc):]
+        out.append(("plain", national))
+        out.append(("plain", "0" + national))
+        out.append(("sha256", hashlib.sha256(national.encode()).hexdigest()))
+        out.append(("plain", v.lstrip("+")))
+    if ident in ("android_id", "advertising_id", "serial", "account_email"):
+        out.append(("md5", hashlib.md5(v.upper().encode()).hexdigest()))
+        out.append(("sha1", hashlib.sha1(v.lower().encode()).hexdigest()))
+    if ident == "advertising_id":
+        out.append(("plain", v.replace("-", "").upper()))
+    return out
+
+URL_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%+/=")
+
+def curl(args):
+    subprocess.run(["curl", "-sS", "--max-time", "5", "-o", "/dev/null"] + args, check=True)
+
+def send(host, port, ip, placement, key, text, expected, ident, enc, v6=False):
+    """One request with `text` placed at `placement`; appends the leak it must produce."""
+    base = f"http://{host}:{port}"
+    resolve = ["--resolve", f"{host}:{port}:{'[::1]' if v6 else '127.0.0.1'}"]
+    loc, field = placement, key
+    if placement in ("query", "path") and not set(text) <= URL_SAFE:
+        placement, loc = "json", "body"
+    if placement == "query":
+        curl(resolve + [f"{base}/collect?v=2&{key}={text}&t=1"])
+    elif placement == "path":
+        curl(resolve + [f"{base}/d/{text}/ping"]); field = ""
+    elif placement == "header":
+        curl(resolve + ["-H", f"{key}: {text}", f"{base}/h"])
+    elif placement == "cookie":
+        curl(resolve + ["-b", f"sid=1; {key}={text}; lang=de", f"{base}/c"])
+    elif placement == "form":
+        curl(resolve + ["--data-binary", f"a=1&{key}={text}&b=2", "-H", "Content-Type: application/x-www-form-urlencoded",
+                        f"{base}/form"]); loc = "body"
+    elif placement == "json":
+        body = '{"event":"open","' + key + '":"' + text + '","n":3}'
+        curl(resolve + ["--data-binary", body, "-H", "Content-Type: application/json", f"{base}/json"]); loc = "body"
+    elif placement == "multipart":
+        curl(resolve + ["-F", f"meta=1", "-F", f"{key}={text}", f"{base}/upload"]); loc = "body"
+    elif placement == "gzip":
+        body = gzip.compress(('{"batch":[{"' + key + '":"' + text + '"}]}').encode(), mtime=0)
+        open("/tmp/apkvet-fixture-body.gz", "wb").write(body)
+        curl(resolve + ["--data-binary", "@/tmp/apkvet-fixture-body.gz", "-H", "Content-Encoding: gzip",
+                        "-H", "Content-Type: application/json", f"{base}/gz"]); loc = "body"
+    elif placement == "chunked":
+        curl(resolve + ["--data-binary", '{"' + key + '":"' + text + '"}', "-H", "Transfer-Encoding: chunked",
+                        "-H", "Content-Type: application/json", f"{base}/chunked"]); loc = "body"
+    expected.append({"identifier": ident, "encoding": enc, "host": host, "location": loc, "field": field,
+                     "transport": "cleartext", "ip": "::1" if v6 else "127.0.0.1"})
+
+PLACEMENTS = ["query", "header", "json", "cookie", "form", "gzip", "multipart", "chunked", "path"]
+
+def run_http(device, port, out):
+    d, canaries, cc = load(device)
+    expected = []
+    i = 0
+    for ident, value in canaries:
+        for enc, text in encodings(ident, value, cc):
+            host, owner = HOSTS[i % len(HOSTS)]
+            placement = PLACEMENTS[i % len(PLACEMENTS)]
+            send(host, port, "127.0.0.1", placement, "k" + ident.replace("_", "")[:6], text, expected, ident, enc)
+            expected[-1]["owner"] = owner
+            i += 1
+    # GPS at several printed precisions and orders.
+    g = d["gps"]
+    host = "alog.umeng.com"
+    curl(["--resolve", f"{host}:{port}:127.0.0.1", f"http://{host}:{port}/loc?lat={g['lat']:.6f}&lon={g['lon']:.6f}"])
+    expected.append({"identifier": "gps", "encoding": "decimal", "host": host, "location": "query", "field": "lat",
+                     "transport": "cleartext", "owner": "alibaba", "ip": "127.0.0.1"})
+    body = json.dumps({"loc": {"lat": round(g["lat"], 4), "lng": round(g["lon"], 4)}})
+    curl(["--resolve", f"log.tiktokv.com:{port}:127.0.0.1", "--data-binary", body, "-H", "Content-Type: application/json",
+          f"http://log.tiktokv.com:{port}/geo"])
+    expected.append({"identifier": "gps", "encoding": "decimal", "host": "log.tiktokv.com", "location": "body",
+                     "field": "lat", "transport": "cleartext", "owner": "bytedance", "ip": "127.0.0.1"})
+    body = json.dumps({"type": "Point", "coordinates": [round(g["lon"], 5), round(g["lat"], 5)]})
+    curl(["--resolve", f"graph.facebook.com:{port}:127.0.0.1", "--data-binary", body, "-H",
+          "Content-Type: application/json", f"http://graph.facebook.com:{port}/geojson"])
+    expected.append({"identifier": "gps", "encoding": "decimal_lon_lat", "host": "graph.facebook.com",
+                     "location": "body", "field": "coordinates", "transport": "cleartext", "owner": "meta", "ip": "127.0.0.1"})
+    json.dump(expected, open(out, "w"), indent=1)
+
+def run_ipv6(device, port, out):
+    d, canaries, cc = load(device)
+    expected = []
+    send("log.tiktokv.com", port, "::1", "query", "imsi", d["imsi"], expected, "imsi", "plain", v6=True)
+    send("graph.facebook.com", port, "::1", "header", "X-Device", d["android_id"], expected, "android_id", "plain", v6=True)
+    for e in expected: e["owner"] = {"log.tiktokv.com": "bytedance", "graph.facebook.com": "meta"}[e["host"]]
+    json.dump(expected, open(out, "w"), indent=1)
+
+def run_clean(device, port):
+    """Traffic without canaries, plus near misses: values sharing a prefix or suffix with a canary,
+    a position 1 km away, numbers that look like coordinates but are not a pair."""
+    d, canaries, cc = load(device)
+    host = "log.tiktokv.com"
+    r = ["--resolve", f"{host}:{port}:127.0.0.1"]
+    imei, aid = d["imei"], d["android_id"]
+    near = [imei + "1", "1" + imei, imei[:-1], imei[1:], aid + "0", "a" + aid, aid[:-1], d["imsi"] + "7",
+            "9" + d["iccid"], d["phone_number"].lstrip("+") + "0", d["serial"] + "X"]
+    for n in near:
+        curl(r + [f"http://{host}:{port}/collect?id={n}&ts=1700000000123"])
+    curl(r + ["--data-binary", json.dumps({"lat": 52.529, "lon": 13.404954, "v": 1.5}), f"http://{host}:{port}/geo"])
+    curl(r + ["--data-binary", "price=52.52&qty=3&weight=13.40", f"http://{host}:{port}/order"])
+    curl(r + [f"http://{host}:{port}/index.html", "-H", "User-Agent: Mozilla/5.0 (Linux; Android 14)"])
+    curl(r + ["--data-binary", json.dumps({"event": "app_open", "session": "c0ffee", "build": 356938}), f"http://{host}:{port}/e"])
+
+def run_har(device, out_har, out):
+    """A HAR 1.2 document as a TLS-intercepting proxy exports it (https requests in clear)."""
+    d, canaries, cc = load(device)
+    entries, expected = [], []
+    def entry(url, method="GET", headers=(), post=None, mime=None):
+        e = {"startedDateTime": "2026-12-03T08:00:00.000Z", "time": 12, "serverIPAddress": "203.0.113.10",
+             "request": {"method": method, "url": url, "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": k, "value": v} for k, v in headers], "cookies": [],
+                         "queryString": [], "headersSize": -1, "bodySize": len(post or "")},
+             "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
+                          "content": {"size": 2, "mimeType": "text/plain", "text": "ok"}, "redirectURL": "",
+                          "headersSize": -1, "bodySize": 2},
+             "cache": {}, "timings": {"send": 1, "wait": 10, "receive": 1}}
+        if post is not None: e["request"]["postData"] = {"mimeType": mime, "text": post}
+        entries.append(e)
+    entry(f"https://log.tiktokv.com/service/2/device_register/?imei={d['imei']}&aid=1233")
+    expected.append({"identifier": "imei", "encoding": "plain", "host": "log.tiktokv.com", "location": "query",
+                     "field": "imei", "transport": "tls", "owner": "bytedance"})
+    entry("https://graph.facebook.com/v17.0/activities", "POST", [("Content-Type", "application/json")],
+          json.dumps({"advertiser_id": d["advertising_id"], "event": "MOBILE_APP_INSTALL"}), "application/json")
+    expected.append({"identifier": "advertising_id", "encoding": "plain", "host": "graph.facebook.com",
+                     "location": "body", "field": "advertiser_id", "transport": "tls", "owner": "meta"})
+    entry("https://alog.umeng.com/app_logs", "POST", [("X-Umeng-Sign", hashlib.md5(d["wifi_mac"].encode()).hexdigest())])
+    expected.append({"identifier": "wifi_mac", "encoding": "md5", "host": "alog.umeng.com", "location": "header",
+                     "field": "X-Umeng-Sign", "transport": "tls", "owner": "alibaba"})
+    entry("https://ssl.google-analytics.com/collect?v=1&tid=UA-1&cid=555", "GET")  # clean
+    har = {"log": {"version": "1.2", "creator": {"name": "apkvet make-traffic-fixtures", "version": "1"},
+                   "entries": entries}}
+    json.dump(har, open(out_har, "w"), indent=1)
+    json.dump(expected, open(out, "w"), indent=1)
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "http": run_http(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif mode == "ipv6": run_ipv6(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif mode == "clean": run_clean(sys.argv[2], int(sys.argv[3]))
+    elif mode == "har": run_har(sys.argv[2], sys.argv[3], sys.argv[4])
+    else: sys.exit("unknown mode " + mode)

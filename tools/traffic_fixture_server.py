@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""A tiny HTTP/1.1 sink for tools/make-traffic-fixtures.sh: accepts any method, reads the body
+(Content-Length or chunked), answers 200 "ok". Raw TCP and UDP sinks for the DNS-named flows.
+  traffic_fixture_server.py http HOST PORT | tcp HOST PORT | udp HOST PORT"""
+import http.server, socket, socketserver, sys
+
+class Sink(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def handle_any(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""): pass
+                    break
+                self.rfile.read(size); self.rfile.readline()
+        else:
+            self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        if self.command != "HEAD": self.wfile.write(b"ok")
+    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = handle_any
+    def log_message(self, *a): pass
+
+class V6Server(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+def main():
+    kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if kind == "http":
+        cls = V6Server if ":" in host else http.server.ThreadingHTTPServer
+        cls((host, port), Sink).serve_forever()
+    elif kind == "tcp":
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((host, port)); s.listen()
+        while True:
+            c, _ = s.accept()
+            while c.recv(65536): pass
+            c.close()
+    elif kind == "udp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((host, port))
+        while True: s.recvfrom(65536)
+
+main()
