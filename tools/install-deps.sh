@@ -18,6 +18,8 @@ PACKAGES=(
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
   # tests and benchmarks
   python3 python3-jsonschema hyperfine zip unzip
+  # catalogue: store inspection, dashboard rendering test, single-node Slurm scale-out test
+  sqlite3 bc chromium slurm-wlm munge
 )
 # Vectorscan and Hyperscan conflict; Hyperscan is x86-only.
 if [ "$(dpkg --print-architecture)" = amd64 ]; then PACKAGES+=(libhyperscan-dev); else PACKAGES+=(libvectorscan-dev); fi

@@ -15,6 +15,8 @@ constexpr int kExitConfig = 65;         // a rule, policy or waiver file is malf
 
 int run_scan(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
+int run_batch(const std::vector<std::string>& args);      // batch_command.cpp
+int run_catalogue(const std::vector<std::string>& args);  // catalogue_command.cpp
 
 // Splits "a,b,c".
 std::vector<std::string> split_list(const std::string& list);

@@ -27,6 +27,11 @@ void usage(std::ostream& out) {
          "  apkvet rules [--rules DIR] list | explain ID   the rules and what each one means\n"
          "  apkvet manifest [--xml|--json] FILE       print the decoded AndroidManifest.xml (default: the layout\n"
          "                                             of aapt dump xmltree; --xml; --json typed facts)\n"
+         "  apkvet batch [--db FILE] [--jobs N] [--timeout S] [--memory MB] [--policy FILE] [--shard K/N]\n"
+         "               [--rescan] [--retry-failed] DIR|FILE|@LIST|-...\n"
+         "                                             analyse many apps into a catalogue store (SQLite)\n"
+         "  apkvet catalogue report --db FILE --out DIR  HTML dashboard, CSV/JSONL, MDM allowlist\n"
+         "  apkvet catalogue merge OUT.db SHARD.db...  merge shard stores (idempotent)\n"
          "  apkvet version\n\n"
          "exit codes: 0 all inputs analysed (with --policy: all approved); 2 at least one input could not be\n"
          "read (the others are still reported); 3 with --policy: some app needs review; 4 with --policy: some\n"
@@ -102,6 +107,8 @@ int main(int argc, char** argv) {
   if (cmd == "scan") return apkvet::cli::run_scan(args);
   if (cmd == "rules") return apkvet::cli::run_rules(args);
   if (cmd == "manifest") return run_manifest(args);
+  if (cmd == "batch") return apkvet::cli::run_batch(args);
+  if (cmd == "catalogue") return apkvet::cli::run_catalogue(args);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "apkvet " << APKVET_VERSION << "\n";
     return kExitOk;

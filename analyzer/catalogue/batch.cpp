@@ -1,0 +1,445 @@
+#include "catalogue/batch.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+
+#include "catalogue/inputs.h"
+#include "code/code_rules.h"
+#include "native/isolation.h"
+#include "report/json_report.h"
+#include "strings/endpoints.h"
+#include "strings/geoip.h"
+#include "strings/owners.h"
+#include "version.h"
+
+namespace apkvet::catalogue {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Worker exit codes that carry a reason (anything else is "worker failed: exit code N").
+constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88, kExitOrphan = 89;
+
+struct Job {
+  std::string sha256;
+  uint64_t size = 0;
+  std::vector<std::string> paths;  // every name this content was found under; the first is analysed
+};
+
+struct Running {
+  Job job;
+  pid_t pid = -1;
+  int fd = -1;
+  std::string output;
+  Clock::time_point started;
+  bool timed_out = false;
+};
+
+bool write_all(int fd, const char* p, size_t n) {
+  while (n) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w, n -= size_t(w);
+  }
+  return true;
+}
+
+// The worker: analyse one file, send its app report JSON, exit. Never returns.
+[[noreturn]] void worker_main(int fd, pid_t parent, const Job& job, const BatchOptions& o, const JudgeContext& ctx) {
+  // Die with the batch: a killed batch must not leave workers behind that outlive it.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(kExitOrphan);
+  struct rlimit core = {0, 0};
+  ::setrlimit(RLIMIT_CORE, &core);  // a crashing parser must not litter the disk with cores
+  if (o.memory_mb && !built_with_asan()) {
+    // Soft limit only: the native analysis forks its own worker and sets that one's limit itself.
+    struct rlimit as{};
+    ::getrlimit(RLIMIT_AS, &as);
+    as.rlim_cur = rlim_t(o.memory_mb) << 20;
+    if (as.rlim_max != RLIM_INFINITY && as.rlim_cur > as.rlim_max) as.rlim_cur = as.rlim_max;
+    ::setrlimit(RLIMIT_AS, &as);
+  }
+  std::string out;
+  try {
+    if (o.before_scan) o.before_scan(job.paths.front());
+    AppReport r = make_app_report(scan_file(job.paths.front(), o.scan), ctx);
+    out = dump_json(app_report_json(r), -1);
+  } catch (const std::bad_alloc&) {
+    ::_exit(kExitOom);
+  } catch (...) {
+    ::_exit(kExitThrew);
+  }
+  if (!write_all(fd, out.data(), out.size())) ::_exit(kExitWrite);
+  ::_exit(0);
+}
+
+std::string signal_text(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return "signal " + std::to_string(sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
+}
+
+std::string format_duration(double seconds) {
+  long s = long(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+class Progress {
+ public:
+  Progress(std::ostream& out, const ProgressStyle& style, size_t total)
+      : out_(out), style_(style), total_(total), start_(Clock::now()), last_(start_) {}
+
+  void update(size_t done, size_t failed, bool force = false) {
+    auto now = Clock::now();
+    double since_last = std::chrono::duration<double>(now - last_).count();
+    if (!force && since_last < (style_.tty ? 0.2 : style_.interval_seconds)) return;
+    last_ = now;
+    double elapsed = std::chrono::duration<double>(now - start_).count();
+    double rate = elapsed > 0 ? double(done) / elapsed : 0;
+    std::string eta = rate > 0 && done < total_ ? format_duration(double(total_ - done) / rate) : "-";
+    char rate_text[32];
+    std::snprintf(rate_text, sizeof rate_text, "%.2f", rate);
+    if (style_.tty) {
+      constexpr int kWidth = 30;
+      int filled = total_ ? int(double(kWidth) * double(done) / double(total_)) : kWidth;
+      out_ << "\r\033[K[" << std::string(size_t(filled), '#') << std::string(size_t(kWidth - filled), '.') << "] "
+           << done << "/" << total_ << "  " << rate_text << " APK/s  ETA " << eta << "  failed " << failed << std::flush;
+    } else {
+      out_ << "batch: " << done << "/" << total_ << " analysed, " << rate_text << " APK/s, ETA " << eta << ", "
+           << failed << " failed\n"
+           << std::flush;
+    }
+  }
+  void finish() {
+    if (style_.tty) out_ << "\n";
+  }
+
+ private:
+  std::ostream& out_;
+  ProgressStyle style_;
+  size_t total_;
+  Clock::time_point start_, last_;
+};
+
+// Loads the analyzer's own data (tracker signatures compiled into a Hyperscan database, owner and
+// false-positive rules, GeoIP) once in the parent, so every forked worker inherits it instead of
+// spending ~0.6 s rebuilding it per APK. Only our rule files are read here, never an input.
+void warm_up() {
+  try {
+    code::default_code_rules();
+    OwnerRules::builtin();
+    FalsePositiveRules::builtin();
+    GeoIp::get();
+  } catch (const std::exception&) {
+    // A worker meets the same problem and records it against its APK.
+  }
+}
+
+struct Batch {
+  const BatchOptions& o;
+  const JudgeContext& ctx;
+  Store store;
+  BatchSummary s;
+
+  Batch(const BatchOptions& options, const JudgeContext& c) : o(options), ctx(c), store(options.db_path) {
+    if (o.max_pages) store.set_max_pages(o.max_pages);
+  }
+
+  void note(const std::string& path, const std::string& reason) { s.messages.push_back(path + ": " + reason); }
+
+  void unreadable(const std::string& path, const std::string& reason) {
+    ++s.unreadable;
+    note(path, reason);
+    if (std::string why = store.put_input_error(path, reason); !why.empty()) {
+      ++s.not_stored;
+      note(path, "not stored: " + why);
+    }
+  }
+
+  void store_result(ResultRow& row, const Job& job) {
+    if (std::string why = store.put_result(row, job.paths); !why.empty()) {
+      ++s.not_stored;
+      note(job.paths.front(), "result not stored: " + why);
+    }
+  }
+
+  // Reaps one worker's outcome into a stored result (or an input error when the file went away).
+  void finish(Running& r, int status, const struct rusage& ru) {
+    const std::string& path = r.job.paths.front();
+    ResultRow row;
+    row.sha256 = r.job.sha256;
+    row.key = o.key;
+    row.size = r.job.size;
+    row.analysed_at = utc_now();
+    row.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - r.started).count();
+    row.peak_rss_kb = ru.ru_maxrss;
+    row.status = "failed";
+    if (r.timed_out) {
+      row.reason = "timeout after " + std::to_string(o.timeout_seconds) + " s";
+      ++s.timed_out;
+    } else if (WIFSIGNALED(status)) {
+      row.reason = "crashed: " + signal_text(WTERMSIG(status));
+      ++s.crashed;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitOom) {
+      row.reason = "out of memory (limit " + std::to_string(o.memory_mb) + " MB)";
+      ++s.out_of_memory;
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      row.reason = code == kExitThrew ? "worker failed: the analysis threw an exception"
+                                      : "worker failed: exit code " + std::to_string(code);
+      ++s.worker_failed;
+    } else {
+      Json report = Json::parse(r.output, nullptr, false);
+      if (report.is_discarded() || !report.is_object()) {
+        row.reason = "worker failed: its report was not JSON";
+        ++s.worker_failed;
+      } else if (report.value("status", "") == "ok") {
+        std::string seen;
+        if (auto in = report.find("input"); in != report.end() && in->is_object()) seen = in->value("sha256", "");
+        if (seen != r.job.sha256) {
+          // Replaced between hashing and analysis: the report is not of the content we keyed it by.
+          unreadable(path, "changed during the run (analyse it again)");
+          return;
+        }
+        row.status = "ok";
+        row.report_json = r.output;
+        fill_from_report(row, report);
+        ++s.analysed;
+      } else {
+        struct stat st{};
+        if (::stat(path.c_str(), &st) != 0) {
+          unreadable(path, "vanished during the run");
+          return;
+        }
+        row.status = "error";
+        row.reason = report.value("error", "unreadable");
+        row.report_json = r.output;
+        ++s.errors;
+      }
+    }
+    if (row.status != "ok") note(path, row.reason);
+    store_result(row, r.job);
+  }
+
+  void start(Job job, std::vector<Running>& running) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+      ::close(fds[0]);
+      worker_main(fds[1], parent, job, o, ctx);
+    }
+    ::close(fds[1]);
+    ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+    Running r;
+    r.job = std::move(job);
+    r.pid = pid;
+    r.fd = fds[0];
+    r.started = Clock::now();
+    running.push_back(std::move(r));
+  }
+
+  static void drain(Running& r) {
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(r.fd, buf, sizeof buf);
+      if (n > 0) r.output.append(buf, size_t(n));
+      else if (n < 0 && errno == EINTR) continue;
+      else break;  // EOF, EAGAIN (a lingering grandchild holds the pipe) or an error
+    }
+  }
+
+  void run(std::deque<Job> todo, std::ostream& progress_out, const ProgressStyle& style) {
+    unsigned jobs = o.jobs;
+    if (jobs == 0) jobs = unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    size_t total = todo.size(), done = 0;
+    Progress progress(progress_out, style, total);
+    std::vector<Running> running;
+    while (!todo.empty() || !running.empty()) {
+      while (running.size() < jobs && !todo.empty()) {
+        start(std::move(todo.front()), running);
+        todo.pop_front();
+      }
+      std::vector<pollfd> fds;
+      for (const auto& r : running) fds.push_back({r.fd, POLLIN, 0});
+      ::poll(fds.data(), fds.size(), 100);
+      auto now = Clock::now();
+      for (size_t i = 0; i < running.size();) {
+        Running& r = running[i];
+        drain(r);
+        if (!r.timed_out && now - r.started > std::chrono::seconds(o.timeout_seconds)) {
+          ::kill(r.pid, SIGKILL);
+          r.timed_out = true;
+        }
+        int status = 0;
+        struct rusage ru{};
+        pid_t w = ::wait4(r.pid, &status, WNOHANG, &ru);
+        if (w == r.pid) {
+          drain(r);  // what the worker wrote before it exited is still in the pipe
+          ::close(r.fd);
+          finish(r, status, ru);
+          ++done;
+          running.erase(running.begin() + long(i));
+          progress.update(done, s.failures(), done == total);
+        } else {
+          ++i;
+        }
+      }
+      progress.update(done, s.failures());
+    }
+    progress.finish();
+  }
+};
+
+std::string file_hash_or_empty(const std::string& path) {
+  if (path.empty()) return "";
+  uint64_t size = 0;
+  std::string error;
+  std::string h = file_sha256(path, size, error);
+  return h.empty() ? "unreadable" : h.substr(0, 16);
+}
+
+}  // namespace
+
+Shard parse_shard(const std::string& s) {
+  size_t slash = s.find('/');
+  Shard sh;
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("");
+    size_t used = 0;
+    sh.index = unsigned(std::stoul(s.substr(0, slash), &used));
+    if (used != slash) throw std::invalid_argument("");
+    sh.count = unsigned(std::stoul(s.substr(slash + 1), &used));
+    if (used != s.size() - slash - 1) throw std::invalid_argument("");
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--shard wants K/N with 0 <= K < N, got '" + s + "'");
+  }
+  if (sh.count == 0 || sh.index >= sh.count)
+    throw std::invalid_argument("--shard wants K/N with 0 <= K < N, got '" + s + "'");
+  return sh;
+}
+
+ResultKey current_key(const JudgeContext& ctx, const std::string& policy_path, const std::string& waivers_path) {
+  ResultKey k;
+  k.analyzer_version = APKVET_VERSION;
+  k.rules_version = ctx.rules.version;
+  if (!policy_path.empty()) k.rules_version += "+policy:" + file_hash_or_empty(policy_path);
+  if (!waivers_path.empty()) k.rules_version += "+waivers:" + file_hash_or_empty(waivers_path);
+  return k;
+}
+
+BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostream& progress,
+                       const ProgressStyle& style) {
+  auto t0 = Clock::now();
+  Batch b(o, ctx);
+  BatchSummary& s = b.s;
+  auto mine_by_path = [&](const std::string& p) { return shard_of(string_sha256(p), o.shard.count) == o.shard.index; };
+  for (const auto& e : o.input_errors) {
+    if (!mine_by_path(e.path)) continue;
+    ++s.inputs;
+    b.unreadable(e.path, e.reason);
+  }
+  // Hash every input first: duplicates are found before anything runs, and the total is known.
+  std::map<std::string, Job> by_sha;
+  std::vector<std::string> order;
+  for (const auto& f : o.files) {
+    uint64_t size = 0;
+    std::string error;
+    std::string sha = file_sha256(f, size, error);
+    if (sha.empty()) {
+      // Unreadable inputs have no content hash: they go to the shard of their path's hash.
+      if (mine_by_path(f)) {
+        ++s.inputs;
+        b.unreadable(f, error);
+      }
+      continue;
+    }
+    if (shard_of(sha, o.shard.count) != o.shard.index) continue;
+    ++s.inputs;
+    auto [it, fresh] = by_sha.try_emplace(sha);
+    if (fresh) {
+      order.push_back(sha);
+      it->second.sha256 = sha;
+      it->second.size = size;
+    } else {
+      ++s.duplicates;
+    }
+    it->second.paths.push_back(f);
+  }
+  s.apks = order.size();
+  std::deque<Job> todo;
+  for (const auto& sha : order) {
+    Job& job = by_sha[sha];
+    auto cur = b.store.current(sha);
+    bool current = cur && cur->key == o.key && !o.rescan && !(o.retry_failed && cur->status == "failed");
+    if (!current) {
+      todo.push_back(std::move(job));
+      continue;
+    }
+    ++s.skipped;
+    if (cur->status != "ok") {
+      ++(cur->status == "error" ? s.errors : s.worker_failed);
+      b.note(job.paths.front(), "failed in an earlier run (--retry-failed to analyse it again)");
+    }
+    if (std::string why = b.store.add_paths(sha, job.paths); !why.empty()) {
+      ++s.not_stored;
+      b.note(job.paths.front(), "paths not stored: " + why);
+    }
+  }
+  if (!todo.empty()) warm_up();
+  b.run(std::move(todo), progress, style);
+  s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return s;
+}
+
+void write_summary(std::ostream& out, const BatchSummary& s, const std::string& db_path) {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", s.seconds);
+  out << "batch: " << s.inputs << " inputs, " << s.apks << " distinct APKs (" << s.duplicates << " duplicates); "
+      << s.analysed << " analysed, " << s.skipped << " already current; " << s.failures() << " failed";
+  if (s.failures()) {
+    std::vector<std::string> parts;
+    auto add = [&](size_t n, const char* what) {
+      if (n) parts.push_back(std::to_string(n) + " " + what);
+    };
+    add(s.errors, "not readable as an app");
+    add(s.crashed, "crashed");
+    add(s.timed_out, "timed out");
+    add(s.out_of_memory, "out of memory");
+    add(s.worker_failed, "worker failed");
+    add(s.unreadable, "unreadable input");
+    add(s.not_stored, "not stored");
+    out << " (";
+    for (size_t i = 0; i < parts.size(); ++i) out << (i ? ", " : "") << parts[i];
+    out << ")";
+  }
+  out << "; " << secs << " s; store " << db_path << "\n";
+}
+
+}  // namespace apkvet::catalogue

@@ -1,0 +1,174 @@
+#include "catalogue/inputs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <unordered_set>
+
+namespace apkvet::catalogue {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has_app_extension(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  for (const char* ext : {".apk", ".apks", ".xapk", ".aab"}) {
+    size_t n = std::strlen(ext);
+    if (lower.size() > n && lower.compare(lower.size() - n, n, ext) == 0) return true;
+  }
+  return false;
+}
+
+std::string normalised(const std::string& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  return (ec ? fs::path(p) : abs).lexically_normal().string();
+}
+
+struct Walker {
+  ExpandedInputs out;
+  std::unordered_set<std::string> seen_files;
+  std::set<std::pair<dev_t, ino_t>> seen_dirs;  // directories entered, by identity: ends symlink loops
+
+  void add_file(const std::string& path) {
+    std::string p = normalised(path);
+    if (seen_files.insert(p).second) out.files.push_back(p);
+  }
+
+  // Directory entries in sorted order, so two runs list the same tree the same way.
+  void walk(const std::string& dir) {
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0) {
+      out.errors.push_back({normalised(dir), std::string("cannot read directory: ") + std::strerror(errno)});
+      return;
+    }
+    if (!seen_dirs.insert({st.st_dev, st.st_ino}).second) return;  // a loop or a second link to it
+    std::vector<fs::path> entries;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+    if (ec) {
+      out.errors.push_back({normalised(dir), "cannot list directory: " + ec.message()});
+      return;
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& e : entries) {
+      struct stat es{};
+      if (::stat(e.c_str(), &es) != 0) {
+        // A dangling link or an entry gone since listing: worth telling only if it looked like an APK.
+        if (has_app_extension(e.filename().string()))
+          out.errors.push_back({normalised(e.string()), std::string("unreadable: ") + std::strerror(errno)});
+        continue;
+      }
+      if (S_ISDIR(es.st_mode)) walk(e.string());
+      else if (S_ISREG(es.st_mode) && has_app_extension(e.filename().string())) add_file(e.string());
+    }
+  }
+
+  void add_argument(const std::string& a) {
+    struct stat st{};
+    if (::stat(a.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) walk(a);
+    else add_file(a);  // missing or odd files are reported when hashed, with the reason
+  }
+
+  void add_list(std::istream& in, const std::string& list_name) {
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      // Relative entries of a list file are relative to the list (stdin: to the working directory).
+      fs::path p(line);
+      if (p.is_relative() && !list_name.empty()) p = fs::path(list_name).parent_path() / p;
+      add_argument(p.string());
+    }
+  }
+};
+
+}  // namespace
+
+ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream& stdin_paths) {
+  Walker w;
+  for (const auto& a : args) {
+    if (a == "-") {
+      w.add_list(stdin_paths, "");
+    } else if (a.size() > 1 && a[0] == '@') {
+      std::ifstream list(a.substr(1));
+      if (!list) {
+        w.out.errors.push_back({normalised(a.substr(1)), std::string("cannot read list file: ") + std::strerror(errno)});
+        continue;
+      }
+      w.add_list(list, a.substr(1));
+    } else {
+      w.add_argument(a);
+    }
+  }
+  return w.out;
+}
+
+std::string file_sha256(const std::string& path, uint64_t& size, std::string& error) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    error = std::string("unreadable: ") + std::strerror(errno);
+    return "";
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = "not a regular file";
+    return "";
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<unsigned char> buf(1 << 20);
+  size = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = std::string("unreadable: ") + std::strerror(errno);
+      ::close(fd);
+      return "";
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), size_t(n));
+    size += uint64_t(n);
+  }
+  ::close(fd);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) out += hex[md[i] >> 4], out += hex[md[i] & 15];
+  return out;
+}
+
+std::string string_sha256(const std::string& s) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) out += hex[md[i] >> 4], out += hex[md[i] & 15];
+  return out;
+}
+
+unsigned shard_of(const std::string& sha256_hex, unsigned count) {
+  if (count <= 1) return 0;
+  uint64_t v = std::stoull(sha256_hex.substr(0, 16), nullptr, 16);
+  return unsigned(v % count);
+}
+
+}  // namespace apkvet::catalogue

@@ -1,0 +1,37 @@
+// Turning `apkvet batch` arguments into the list of files to analyse: directories (walked
+// recursively, following symbolic links but never into a directory twice, so a link loop ends),
+// list files (@list.txt, one path per line) and `-` (paths on standard input).
+#pragma once
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+namespace apkvet::catalogue {
+
+struct InputError {
+  std::string path;
+  std::string reason;
+};
+
+struct ExpandedInputs {
+  std::vector<std::string> files;    // absolute, normalised, each once, in the order found
+  std::vector<InputError> errors;    // arguments or entries that could not be listed
+};
+
+// In directories only files named *.apk, *.apks, *.xapk, *.aab (any case) are taken, so a README or a
+// checksum file beside the APKs is not reported as a bad APK; a file named explicitly (argument or
+// list entry) is always taken. Hidden files and folders are included.
+ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream& stdin_paths);
+
+// SHA-256 (lowercase hex) of a regular file's content. Returns "" and sets `error` when the path is
+// missing, not a regular file (a FIFO would block), or unreadable.
+std::string file_sha256(const std::string& path, uint64_t& size, std::string& error);
+
+// SHA-256 of a string (for sharding inputs that cannot be read).
+std::string string_sha256(const std::string& s);
+
+// Deterministic shard (0..count-1) of a SHA-256 hex string: its first 64 bits modulo count.
+unsigned shard_of(const std::string& sha256_hex, unsigned count);
+
+}  // namespace apkvet::catalogue

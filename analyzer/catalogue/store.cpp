@@ -1,0 +1,353 @@
+#include "catalogue/store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <ctime>
+#include <stdexcept>
+
+#include "rules/judgement.h"
+
+namespace apkvet::catalogue {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// One prepared statement, finalised on scope exit; bind() and column helpers keep call sites short.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
+  }
+  ~Statement() { sqlite3_finalize(st_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& s) {
+    sqlite3_bind_text(st_, i, s.data(), int(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, int64_t v) {
+    sqlite3_bind_int64(st_, i, v);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(st_); }
+  std::string text(int i) {
+    const unsigned char* p = sqlite3_column_text(st_, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(st_, i))) : std::string();
+  }
+  int64_t integer(int i) { return sqlite3_column_int64(st_, i); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+// A write transaction that rolls back unless committed. BEGIN IMMEDIATE takes the write lock up front,
+// so a concurrent reader (the dashboard) never turns it into a busy error halfway.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { rc_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  bool begun() const { return rc_ == SQLITE_OK; }
+  // "" or the reason the commit failed (then it is rolled back).
+  std::string commit() {
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return sqlite3_errmsg(db_);
+    done_ = true;
+    return "";
+  }
+
+ private:
+  sqlite3* db_;
+  int rc_;
+  bool done_ = false;
+};
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results(
+  sha256 TEXT PRIMARY KEY,
+  analyzer_version TEXT NOT NULL,
+  rules_version TEXT NOT NULL,
+  status TEXT NOT NULL CHECK(status IN ('ok', 'error', 'failed')),
+  reason TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  package TEXT NOT NULL,
+  version_code TEXT NOT NULL,
+  version_name TEXT NOT NULL,
+  signer_sha256 TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  score_data_access INTEGER NOT NULL,
+  score_egress INTEGER NOT NULL,
+  score_code_integrity INTEGER NOT NULL,
+  score_hygiene INTEGER NOT NULL,
+  report_json TEXT NOT NULL,
+  analysed_at TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  peak_rss_kb INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS results_package ON results(package, signer_sha256);
+CREATE TABLE IF NOT EXISTS paths(path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, seen_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS paths_sha256 ON paths(sha256);
+CREATE TABLE IF NOT EXISTS input_errors(path TEXT PRIMARY KEY, reason TEXT NOT NULL, seen_at TEXT NOT NULL);
+)sql";
+
+const char* kResultColumns =
+    "sha256, analyzer_version, rules_version, status, reason, size, package, version_code, version_name, "
+    "signer_sha256, verdict, policy, score_data_access, score_egress, score_code_integrity, score_hygiene, "
+    "report_json, analysed_at, duration_ms, peak_rss_kb";
+
+std::string json_string(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+}  // namespace
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void fill_from_report(ResultRow& row, const Json& report) {
+  if (!report.is_object()) return;
+  rules::AppIdentity id = rules::identity_from_facts(report);
+  row.package = id.package;
+  // The signing facts list the signer's certificates as signing.signer_certificates[].sha256, a path
+  // identity_from_facts() does not read (yet): take them from there when it found none.
+  if (id.signer_sha256.empty())
+    if (auto s = report.find("signing"); s != report.end() && s->is_object())
+      if (auto certs = s->find("signer_certificates"); certs != s->end() && certs->is_array())
+        for (const auto& c : *certs)
+          if (c.is_object() && c.contains("sha256") && c["sha256"].is_string()) id.signer_sha256.push_back(c["sha256"]);
+  std::sort(id.signer_sha256.begin(), id.signer_sha256.end());
+  id.signer_sha256.erase(std::unique(id.signer_sha256.begin(), id.signer_sha256.end()), id.signer_sha256.end());
+  row.signer_sha256.clear();
+  for (const auto& s : id.signer_sha256) row.signer_sha256 += (row.signer_sha256.empty() ? "" : ",") + s;
+  if (auto m = report.find("manifest"); m != report.end() && m->is_object()) {
+    row.version_code = json_string(*m, "version_code");
+    row.version_name = json_string(*m, "version_name");
+  }
+  if (auto j = report.find("judgement"); j != report.end() && j->is_object()) {
+    row.verdict = json_string(*j, "verdict");
+    row.policy = json_string(*j, "policy");
+    if (auto s = j->find("scores"); s != j->end() && s->is_object()) {
+      const char* axes[] = {"data_access", "egress", "code_integrity", "hygiene"};
+      for (int i = 0; i < 4; ++i)
+        if (auto a = s->find(axes[i]); a != s->end() && a->is_object() && a->contains("score"))
+          row.scores[size_t(i)] = (*a)["score"].get<int>();
+    }
+  }
+}
+
+Store::Store(const std::string& path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error("cannot open store " + path + ": " + why);
+  }
+  // The dashboard may read while a batch writes; merges attach other stores.
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    // NORMAL in WAL mode: a committed transaction survives a process kill (what resume needs); only a
+    // power loss may lose the last few, and a re-run re-analyses those.
+    exec("PRAGMA synchronous=NORMAL");
+    exec(kSchema);
+    Statement st(db_, "SELECT value FROM meta WHERE key='schema_version'");
+    if (st.step() == SQLITE_ROW) {
+      if (st.text(0) != std::to_string(kSchemaVersion))
+        throw std::runtime_error("store " + path + " has schema version " + st.text(0) + ", this apkvet reads " +
+                                 std::to_string(kSchemaVersion));
+    } else {
+      exec(("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" + std::to_string(kSchemaVersion) + "')")
+               .c_str());
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    throw std::runtime_error("sqlite: " + why);
+  }
+}
+
+void Store::set_max_pages(int64_t pages) { exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()); }
+
+std::optional<Store::Current> Store::current(const std::string& sha256) {
+  Statement st(db_, "SELECT analyzer_version, rules_version, status FROM results WHERE sha256=?");
+  st.bind(1, sha256);
+  if (st.step() != SQLITE_ROW) return std::nullopt;
+  return Current{{st.text(0), st.text(1)}, st.text(2)};
+}
+
+namespace {
+
+// Inside an open transaction: records each path for the APK and clears its input error.
+int put_paths(sqlite3* db, const std::string& sha256, const std::vector<std::string>& paths, const std::string& now) {
+  for (const auto& p : paths) {
+    Statement st(db, "INSERT OR REPLACE INTO paths(path, sha256, seen_at) VALUES(?, ?, ?)");
+    st.bind(1, p).bind(2, sha256).bind(3, now);
+    if (int rc = st.step(); rc != SQLITE_DONE) return rc;
+    Statement del(db, "DELETE FROM input_errors WHERE path=?");
+    del.bind(1, p);
+    if (int rc = del.step(); rc != SQLITE_DONE) return rc;
+  }
+  return SQLITE_DONE;
+}
+
+}  // namespace
+
+std::string Store::put_result(const ResultRow& r, const std::vector<std::string>& paths) {
+  Transaction tx(db_);
+  if (!tx.begun()) return sqlite3_errmsg(db_);
+  {
+    Statement st(db_, (std::string("INSERT OR REPLACE INTO results(") + kResultColumns +
+                       ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                          .c_str());
+    int i = 0;
+    for (const std::string* text : {&r.sha256, &r.key.analyzer_version, &r.key.rules_version, &r.status, &r.reason})
+      st.bind(++i, *text);
+    st.bind(++i, int64_t(r.size));
+    for (const std::string* text : {&r.package, &r.version_code, &r.version_name, &r.signer_sha256, &r.verdict, &r.policy})
+      st.bind(++i, *text);
+    for (int s : r.scores) st.bind(++i, int64_t(s));
+    st.bind(++i, r.report_json);
+    st.bind(++i, r.analysed_at);
+    st.bind(++i, r.duration_ms);
+    st.bind(++i, r.peak_rss_kb);
+    if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
+  }
+  if (put_paths(db_, r.sha256, paths, r.analysed_at) != SQLITE_DONE) return sqlite3_errmsg(db_);
+  return tx.commit();
+}
+
+std::string Store::add_paths(const std::string& sha256, const std::vector<std::string>& paths) {
+  Transaction tx(db_);
+  if (!tx.begun()) return sqlite3_errmsg(db_);
+  if (put_paths(db_, sha256, paths, utc_now()) != SQLITE_DONE) return sqlite3_errmsg(db_);
+  return tx.commit();
+}
+
+std::string Store::put_input_error(const std::string& path, const std::string& reason) {
+  Transaction tx(db_);
+  if (!tx.begun()) return sqlite3_errmsg(db_);
+  {
+    // The path no longer names the APK it was seen as: drop that sighting.
+    Statement del(db_, "DELETE FROM paths WHERE path=?");
+    del.bind(1, path);
+    if (del.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
+    Statement st(db_, "INSERT OR REPLACE INTO input_errors(path, reason, seen_at) VALUES(?, ?, ?)");
+    st.bind(1, path).bind(2, reason).bind(3, utc_now());
+    if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
+  }
+  return tx.commit();
+}
+
+std::vector<ResultRow> Store::results() {
+  std::vector<ResultRow> out;
+  Statement st(db_, (std::string("SELECT ") + kResultColumns + " FROM results ORDER BY sha256").c_str());
+  while (st.step() == SQLITE_ROW) {
+    ResultRow r;
+    int i = 0;
+    r.sha256 = st.text(i++);
+    r.key.analyzer_version = st.text(i++);
+    r.key.rules_version = st.text(i++);
+    r.status = st.text(i++);
+    r.reason = st.text(i++);
+    r.size = uint64_t(st.integer(i++));
+    r.package = st.text(i++);
+    r.version_code = st.text(i++);
+    r.version_name = st.text(i++);
+    r.signer_sha256 = st.text(i++);
+    r.verdict = st.text(i++);
+    r.policy = st.text(i++);
+    for (auto& s : r.scores) s = int(st.integer(i++));
+    r.report_json = st.text(i++);
+    r.analysed_at = st.text(i++);
+    r.duration_ms = st.integer(i++);
+    r.peak_rss_kb = st.integer(i++);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<Store::PathRow> Store::paths() {
+  std::vector<PathRow> out;
+  Statement st(db_, "SELECT path, sha256 FROM paths ORDER BY path");
+  while (st.step() == SQLITE_ROW) out.push_back({st.text(0), st.text(1)});
+  return out;
+}
+
+std::vector<Store::InputError> Store::input_errors() {
+  std::vector<InputError> out;
+  Statement st(db_, "SELECT path, reason FROM input_errors ORDER BY path");
+  while (st.step() == SQLITE_ROW) out.push_back({st.text(0), st.text(1)});
+  return out;
+}
+
+void Store::merge_from(const std::string& other_path) {
+  {
+    // Opening it as a Store first checks it is a store of the same schema (and not, say, a typo).
+    Store other(other_path);
+  }
+  Statement attach(db_, "ATTACH DATABASE ? AS shard");
+  attach.bind(1, other_path);
+  if (attach.step() != SQLITE_DONE) throw std::runtime_error("cannot attach " + other_path + ": " + sqlite3_errmsg(db_));
+  std::string failure;
+  {
+    Transaction tx(db_);
+    if (!tx.begun()) failure = sqlite3_errmsg(db_);
+    // Newer analysis wins; equal times keep what is here, so merging the same shard again is a no-op.
+    const char* steps[] = {
+        "DELETE FROM main.results WHERE EXISTS (SELECT 1 FROM shard.results s WHERE s.sha256 = main.results.sha256 "
+        "AND s.analysed_at > main.results.analysed_at)",
+        "INSERT OR IGNORE INTO main.results SELECT * FROM shard.results",
+        "DELETE FROM main.paths WHERE EXISTS (SELECT 1 FROM shard.paths s WHERE s.path = main.paths.path "
+        "AND s.seen_at > main.paths.seen_at)",
+        "INSERT OR IGNORE INTO main.paths SELECT * FROM shard.paths",
+        "DELETE FROM main.input_errors WHERE EXISTS (SELECT 1 FROM shard.input_errors s WHERE s.path = "
+        "main.input_errors.path AND s.seen_at > main.input_errors.seen_at)",
+        "INSERT OR IGNORE INTO main.input_errors SELECT * FROM shard.input_errors",
+        "DELETE FROM main.input_errors WHERE path IN (SELECT path FROM main.paths)",
+    };
+    for (const char* sql : steps) {
+      if (!failure.empty()) break;
+      char* err = nullptr;
+      if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) failure = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+    }
+    if (failure.empty()) failure = tx.commit();
+  }
+  sqlite3_exec(db_, "DETACH DATABASE shard", nullptr, nullptr, nullptr);
+  if (!failure.empty()) throw std::runtime_error("merging " + other_path + ": " + failure);
+}
+
+std::string Store::integrity_check() {
+  Statement st(db_, "PRAGMA integrity_check");
+  std::string out;
+  while (st.step() == SQLITE_ROW) out += (out.empty() ? "" : "\n") + st.text(0);
+  return out;
+}
+
+}  // namespace apkvet::catalogue

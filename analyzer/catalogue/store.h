@@ -1,0 +1,98 @@
+// The catalogue store: one SQLite file (WAL) holding one current result per APK content (SHA-256),
+// the paths it was seen under, and the inputs that could not be read at all. Every write is one
+// transaction, so a batch killed at any instant leaves a consistent store that a re-run completes.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facts/evidence.h"
+
+struct sqlite3;
+
+namespace apkvet::catalogue {
+
+// What a stored result was computed with: a result whose key differs from the current one is stale.
+struct ResultKey {
+  std::string analyzer_version;  // APKVET_VERSION
+  std::string rules_version;     // RuleSet::version, plus the policy's and waivers' content hashes
+  bool operator==(const ResultKey&) const = default;
+};
+
+// Outcome of one APK. status: "ok" (analysed), "error" (the analyzer read it and refused it: not an
+// APK, broken beyond reading), "failed" (the worker crashed, hung or ran out of memory).
+struct ResultRow {
+  std::string sha256;
+  ResultKey key;
+  std::string status;
+  std::string reason;  // one line for error/failed: "crashed: signal 11 (SIGSEGV)", "timeout after 60 s", ...
+  uint64_t size = 0;
+  std::string package, version_code, version_name;
+  std::string signer_sha256;  // sorted signer certificate SHA-256s, comma-joined
+  std::string verdict, policy;
+  std::array<int, 4> scores{-1, -1, -1, -1};  // data_access, egress, code_integrity, hygiene; -1: none
+  std::string report_json;  // app_report_json() (the stored form every renderer reads)
+  std::string analysed_at;  // ISO 8601 UTC
+  int64_t duration_ms = 0;
+  int64_t peak_rss_kb = 0;  // of the worker process that analysed it
+};
+
+// Fills package, version, signer, verdict, policy and scores from an app_report_json() document.
+void fill_from_report(ResultRow& row, const Json& report);
+
+class Store {
+ public:
+  // Opens or creates the store (schema, WAL, busy timeout). Throws std::runtime_error with the reason.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Caps the file at `pages` pages (tests use it to stand in for a full disk).
+  void set_max_pages(int64_t pages);
+
+  // The stored key and status of an APK, if any.
+  struct Current {
+    ResultKey key;
+    std::string status;
+  };
+  std::optional<Current> current(const std::string& sha256);
+
+  // One transaction: the result, every path it was seen under, and clearing those paths' input
+  // errors. Returns "" or the SQLite reason it could not be stored (e.g. "database or disk is full").
+  std::string put_result(const ResultRow& row, const std::vector<std::string>& paths);
+  // Paths of an APK whose current result is kept (a duplicate, or a re-run that skipped it).
+  std::string add_paths(const std::string& sha256, const std::vector<std::string>& paths);
+  // An input that could not be hashed or vanished/changed while it was analysed.
+  std::string put_input_error(const std::string& path, const std::string& reason);
+
+  std::vector<ResultRow> results();  // sorted by sha256
+  struct PathRow {
+    std::string path, sha256;
+  };
+  std::vector<PathRow> paths();  // sorted by path
+  struct InputError {
+    std::string path, reason;
+  };
+  std::vector<InputError> input_errors();  // sorted by path
+
+  // Copies another store in: results keep the newer analysis of each SHA-256, paths the newer sighting
+  // of each path; input errors of paths that now have a result are dropped. Running it twice, or on
+  // shards in any order, gives the same store.
+  void merge_from(const std::string& other_path);
+
+  std::string integrity_check();  // "ok" or SQLite's complaints
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  void exec(const char* sql);
+  sqlite3* db_ = nullptr;
+};
+
+// ISO 8601 UTC now, e.g. 2026-12-03T07:41:35Z.
+std::string utc_now();
+
+}  // namespace apkvet::catalogue

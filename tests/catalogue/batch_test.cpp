@@ -1,0 +1,266 @@
+// apkvet batch on real corpus APKs: every input ends with exactly one recorded outcome, whatever
+// happens to the workers, the inputs or the batch process itself.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "catalogue/batch.h"
+#include "catalogue_support.h"
+#include "report/json_report.h"
+
+using namespace apkvet;
+using namespace apkvet::test;
+
+namespace {
+
+std::map<std::string, catalogue::ResultRow> results_by_sha(const std::string& db) {
+  catalogue::Store store(db);
+  std::map<std::string, catalogue::ResultRow> out;
+  for (auto& r : store.results()) out[r.sha256] = r;
+  return out;
+}
+
+std::map<std::string, std::string> paths_of(const std::string& db) {
+  catalogue::Store store(db);
+  std::map<std::string, std::string> out;
+  for (auto& p : store.paths()) out[p.path] = p.sha256;
+  return out;
+}
+
+std::map<std::string, std::string> input_errors_of(const std::string& db) {
+  catalogue::Store store(db);
+  std::map<std::string, std::string> out;
+  for (auto& e : store.input_errors()) out[e.path] = e.reason;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("batch records duplicates, non-APKs, unreadable inputs and symlink loops, and a re-run skips them") {
+  TempDir tmp("batch");
+  auto apks = corpus_subset({{"test", 4}, {"malformed", 3}, {"benign", 1}});
+  REQUIRE(apks.size() == 8);
+  fs::path in = tmp.path / "in";
+  link_all(apks, in);
+  fs::create_directories(in / "sub");
+  fs::copy_file(apks[0], in / "sub" / "same-content-other-name.apk");    // duplicate by content
+  std::ofstream(in / "notes.apk") << "this is not a zip archive\n";        // a non-APK named like one
+  std::ofstream(in / "README.txt") << "not taken from a directory walk\n"; // ignored by extension
+  fs::create_directory_symlink(in, in / "sub" / "loop");                  // a symlink loop
+  fs::create_symlink(tmp.path / "nowhere.apk", in / "dangling.apk");        // unreadable
+  REQUIRE(::mkfifo((tmp / "pipe.apk").c_str(), 0600) == 0);               // would block a naive open
+  std::ofstream(tmp / "list.txt") << "pipe.apk\n" << (tmp / "missing.apk") << "\n";
+  std::string db = tmp / "store.db";
+  std::string cmd = "batch --db " + shell_quote(db) + " --jobs 2 " + shell_quote(in.string()) + " @" +
+                    shell_quote(tmp / "list.txt");
+
+  CommandResult first = run_apkvet(cmd);
+  INFO(first.err);
+  CHECK(first.exit_code == 2);  // some inputs failed, the rest were still analysed
+
+  std::set<std::string> shas;
+  for (const auto& a : apks) shas.insert(sha256_of(a));
+  std::string notes_sha = sha256_of(in / "notes.apk");
+  auto results = results_by_sha(db);
+  CHECK(results.size() == shas.size() + 1);
+  for (const auto& sha : shas) {
+    REQUIRE(results.count(sha) == 1);
+    const auto& r = results[sha];
+    // Each stored report is the report of that very content.
+    if (r.status == "ok") CHECK(Json::parse(r.report_json)["input"]["sha256"] == sha);
+    else CHECK(!r.reason.empty());
+  }
+  REQUIRE(results.count(notes_sha) == 1);
+  CHECK(results[notes_sha].status == "error");
+  CHECK(!results[notes_sha].reason.empty());
+
+  auto paths = paths_of(db);
+  CHECK(paths[(in / "sub" / "same-content-other-name.apk").string()] == sha256_of(apks[0]));
+  CHECK(paths[(in / apks[0].filename()).string()] == sha256_of(apks[0]));
+  CHECK(paths.count((in / "README.txt").string()) == 0);
+  // The loop was walked once: nothing was found under sub/loop/.
+  for (const auto& [p, sha] : paths) CHECK(p.find("/loop/") == std::string::npos);
+
+  auto errors = input_errors_of(db);
+  CHECK(errors[(in / "dangling.apk").string()].find("unreadable") == 0);
+  CHECK(errors[tmp / "pipe.apk"] == "not a regular file");
+  CHECK(errors[tmp / "missing.apk"].find("No such file") != std::string::npos);
+  CHECK(first.err.find("batch: " + std::to_string(shas.size() + 1) + "/" + std::to_string(shas.size() + 1) +
+                       " analysed") != std::string::npos);
+
+  // Second run: nothing is analysed again, nothing changes.
+  std::string before = store_dump(db);
+  CommandResult second = run_apkvet(cmd);
+  INFO(second.err);
+  CHECK(second.exit_code == 2);
+  CHECK(second.err.find(" 0 analysed, " + std::to_string(shas.size() + 1) + " already current") != std::string::npos);
+  CHECK(store_dump(db) == before);
+}
+
+TEST_CASE("a worker that crashes, hangs or runs out of memory costs only its own APK") {
+  TempDir tmp("isolation");
+  auto apks = corpus_subset({{"test", 5}});
+  REQUIRE(apks.size() == 5);
+  // Names tell the hook what to do to the worker analysing that file.
+  const char* names[] = {"crash.apk", "hang.apk", "oom.apk", "fine1.apk", "fine2.apk"};
+  catalogue::BatchOptions o;
+  for (size_t i = 0; i < 5; ++i) {
+    fs::copy_file(apks[i], tmp.path / names[i]);
+    o.files.push_back(tmp / names[i]);
+  }
+  o.db_path = tmp / "store.db";
+  o.jobs = 2;
+  o.timeout_seconds = 3;
+  o.memory_mb = 512;
+  o.before_scan = [](const std::string& path) {
+    if (path.find("crash.apk") != std::string::npos) ::raise(SIGSEGV);
+    if (path.find("hang.apk") != std::string::npos) std::this_thread::sleep_for(std::chrono::hours(1));
+    if (path.find("oom.apk") != std::string::npos) {
+      std::vector<std::vector<char>> hog;
+      for (;;) hog.emplace_back(64 << 20, 'x');  // bad_alloc at the RLIMIT_AS limit
+    }
+  };
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  o.key = catalogue::current_key(ctx, "", "");
+  std::ostringstream progress;
+  auto t0 = std::chrono::steady_clock::now();
+  catalogue::BatchSummary s = catalogue::run_batch(o, ctx, progress, {});
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(secs < 30);  // the hang was cut at its timeout
+  CHECK(s.crashed == 1);
+  CHECK(s.timed_out == 1);
+  auto results = results_by_sha(o.db_path);
+  REQUIRE(results.size() == 5);
+  auto reason = [&](size_t i) { return results[sha256_of(tmp.path / names[i])].reason; };
+  CHECK(reason(0) == "crashed: signal 11 (SIGSEGV)");
+  CHECK(reason(1) == "timeout after 3 s");
+  if (!built_with_asan()) {
+    CHECK(s.out_of_memory == 1);
+    CHECK(reason(2) == "out of memory (limit 512 MB)");
+  }
+  CHECK(results[sha256_of(tmp.path / names[3])].status == "ok");
+  CHECK(results[sha256_of(tmp.path / names[4])].status == "ok");
+  CHECK(results[sha256_of(tmp.path / names[3])].peak_rss_kb > 1000);
+}
+
+TEST_CASE("kill -9 of the whole batch at random points, then resume: every APK has exactly one current result") {
+  TempDir tmp("resume");
+  auto apks = corpus_subset({{"test", 14}, {"benign", 3}, {"malware", 3}});
+  REQUIRE(apks.size() == 20);
+  fs::path in = tmp.path / "in";
+  link_all(apks, in);
+  std::string db = tmp / "store.db";
+  std::mt19937 rng(std::random_device{}());
+  std::vector<size_t> stored_after_kill;
+  for (int round = 0; round < 5; ++round) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::setpgid(0, 0);  // its own group, so the kill takes the batch and all its workers
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 2);
+      ::execl(APKVET_BINARY, "apkvet", "batch", "--db", db.c_str(), "--jobs", "2", in.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ::setpgid(pid, pid);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 1500)(rng)));
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    stored_after_kill.push_back(results_by_sha(db).size());
+  }
+  std::string counts;
+  for (size_t n : stored_after_kill) counts += std::to_string(n) + " ";
+  INFO("results stored after each kill: " << counts);
+  // The kills landed mid-run at least once (otherwise this test would prove nothing).
+  CHECK(stored_after_kill.front() < 20);
+
+  CommandResult final_run = run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 " + shell_quote(in.string()));
+  INFO(final_run.err);
+  CHECK((final_run.exit_code == 0 || final_run.exit_code == 2));
+
+  std::set<std::string> expected;
+  for (const auto& a : apks) expected.insert(sha256_of(a));
+  catalogue::Store store(db);
+  CHECK(store.integrity_check() == "ok");
+  JudgeContext ctx = load_judge_context("", "", "", "");
+  catalogue::ResultKey key = catalogue::current_key(ctx, "", "");
+  std::map<std::string, int> seen;
+  for (const auto& r : store.results()) {
+    ++seen[r.sha256];
+    CHECK(r.key == key);
+    if (r.status == "ok") CHECK(Json::parse(r.report_json)["input"]["sha256"] == r.sha256);
+  }
+  CHECK(seen.size() == expected.size());
+  for (const auto& sha : expected) CHECK(seen[sha] == 1);
+  CHECK(store.paths().size() == 20);
+  // Nothing left to do: a further run analyses nothing.
+  CommandResult again = run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 " + shell_quote(in.string()));
+  CHECK(again.err.find(" 0 analysed, " + std::to_string(expected.size()) + " already current") != std::string::npos);
+}
+
+TEST_CASE("a full disk for the store is a recorded reason and the batch goes on") {
+  TempDir tmp("full");
+  auto apks = corpus_subset({{"benign", 4}, {"test", 4}});
+  fs::path in = tmp.path / "in";
+  link_all(apks, in);
+  fs::path mnt = tmp.path / "tiny";
+  fs::create_directories(mnt);
+  // A real full file system when we may mount one (root), else SQLite's own size cap.
+  bool mounted = ::geteuid() == 0 && ::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=192k") == 0;
+  std::string db = (mnt / "store.db").string();
+  std::string extra = mounted ? "" : " --db-max-pages 48";
+  MESSAGE(std::string(mounted ? "store on a 192 KiB tmpfs" : "store capped with max_page_count (no tmpfs mount)"));
+  CommandResult r = run_apkvet("batch --db " + shell_quote(db) + " --jobs 2" + extra + " " + shell_quote(in.string()));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("database or disk is full") != std::string::npos);
+  CHECK(r.err.find(" not stored") != std::string::npos);
+  // Every input was attempted: the progress reached the end.
+  CHECK(r.err.find("batch: " + std::to_string(apks.size()) + "/" + std::to_string(apks.size()) + " analysed") !=
+        std::string::npos);
+  {
+    catalogue::Store store(db);
+    CHECK(store.integrity_check() == "ok");
+    for (const auto& row : store.results())
+      if (row.status == "ok") CHECK(!Json::parse(row.report_json, nullptr, false).is_discarded());
+  }
+  if (mounted) ::umount2(mnt.c_str(), MNT_DETACH);
+}
+
+TEST_CASE("shards cover every input once and their merge equals a single run, merged twice or in any order") {
+  TempDir tmp("shards");
+  auto apks = corpus_subset({{"test", 6}, {"malformed", 2}});
+  fs::path in = tmp.path / "in";
+  link_all(apks, in);
+  std::ofstream(in / "notes.apk") << "not an apk";
+  fs::create_symlink(tmp.path / "nowhere.apk", in / "dangling.apk");
+  std::string whole = tmp / "whole.db";
+  run_apkvet("batch --db " + shell_quote(whole) + " --jobs 2 " + shell_quote(in.string()));
+  std::vector<std::string> shards;
+  size_t total = 0;
+  for (int k = 0; k < 3; ++k) {
+    shards.push_back(tmp / ("shard" + std::to_string(k) + ".db"));
+    run_apkvet("batch --db " + shell_quote(shards.back()) + " --jobs 2 --shard " + std::to_string(k) + "/3 " +
+               shell_quote(in.string()));
+    catalogue::Store s(shards.back());
+    total += s.results().size() + s.input_errors().size();
+  }
+  CHECK(total == apks.size() + 2);  // every input in exactly one shard
+  std::string merged = tmp / "merged.db";
+  CommandResult m = run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[2]) + " " +
+                               shell_quote(shards[0]) + " " + shell_quote(shards[1]));
+  CHECK(m.exit_code == 0);
+  CHECK(store_dump(merged) == store_dump(whole));
+  run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[0]) + " " + shell_quote(shards[1]));
+  CHECK(store_dump(merged) == store_dump(whole));
+  CHECK(run_apkvet("batch --shard 3/3 x").exit_code == 64);
+}

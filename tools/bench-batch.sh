@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Batch throughput over the corpus: apkvet batch with 1 and 2 workers (APKs/s, scaling ratio, peak RSS
+# per worker from the store), and androguard's AnalyzeAPK (APK + DEX + analysis, what a Python vetting
+# pipeline would run) over the same files in the same run, one process, as the reference.
+# usage: nice tools/bench-batch.sh [BUILD_DIR] [CORPUS_APK_DIR]     (takes several minutes; CPU-heavy)
+set -euo pipefail
+BUILD="${1:-build}"
+CORPUS="${2:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpus/apks}"
+APKVET="$BUILD/apkvet"
+[ -x "$APKVET" ] || { echo "no $APKVET: build it first"; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+n=$(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | wc -l)
+echo "corpus: $n files in $CORPUS; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+now() { date +%s.%N; }
+declare -A rate
+for jobs in 1 2; do
+  t0=$(now)
+  "$APKVET" batch --db "$tmp/jobs$jobs.db" --jobs "$jobs" --timeout 300 --progress-interval 60 "$CORPUS" 2>"$tmp/jobs$jobs.err" || true
+  t1=$(now)
+  secs=$(echo "$t1 - $t0" | bc -l)
+  rate[$jobs]=$(echo "$n / $secs" | bc -l)
+  read -r ok failed max_rss median_rss <<<"$(sqlite3 -separator ' ' "$tmp/jobs$jobs.db" "
+    SELECT (SELECT count(*) FROM results WHERE status='ok'), (SELECT count(*) FROM results WHERE status!='ok'),
+           (SELECT max(peak_rss_kb) FROM results),
+           (SELECT peak_rss_kb FROM results ORDER BY peak_rss_kb LIMIT 1 OFFSET (SELECT count(*)/2 FROM results))")"
+  printf 'apkvet batch --jobs %d: %.1f s, %.2f APKs/s; %d ok, %d failed; worker peak RSS median %d MB, max %d MB\n' \
+    "$jobs" "$secs" "${rate[$jobs]}" "$ok" "$failed" $((median_rss / 1024)) $((max_rss / 1024))
+  tail -1 "$tmp/jobs$jobs.err"
+done
+printf 'scaling 2 workers / 1 worker: %.2fx\n' "$(echo "${rate[2]} / ${rate[1]}" | bc -l)"
+
+# androguard: one Python process, each APK under a 300 s alarm; failures counted, not fatal.
+cat >"$tmp/ag.py" <<'PY'
+import glob, os, resource, signal, sys, time, logging
+logging.disable(logging.CRITICAL)
+from androguard.misc import AnalyzeAPK
+class Timeout(Exception): pass
+def alarm(*_): raise Timeout()
+signal.signal(signal.SIGALRM, alarm)
+files = sorted(f for f in glob.glob(os.path.join(sys.argv[1], "*")) if f.endswith((".apk", ".aab")))
+ok = failed = 0
+t0 = time.time()
+for f in files:
+    signal.alarm(300)
+    try:
+        AnalyzeAPK(f); ok += 1
+    except BaseException as e:
+        if isinstance(e, KeyboardInterrupt): raise
+        failed += 1
+    finally:
+        signal.alarm(0)
+secs = time.time() - t0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(f"androguard AnalyzeAPK, 1 process: {secs:.1f} s, {len(files)/secs:.2f} APKs/s; {ok} ok, {failed} failed; peak RSS {rss} MB")
+PY
+/usr/bin/python3 "$tmp/ag.py" "$CORPUS" 2>/dev/null
