@@ -68,10 +68,22 @@ void ZipArchive::locate_end_of_central_directory() {
   }
   if (found.empty()) throw ParseError("no end-of-central-directory record: not a ZIP archive", data_.size());
   eocd_offset_ = found.front();
-  if (found.size() > 1)
+  // Only a second record another reader could take for the end counts: one whose comment reaches
+  // exactly to the end of the file, or one behind the chosen record. EOCD signatures inside stored
+  // entries (the APKs of an .apks/.xapk bundle) are ordinary data, not a second end record.
+  size_t alternatives = 0;
+  size_t alternative_at = 0;
+  for (size_t i = 1; i < found.size(); ++i) {
+    size_t at = found[i];
+    if (at + kEocdSize + r.u16_at(at + 20) == data_.size()) {
+      ++alternatives;
+      alternative_at = at;
+    }
+  }
+  if (alternatives > 0)
     anomaly("zip.multiple_eocd", Severity::high,
             "Several end-of-central-directory records; Android uses the last one, other tools may use another",
-            "", Evidence::offset(found.back()), std::to_string(found.size()) + " records");
+            "", Evidence::offset(alternative_at), std::to_string(alternatives + 1) + " records");
 
   r.seek(eocd_offset_ + 4);
   uint16_t disk = r.u16(), cd_disk = r.u16();
@@ -115,6 +127,21 @@ void ZipArchive::locate_end_of_central_directory() {
       }
     }
     throw ParseError("central directory lies outside the file", eocd_offset_);
+  }
+  if (r.u32_at(cd_offset_) != kCentralSignature && cd_size_ <= eocd_offset_) {
+    // Data prepended without fixing offsets: the declared directory offset points into the prefix.
+    // Info-ZIP and Python's zipfile measure the shift from where the directory really ends (at the
+    // end record) and apply it to every local header offset; we do the same, with an anomaly.
+    uint64_t actual = eocd_offset_ - cd_size_;
+    if (actual > cd_offset_ && r.u32_at(actual) == kCentralSignature) {
+      anomaly("zip.central_directory_offset", Severity::high,
+              "Central directory is not where the end record says (data prepended without fixing offsets); "
+              "Android refuses such an archive",
+              "", Evidence::offset(actual), "declared " + std::to_string(cd_offset_));
+      local_offset_shift_ = actual - cd_offset_;
+      cd_offset_ = actual;
+      return;
+    }
   }
   if (cd_offset_ + cd_size_ != eocd_offset_) {
     // Normal for ZIP64 (the ZIP64 records sit between) and harmless otherwise, but unusual.
@@ -172,6 +199,7 @@ void ZipArchive::read_central_directory() {
       }
       x += 4 + len;
     }
+    e.local_header_offset += local_offset_shift_;
     e.index = entries_.size();
     pos += 46 + name_len + extra_len + comment_len;
 

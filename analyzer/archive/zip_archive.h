@@ -82,6 +82,7 @@ class ZipArchive {
   AnomalySink& anomalies_;
   ZipLimits limits_;
   uint64_t eocd_offset_ = 0, cd_offset_ = 0, cd_size_ = 0, archive_start_ = 0;
+  uint64_t local_offset_shift_ = 0;  // prepended data without fixed offsets: added to every local offset
   uint64_t declared_entries_ = 0;
   std::vector<ZipEntry> entries_;
   std::unordered_map<std::string_view, size_t> first_by_name_;

@@ -104,8 +104,7 @@ TEST_CASE("data prepended with offsets adjusted (self-extractor style): anomaly,
 }
 
 // Android refuses this file (its offsets are off by the prefix), but Info-ZIP and Python's zipfile
-// read it by measuring the shift; so must we, with an anomaly. Fails while zip_archive.cpp only
-// recovers when the declared central directory lies *beyond* the end record (see the final report).
+// read it by measuring the shift; so must we, with an anomaly.
 TEST_CASE("data prepended without adjusting offsets: anomaly, archive still reads") {
   auto r = scan_file(tampered("prepended_data_unadjusted.apk"));
   INFO("scan error: " << r.error);
