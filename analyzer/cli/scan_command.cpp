@@ -2,10 +2,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
+#include "report/sarif_report.h"
 #include "report/text_report.h"
 #include "rules/rule_set.h"
 #include "scan/scan.h"
@@ -25,7 +28,7 @@ std::vector<std::string> split_list(const std::string& list) {
 }
 
 int run_scan(const std::vector<std::string>& args) {
-  std::string format = "text", policy_path, waivers_path, rules_dir, date;
+  std::string format = "text", policy_path, waivers_path, rules_dir, date, output_path;
   std::vector<std::string> files;
   ScanOptions options;
   auto value = [&](size_t& i) -> std::string {
@@ -42,11 +45,12 @@ int run_scan(const std::vector<std::string>& args) {
       else if (a == "--waivers") waivers_path = value(i);
       else if (a == "--rules") rules_dir = value(i);
       else if (a == "--date") date = value(i);
+      else if (a == "--output" || a == "-o") output_path = value(i);
       else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
       else files.push_back(a);
     }
     if (files.empty()) throw std::invalid_argument("no input files");
-    if (format != "text" && format != "json") throw std::invalid_argument("unknown format " + format);
+    if (format != "text" && format != "json" && format != "html" && format != "sarif") throw std::invalid_argument("unknown format " + format);
   } catch (const std::invalid_argument& e) {
     std::cerr << "apkvet scan: " << e.what() << " (see apkvet help)\n";
     return kExitUsage;
@@ -59,8 +63,18 @@ int run_scan(const std::vector<std::string>& args) {
     std::cerr << "apkvet: " << e.what() << "\n";
     return kExitConfig;
   }
+  // --output FILE: the report goes to the file (any format); diagnostics stay on stderr.
+  std::ofstream file_out;
+  if (!output_path.empty()) {
+    file_out.open(output_path, std::ios::binary | std::ios::trunc);
+    if (!file_out) {
+      std::cerr << "apkvet scan: cannot write " << output_path << "\n";
+      return kExitUsage;
+    }
+  }
+  std::ostream& out = output_path.empty() ? std::cout : file_out;
   TextStyle style;
-  style.color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  style.color = output_path.empty() && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
 
   std::vector<AppReport> reports;
   bool unreadable = false;
@@ -73,12 +87,20 @@ int run_scan(const std::vector<std::string>& args) {
     } else if (r.judgement.verdict > worst) {
       worst = r.judgement.verdict;
     }
-    if (format == "text") write_text_report(std::cout, r, style);
+    if (format == "text") write_text_report(out, r, style);
     reports.push_back(std::move(r));
   }
-  if (format == "json") {
+  if (format != "text") {
     ReportMeta meta{ctx.today, ctx.rules.version, ctx.policy ? ctx.policy->id : ""};
-    std::cout << dump_json(scan_report_json(reports, meta)) << "\n";
+    Json doc = scan_report_json(reports, meta);
+    if (format == "json") out << dump_json(doc) << "\n";
+    else if (format == "html") out << html_report(doc);
+    else out << dump_json(sarif_report(doc, &ctx.rules)) << "\n";
+  }
+  out.flush();
+  if (!out) {
+    std::cerr << "apkvet scan: writing the report failed\n";
+    return kExitUnreadableInput;
   }
   if (unreadable) return kExitUnreadableInput;
   if (!ctx.policy) return kExitOk;
