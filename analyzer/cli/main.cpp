@@ -21,9 +21,11 @@ using apkvet::cli::kExitUsage;
 void usage(std::ostream& out) {
   out << "apkvet " << APKVET_VERSION << " - vet Android apps before they reach government phones\n\n"
          "usage:\n"
-         "  apkvet scan [--format text|json] [--policy FILE] [--waivers FILE] [--rules DIR]\n"
-         "              [--only AREA,...] [--date YYYY-MM-DD] FILE...\n"
+         "  apkvet scan [--format text|json|html|sarif] [--output FILE] [--policy FILE] [--waivers FILE]\n"
+         "              [--rules DIR] [--only AREA,...] [--date YYYY-MM-DD] FILE...\n"
          "                                             analyse APK / APKS / XAPK / AAB files and judge them\n"
+         "  apkvet diff [--format text|json|html] [--output FILE] [--policy FILE] OLD NEW\n"
+         "                                             what changed between two versions of an app\n"
          "  apkvet rules [--rules DIR] list | explain ID   the rules and what each one means\n"
          "  apkvet manifest [--xml|--json] FILE       print the decoded AndroidManifest.xml (default: the layout\n"
          "                                             of aapt dump xmltree; --xml; --json typed facts)\n"
@@ -106,6 +108,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "scan") return apkvet::cli::run_scan(args);
   if (cmd == "rules") return apkvet::cli::run_rules(args);
+  if (cmd == "diff") return apkvet::cli::run_diff(args);
   if (cmd == "manifest") return run_manifest(args);
   if (cmd == "batch") return apkvet::cli::run_batch(args);
   if (cmd == "catalogue") return apkvet::cli::run_catalogue(args);
