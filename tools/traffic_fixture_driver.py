@@ -43,7 +43,9 @@ def encodings(ident, value, cc):
     if j != v: out.append(("json", j))
     for a in range(3):
         out.append(("base64", b64_at(v, a, False)))
-    out.append(("base64url", b64_at(v, 1, True)))
+    # URL-safe base64 differs from standard only where '+' or '/' occur; otherwise it is the same text.
+    url = b64_at(v, 1, True)
+    out.append(("base64url" if url != b64_at(v, 1, False) else "base64", url))
     out.append(("hex", v.encode().hex()))
     out.append(("hex", v.encode().hex().upper()))
     out.append(("md5", hashlib.md5(v.encode()).hexdigest()))

@@ -15,6 +15,7 @@ constexpr int kExitConfig = 65;         // a rule, policy or waiver file is malf
 
 int run_scan(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
+int run_traffic(const std::vector<std::string>& args);  // traffic_command.cpp
 int run_diff(const std::vector<std::string>& args);  // diff_command.cpp
 int run_batch(const std::vector<std::string>& args);      // batch_command.cpp
 int run_catalogue(const std::vector<std::string>& args);  // catalogue_command.cpp

@@ -34,6 +34,8 @@ void usage(std::ostream& out) {
          "                                             analyse many apps into a catalogue store (SQLite)\n"
          "  apkvet catalogue report --db FILE --out DIR  HTML dashboard, CSV/JSONL, MDM allowlist\n"
          "  apkvet catalogue merge OUT.db SHARD.db...  merge shard stores (idempotent)\n"
+         "  apkvet traffic --device DEVICE.json [--apk APP.apk] [--format text|json] [--policy FILE] CAPTURE...\n"
+         "                                             find the test device's identifiers in pcap/pcapng/HAR traffic\n"
          "  apkvet version\n\n"
          "exit codes: 0 all inputs analysed (with --policy: all approved); 2 at least one input could not be\n"
          "read (the others are still reported); 3 with --policy: some app needs review; 4 with --policy: some\n"
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
   if (cmd == "rules") return apkvet::cli::run_rules(args);
   if (cmd == "diff") return apkvet::cli::run_diff(args);
   if (cmd == "manifest") return run_manifest(args);
+  if (cmd == "traffic") return apkvet::cli::run_traffic(args);
   if (cmd == "batch") return apkvet::cli::run_batch(args);
   if (cmd == "catalogue") return apkvet::cli::run_catalogue(args);
   if (cmd == "version" || cmd == "--version") {

@@ -405,8 +405,14 @@ struct TrafficAnalyzer::Impl {
     pseudo.server = {p.dst, p.dst_port};
     bool dns_port = p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 ||
                     p.src_port == 5355 || p.dst_port == 5355;
-    if (dns_port) {
-      if (auto m = parse_dns_message(p.payload)) {
+    // DNS on its ports, or on any port when the datagram parses as DNS with well-formed names (test
+    // setups and DoH-less resolvers on odd ports).
+    std::optional<DnsMessage> dns = parse_dns_message(p.payload);
+    if (dns && !dns_port)
+      for (const auto& q : dns->questions)
+        if (!valid_host_syntax(q) || q.find('.') == std::string::npos) dns.reset();
+    {
+      if (auto& m = dns) {
         ++cur().dns_messages;
         if (m->response) {
           std::string asked = m->questions.empty() ? "" : m->questions.front();

@@ -1,0 +1,135 @@
+// apkvet traffic: captured traffic checked for the test device's own identifiers (docs/traffic.md).
+// With --apk the app is scanned too, so the leaks are judged against what the app declares.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "report/json_report.h"
+#include "report/text_report.h"
+#include "rules/rule_set.h"
+#include "scan/scan.h"
+#include "strings/owners.h"
+#include "traffic/traffic_analysis.h"
+
+namespace apkvet::cli {
+
+namespace {
+
+void write_leaks(std::ostream& out, const Json& t) {
+  out << "\nTraffic: " << t["leak_count"].get<size_t>() << " leak(s) of device identifiers";
+  for (const auto& c : t["captures"])
+    out << "\n  capture " << c["file"].get<std::string>() << " (" << c["format"].get<std::string>() << "): "
+        << c["packets"] << " packets, " << c["tcp_flows"] << " TCP flows, " << c["http_requests"] << " HTTP requests, "
+        << c["dns_messages"] << " DNS, " << c["tls_client_hellos"] << " TLS ClientHellos"
+        << (c["errors"].empty() ? "" : "; errors: " + c["errors"].dump());
+  out << "\n";
+  for (const auto& l : t["leaks"]) {
+    out << "  - " << l["identifier"].get<std::string>() << " (" << l["encoding"].get<std::string>() << ") -> "
+        << l["host"].get<std::string>();
+    if (!l["owner"].is_null()) out << " [" << l["owner"].get<std::string>() << (l["jurisdiction"].is_null() ? "" : ", " + l["jurisdiction"].get<std::string>()) << "]";
+    out << " " << l["transport"].get<std::string>() << ", " << l["location"].get<std::string>();
+    if (!l["field"].get<std::string>().empty()) out << " " << l["field"].get<std::string>();
+    out << "; " << l["capture"].get<std::string>() << " #" << l["packet"] << " " << l["time"].get<std::string>();
+    if (l["occurrences"].get<uint64_t>() > 1) out << " (x" << l["occurrences"] << ")";
+    if (l.value("side_channel", false)) out << " SIDE CHANNEL: no permission grants it";
+    if (l.contains("host_in_app")) out << (l["host_in_app"].get<bool>() ? " host in app" : " host not in app");
+    out << "\n      " << l["flow"].get<std::string>() << ": " << l["snippet"].get<std::string>() << "\n";
+  }
+}
+
+}  // namespace
+
+int run_traffic(const std::vector<std::string>& args) {
+  std::string format = "text", device_path, apk_path, policy_path, waivers_path, rules_dir, date;
+  std::vector<std::string> captures;
+  auto value = [&](size_t& i) -> std::string {
+    if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
+    return args[++i];
+  };
+  try {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--format") format = value(i);
+      else if (a.rfind("--format=", 0) == 0) format = a.substr(9);
+      else if (a == "--device") device_path = value(i);
+      else if (a == "--apk") apk_path = value(i);
+      else if (a == "--policy") policy_path = value(i);
+      else if (a == "--waivers") waivers_path = value(i);
+      else if (a == "--rules") rules_dir = value(i);
+      else if (a == "--date") date = value(i);
+      else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
+      else captures.push_back(a);
+    }
+    if (captures.empty()) throw std::invalid_argument("no capture files");
+    if (device_path.empty()) throw std::invalid_argument("--device DEVICE.json is required");
+    if (format != "text" && format != "json") throw std::invalid_argument("unknown format " + format);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "apkvet traffic: " << e.what() << " (see apkvet help)\n";
+    return kExitUsage;
+  }
+  traffic::DeviceProfile device;
+  JudgeContext ctx;
+  try {
+    device = traffic::load_device_profile(device_path);
+    ctx = load_judge_context(rules_dir, policy_path, waivers_path, date);
+  } catch (const std::exception& e) {
+    std::cerr << "apkvet traffic: " << e.what() << "\n";
+    return kExitConfig;
+  }
+
+  // The app's facts first: its first-party domains decide which destinations are third parties.
+  AppReport report;
+  report.ok = true;
+  report.input_path = apk_path.empty() ? captures.front() : apk_path;
+  Json facts = Json::object();
+  traffic::AppContext app;
+  if (!apk_path.empty()) {
+    ScanResult scan = scan_file(apk_path);
+    if (!scan.ok) {
+      std::cerr << "apkvet: " << scan.error << "\n";
+      return kExitUnreadableInput;
+    }
+    facts = scan.facts;
+    app = traffic::app_context_from_facts(facts);
+  }
+
+  traffic::TrafficAnalyzer analyzer(device);
+  bool unreadable = false;
+  for (const auto& c : captures)
+    if (!analyzer.add_file(c)) {
+      std::cerr << "apkvet traffic: " << c << ": could not be read\n";
+      unreadable = true;
+    }
+  std::shared_ptr<const OwnerRules> owners;
+  try {
+    owners = OwnerRules::builtin();
+  } catch (const std::exception& e) {
+    std::cerr << "apkvet traffic: owner data unavailable (" << e.what() << "); destinations are not attributed\n";
+  }
+  traffic::TrafficFacts tf = analyzer.finish(owners.get(), app.first_party);
+  if (!apk_path.empty()) traffic::correlate_with_app(tf, app);
+  for (const auto& cap : tf.captures)
+    for (const auto& e : cap.errors) std::cerr << "apkvet traffic: " << cap.file << ": " << e << "\n";
+  facts["traffic"] = tf;
+  report.facts = std::move(facts);
+  report.judgement = rules::judge(report.facts, ctx.rules, ctx.policy ? &*ctx.policy : nullptr, ctx.waivers, ctx.today);
+
+  if (format == "json") {
+    ReportMeta meta{ctx.today, ctx.rules.version, ctx.policy ? ctx.policy->id : ""};
+    std::cout << dump_json(scan_report_json({report}, meta)) << "\n";
+  } else {
+    TextStyle style;
+    style.color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+    write_text_report(std::cout, report, style);
+    write_leaks(std::cout, report.facts["traffic"]);
+  }
+  if (unreadable) return kExitUnreadableInput;
+  if (!ctx.policy) return kExitOk;
+  auto v = report.judgement.verdict;
+  return v == rules::Verdict::reject ? kExitReject : v == rules::Verdict::review ? kExitReview : kExitOk;
+}
+
+}  // namespace apkvet::cli
