@@ -14,6 +14,7 @@ done
 [ "$(id -u)" -eq 0 ] || skip "slurmd must run as root to start jobs"
 
 tmp="$(mktemp -d /tmp/apkvet-slurm.XXXXXX)"
+chmod 711 "$tmp"  # munged wants every folder above its socket executable by all
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
@@ -30,7 +31,7 @@ logs() { for f in "$tmp"/*.log; do echo "== $f"; tail -20 "$f"; done; }
 mkdir -p "$tmp/munge" && chmod 711 "$tmp/munge"
 dd if=/dev/urandom of="$tmp/munge.key" bs=1024 count=1 status=none && chmod 400 "$tmp/munge.key"
 munged -F --force --key-file="$tmp/munge.key" --socket="$tmp/munge/munge.socket" --pid-file="$tmp/munged.pid" \
-  --log-file="$tmp/munged.log" --seed-file="$tmp/munge.seed" &
+  --log-file="$tmp/munged.log" --seed-file="$tmp/munge.seed" >/dev/null 2>&1 &
 pids+=($!)
 
 port=$((20000 + RANDOM % 20000))
