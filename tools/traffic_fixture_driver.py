@@ -21,6 +21,7 @@ def load(path):
          ("contact_name", d["contacts"][0]["name"]), ("contact_number", d["contacts"][0]["numbers"][0]),
          ("contact_email", d["contacts"][0]["emails"][0]),
          ("installed_package", d["installed_packages"][0])]
+    c += [("contact_name", x["name"]) for x in d["contacts"][1:]]
     return d, c, cc
 
 # Hosts from rules/endpoints/owners.json (owner id) plus one with no known owner.
@@ -43,9 +44,11 @@ def encodings(ident, value, cc):
     if j != v: out.append(("json", j))
     for a in range(3):
         out.append(("base64", b64_at(v, a, False)))
-    # URL-safe base64 differs from standard only where '+' or '/' occur; otherwise it is the same text.
-    url = b64_at(v, 1, True)
-    out.append(("base64url" if url != b64_at(v, 1, False) else "base64", url))
+    # URL-safe base64 differs from standard only where '+' or '/' occur (otherwise it is the same text
+    # and counts as base64): send it at each alignment where it differs.
+    for a in range(3):
+        url = b64_at(v, a, True)
+        if url != b64_at(v, a, False): out.append(("base64url", url))
     out.append(("hex", v.encode().hex()))
     out.append(("hex", v.encode().hex().upper()))
     out.append(("md5", hashlib.md5(v.encode()).hexdigest()))

@@ -1,0 +1,74 @@
+// Helpers for the traffic tests: run the analyzer over fixture captures, read expected.json, and
+// re-frame real captured packets (other link types, split/shuffled TCP segments).
+#pragma once
+#include <pcap/pcap.h>
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "strings/owners.h"
+#include "test_support.h"
+#include "traffic/traffic_analysis.h"
+
+namespace apkvet::test {
+
+inline std::string traffic_fixture(const std::string& name) { return fixtures_dir() + "/traffic/" + name; }
+
+inline traffic::DeviceProfile device() { return traffic::load_device_profile(traffic_fixture("device.json")); }
+
+inline traffic::TrafficFacts analyze(const std::vector<std::string>& files) {
+  traffic::TrafficAnalyzer a(device());
+  for (const auto& f : files) a.add_file(traffic_fixture(f));
+  return a.finish(OwnerRules::builtin().get());
+}
+
+using LeakKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+inline LeakKey key(const traffic::Leak& l) { return {l.identifier, l.encoding, l.host, l.location, l.field}; }
+inline std::set<LeakKey> keys(const traffic::TrafficFacts& f) {
+  std::set<LeakKey> out;
+  for (const auto& l : f.leaks) out.insert(key(l));
+  return out;
+}
+
+inline Json read_json(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Json::parse(ss.str());
+}
+
+struct Frame {
+  int linktype;
+  int64_t time_us;
+  std::vector<uint8_t> bytes;
+};
+
+// Every packet of a capture file, read with libpcap.
+inline std::vector<Frame> read_frames(const std::string& path) {
+  std::vector<Frame> out;
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* h = pcap_open_offline(path.c_str(), err);
+  if (!h) return out;
+  int lt = pcap_datalink(h);
+  pcap_pkthdr* hdr;
+  const u_char* data;
+  while (pcap_next_ex(h, &hdr, &data) == 1)
+    out.push_back(Frame{lt, int64_t(hdr->ts.tv_sec) * 1000000 + hdr->ts.tv_usec, std::vector<uint8_t>(data, data + hdr->caplen)});
+  pcap_close(h);
+  return out;
+}
+
+inline traffic::TrafficFacts analyze_frames(const std::vector<Frame>& frames) {
+  traffic::TrafficAnalyzer a(device());
+  a.begin_capture("frames", "test");
+  for (const auto& f : frames) a.add_packet(f.linktype, f.time_us, Bytes(f.bytes.data(), f.bytes.size()));
+  a.end_capture();
+  return a.finish(OwnerRules::builtin().get());
+}
+
+}  // namespace apkvet::test
