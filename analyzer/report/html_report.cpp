@@ -270,6 +270,10 @@ void egress(std::ostream& o, const std::string& p, const Json& r) {
   };
   std::map<std::pair<std::string, std::string>, Group> groups;
   std::map<std::string, int> per_jurisdiction;
+  // The endpoints (URLs, addresses) seen for each host, shown under it.
+  std::map<std::string, std::vector<std::string>> endpoints_of;
+  for (const auto& ep : arr(strings, "endpoints"))
+    if (!str(ep, "host").empty()) endpoints_of[str(ep, "host")].push_back(str(ep, "value"));
   for (const auto& h : hosts) {
     std::string jur = str(h, "jurisdiction");
     if (jur.empty()) jur = "unknown";
@@ -307,6 +311,16 @@ void egress(std::ostream& o, const std::string& p, const Json& r) {
         else if (flag(*h, "cleartext_permitted")) o << " <span class=\"warn\">cleartext permitted</span>";
         if (flag(*h, "pinned")) o << " <span class=\"ok\">pinned</span>";
         o << "<br>";
+        size_t shown = 0;
+        const auto& eps = endpoints_of[str(*h, "host")];
+        for (const auto& v : eps) {
+          if (v == str(*h, "host")) continue;
+          if (shown++ == 5) {
+            o << "<span class=\"muted\">… " << eps.size() - 5 << " more</span><br>";
+            break;
+          }
+          o << "<span class=\"muted\">&nbsp;&nbsp;<code>" << e(v) << "</code></span><br>";
+        }
       }
       o << "</td><td>";
       for (const auto& t : g.trackers) o << e(t) << "<br>";

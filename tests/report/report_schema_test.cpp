@@ -1,0 +1,77 @@
+// The JSON and SARIF reports validate against their published schemas (docs/schema/scan-report.schema.json
+// and the official SARIF 2.1.0 schema in tests/report/) on the fixtures and a corpus sample that
+// includes malformed and unopenable files. Truth tool: python3-jsonschema.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "report_test_util.h"
+
+using namespace apkvet::test;
+
+namespace {
+
+std::string inputs() {
+  std::string args;
+  for (const char* f : {"leaky.apk", "clean.apk", "xss.apk"}) args += " " + sh_quote(fixture(f));
+  for (const auto& f : corpus_sample()) args += " " + sh_quote(f);
+  return args;
+}
+
+int validate(const std::string& schema, const std::filesystem::path& doc) {
+  auto log = doc.string() + ".validation";
+  int rc = run("python3 " + sh_quote(report_dir() + "/validate_json.py") + " " + sh_quote(schema) + " " +
+               sh_quote(doc.string()) + " > " + sh_quote(log) + " 2>&1");
+  MESSAGE(read_all(log));
+  return rc;
+}
+
+}  // namespace
+
+TEST_CASE("scan JSON of fixtures and corpus sample validates against docs/schema/scan-report.schema.json") {
+  for (const auto& f : corpus_sample()) REQUIRE_MESSAGE(std::filesystem::exists(f), f);
+  auto out = scratch_dir() / "sample.json";
+  // Exit 2: one input (1e332dc0b473de5f) cannot be read; the others are still reported.
+  CHECK(apkvet_to("scan --format json --policy " + sh_quote(policy()) + inputs(), out) == 2);
+  auto doc = nlohmann::json::parse(read_all(out));
+  REQUIRE(doc["results"].size() == 14);
+  CHECK(doc["results"][13]["status"] == "error");
+  CHECK(doc["results"][0]["judgement"]["verdict"] == "reject");
+  CHECK(validate(fixtures_dir() + "/../docs/schema/scan-report.schema.json", out) == 0);
+}
+
+TEST_CASE("the scan schema rejects a report with a broken judgement") {
+  // A schema that accepts anything would make the test above worthless.
+  auto out = scratch_dir() / "broken.json";
+  REQUIRE(apkvet_to("scan --format json " + sh_quote(fixture("clean.apk")), out) == 0);
+  auto doc = nlohmann::json::parse(read_all(out));
+  doc["results"][0]["judgement"]["scores"]["egress"]["score"] = 250;
+  doc["results"][0]["judgement"].erase("findings");
+  std::ofstream(out, std::ios::trunc) << doc.dump();
+  CHECK(validate(fixtures_dir() + "/../docs/schema/scan-report.schema.json", out) == 1);
+}
+
+TEST_CASE("SARIF of fixtures and corpus sample validates against the official SARIF 2.1.0 schema") {
+  auto out = scratch_dir() / "sample.sarif";
+  CHECK(apkvet_to("scan --format sarif --policy " + sh_quote(policy()) + inputs(), out) == 2);
+  auto sarif = nlohmann::json::parse(read_all(out));
+  REQUIRE(sarif["runs"].size() == 1);
+  const auto& run = sarif["runs"][0];
+  CHECK(run["tool"]["driver"]["name"] == "apkvet");
+  CHECK(run["artifacts"].size() == 14);
+  CHECK(run["invocations"][0]["executionSuccessful"] == false);  // the unreadable corpus file
+  // Every leaky finding is a result with its rule in the driver, located in leaky.apk and inside it.
+  bool call_log = false;
+  for (const auto& r : run["results"]) {
+    const auto& rule = run["tool"]["driver"]["rules"][r["ruleIndex"].get<size_t>()];
+    CHECK(rule["id"] == r["ruleId"]);
+    if (r["ruleId"] == "DATA-PERM-CALL-LOG" &&
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == fixture("leaky.apk")) {
+      call_log = true;
+      CHECK(r["level"] == "error");
+      CHECK(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] ==
+            "AndroidManifest.xml!manifest/uses-permission[11]");
+    }
+  }
+  CHECK(call_log);
+  CHECK(validate(report_dir() + "/sarif-schema-2.1.0.json", out) == 0);
+}
