@@ -59,6 +59,28 @@ def main():
                 put(kind, z.read(name))
             except Exception:
                 pass
+    # Traffic: the fixture captures whole (pcap) and their TCP/UDP payloads (http: flag byte + bytes).
+    traffic = os.path.join(repo, "fixtures", "traffic")
+    for name in sorted(os.listdir(traffic)) if os.path.isdir(traffic) else []:
+        with open(os.path.join(traffic, name), "rb") as f:
+            data = f.read()
+        if name.endswith((".pcap", ".pcapng")):
+            put("pcap", data)
+        if name.endswith(".har"):
+            put("http", data)
+        if name.endswith(".pcap") and data[:4] == b"\xd4\xc3\xb2\xa1" and data[20] == 1:  # little-endian, Ethernet
+            at = 24
+            while at + 16 <= len(data):
+                n = int.from_bytes(data[at + 8:at + 12], "little")
+                frame = data[at + 16:at + 16 + n]
+                at += 16 + n
+                if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+                    continue
+                ihl = (frame[14] & 15) * 4
+                seg = frame[14 + ihl:]
+                body = seg[(seg[12] >> 4) * 4:] if frame[23] == 6 and len(seg) > 12 else seg[8:]
+                if len(body) > 8:
+                    put("http", b"\x01" + body)
     for target in sorted(os.listdir(out)) if os.path.isdir(out) else []:
         print(f"fuzz-seeds: {target}: {len(os.listdir(os.path.join(out, target)))} seeds")
 
