@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark: apkvet traffic against tshark on the same synthetic capture, in the same run.
+# Generates a pcap of SIZE_MB (default 512) of HTTP/1.1 flows over Ethernet/IPv4 (handshake, a JSON
+# POST split into MSS-sized segments, a 24 KB response, FIN; 1 flow in 50 carries the IMEI canary),
+# times `apkvet traffic` (decode, reassembly, HTTP, one Hyperscan pass per buffer, report) and
+# `tshark -r X -Y http.request -T fields -e http.host -e http.request.uri`, prints MB/s of both and
+# the ratio, then deletes the capture. Not for CI: run once, with nice, on an idle machine.
+#   tools/bench-traffic.sh [SIZE_MB] [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mb=${1:-512}
+build=${2:-build}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pcap=$work/bench.pcap
+
+python3 - "$pcap" "$size_mb" <<'PY'
+import struct, sys, random
+out, size_mb = sys.argv[1], int(sys.argv[2])
+limit = size_mb * 1024 * 1024
+rnd = random.Random(7)
+words = [w.encode() for w in "alpha beta gamma delta session event screen view click open close install"
+         " update render network cache image video audio token user locale country battery".split()]
+hosts = [b"api.example-news.test", b"log.tiktokv.com", b"graph.facebook.com", b"cdn.example-shop.test",
+         b"alog.umeng.com", b"ssl.google-analytics.com"]
+f = open(out, "wb", buffering=1 << 22)
+f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+written, t = 24, 1_700_000_000 * 1_000_000
+MSS = 1448
+def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    global written, t
+    ip_len = 20 + 20 + len(payload)
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, ip_len, 0, 0x4000, 64, 6, 0, src, dst)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, 0)
+    data = eth + ip + tcp + payload
+    t += 50
+    f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(data), len(data)))
+    f.write(data)
+    written += 16 + len(data)
+body_words = [b" ".join(rnd.choice(words) for _ in range(900)) for _ in range(16)]
+response = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24576\r\n\r\n" + \
+           (b'{"items":[' + b",".join(b'"%s"' % rnd.choice(words) for _ in range(3000)))[:24576 - 2] + b"]}"
+n = 0
+while written < limit:
+    n += 1
+    c = bytes([10, 0, (n >> 8) & 255, n & 255]); s = bytes([93, 184, n % 200, 34])
+    sp, dp = 32768 + n % 28000, 80
+    cs, ss = rnd.getrandbits(32), rnd.getrandbits(32)
+    host = hosts[n % len(hosts)]
+    q = b"&imei=356938035643809" if n % 50 == 0 else b""
+    body = b'{"events":"' + body_words[n % 16] + b'","seq":%d}' % n
+    req = (b"POST /v1/events?sid=%d%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: okhttp/4.12.0\r\n"
+           b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (n, q, host, len(body))) + body
+    frame(c, s, sp, dp, cs, 0, 0x02)
+    frame(s, c, dp, sp, ss, cs + 1, 0x12)
+    frame(c, s, sp, dp, cs + 1, ss + 1, 0x10)
+    for i in range(0, len(req), MSS):
+        frame(c, s, sp, dp, cs + 1 + i, ss + 1, 0x18, req[i:i + MSS])
+    for i in range(0, len(response), MSS):
+        frame(s, c, dp, sp, ss + 1 + i, cs + 1 + len(req), 0x18, response[i:i + MSS])
+    frame(c, s, sp, dp, cs + 1 + len(req), ss + 1 + len(response), 0x11)
+    frame(s, c, dp, sp, ss + 1 + len(response), cs + 2 + len(req), 0x11)
+f.close()
+print(f"bench-traffic: generated {written / 1e6:.1f} MB, {n} flows")
+PY
+bytes=$(stat -c %s "$pcap")
+mb=$(python3 -c "print($bytes / 1e6)")
+
+now() { date +%s.%N; }
+t0=$(now)
+"$build/apkvet" traffic --device fixtures/traffic/device.json --format json "$pcap" >"$work/apkvet.json" || true
+t1=$(now)
+tshark -r "$pcap" -Y http.request -T fields -e http.host -e http.request.uri >"$work/tshark.tsv" 2>/dev/null
+t2=$(now)
+
+python3 - "$mb" "$t0" "$t1" "$t2" "$work/apkvet.json" "$work/tshark.tsv" <<'PY'
+import json, sys
+mb, t0, t1, t2 = map(float, sys.argv[1:5])
+rep = json.load(open(sys.argv[5]))["results"][0]["traffic"]
+cap = rep["captures"][0]
+tshark_requests = sum(1 for _ in open(sys.argv[6]))
+a, t = t1 - t0, t2 - t1
+print(f"capture: {mb:.1f} MB, {cap['packets']} packets")
+print(f"apkvet traffic: {a:.2f} s, {mb / a:.1f} MB/s, {cap['http_requests']} HTTP requests, {len(rep['leaks'])} leak rows "
+      f"({sum(l['occurrences'] for l in rep['leaks'])} occurrences)")
+print(f"tshark -Y http.request: {t:.2f} s, {mb / t:.1f} MB/s, {tshark_requests} HTTP requests")
+print(f"ratio (apkvet speed / tshark speed): {t / a:.2f}x")
+PY
