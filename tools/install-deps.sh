@@ -18,6 +18,8 @@ PACKAGES=(
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
   # tests and benchmarks
   python3 python3-jsonschema hyperfine zip unzip
+  # traffic fixtures and benchmark: capture, send, serve DNS, and tshark as the reference decoder
+  tcpdump curl dnsmasq dnsutils tshark
   # catalogue: store inspection, dashboard rendering test, single-node Slurm scale-out test
   sqlite3 bc chromium slurm-wlm munge
 )
