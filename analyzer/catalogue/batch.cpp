@@ -67,6 +67,8 @@ bool write_all(int fd, const char* p, size_t n) {
   // Die with the batch: a killed batch must not leave workers behind that outlive it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(kExitOrphan);
+  // A crash must end the worker with its signal, not run a handler inherited from the parent.
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE, SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
   struct rlimit core = {0, 0};
   ::setrlimit(RLIMIT_CORE, &core);  // a crashing parser must not litter the disk with cores
   if (o.memory_mb && !built_with_asan()) {

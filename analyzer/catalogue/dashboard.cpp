@@ -426,7 +426,7 @@ ReportFiles write_catalogue_report(const Catalogue& cat, const std::string& out_
     for (int s : r.scores) h << "<td class=\"num\" data-sort=\"" << s << "\">" << (s < 0 ? "-" : std::to_string(s)) << "</td>";
     h << "<td>";
     for (size_t i = 0; i < a.top_reasons.size(); ++i) h << (i ? "<br>" : "") << html_escape(a.top_reasons[i]);
-    h << "</td><td class=\"hash\" title=\"" << html_escape(r.signer_sha256) << "\">" << html_escape(short_hash(r.signer_sha256));
+    h << "</td><td class=\"hash\" title=\"" << html_escape(r.signer_sha256) << "\">" << (r.signer_sha256.empty() ? std::string("unsigned") : html_escape(short_hash(r.signer_sha256)));
     if (a.signer_changed) h << " <span class=\"flag\" title=\"this package is also stored with another signer\">⚠ other signer</span>";
     h << "</td><td>";
     std::string ds = diff_summary(a);

@@ -125,10 +125,13 @@ TEST_CASE("a worker that crashes, hangs or runs out of memory costs only its own
   TempDir tmp("isolation");
   auto apks = corpus_subset({{"test", 5}});
   REQUIRE(apks.size() == 5);
+  fs::path other = corpus_subset({{"malware", 1}}).front();
   // Names tell the hook what to do to the worker analysing that file.
-  const char* names[] = {"crash.apk", "hang.apk", "oom.apk", "fine1.apk", "fine2.apk"};
+  const char* names[] = {"crash.apk", "hang.apk", "oom.apk", "fine1.apk", "fine2.apk", "vanish.apk", "change.apk"};
+  auto more = corpus_subset({{"benign", 2}});
+  apks.insert(apks.end(), more.begin(), more.end());
   catalogue::BatchOptions o;
-  for (size_t i = 0; i < 5; ++i) {
+  for (size_t i = 0; i < 7; ++i) {
     fs::copy_file(apks[i], tmp.path / names[i]);
     o.files.push_back(tmp / names[i]);
   }
@@ -136,7 +139,10 @@ TEST_CASE("a worker that crashes, hangs or runs out of memory costs only its own
   o.jobs = 2;
   o.timeout_seconds = 3;
   o.memory_mb = 512;
-  o.before_scan = [](const std::string& path) {
+  o.before_scan = [other](const std::string& path) {
+    // Files that vanish, or are replaced, after the batch hashed them and before the worker reads them.
+    if (path.find("vanish.apk") != std::string::npos) fs::remove(path);
+    if (path.find("change.apk") != std::string::npos) fs::copy_file(other, path, fs::copy_options::overwrite_existing);
     if (path.find("crash.apk") != std::string::npos) ::raise(SIGSEGV);
     if (path.find("hang.apk") != std::string::npos) std::this_thread::sleep_for(std::chrono::hours(1));
     if (path.find("oom.apk") != std::string::npos) {
@@ -153,8 +159,15 @@ TEST_CASE("a worker that crashes, hangs or runs out of memory costs only its own
   CHECK(secs < 30);  // the hang was cut at its timeout
   CHECK(s.crashed == 1);
   CHECK(s.timed_out == 1);
+  std::string vanish_sha = sha256_of(apks[5]), change_sha = sha256_of(apks[6]);
   auto results = results_by_sha(o.db_path);
-  REQUIRE(results.size() == 5);
+  REQUIRE(results.size() == 5);  // the vanished and the replaced file have no result...
+  CHECK(results.count(vanish_sha) == 0);
+  CHECK(results.count(change_sha) == 0);
+  auto errors = input_errors_of(o.db_path);  // ...but an input error saying why
+  CHECK(errors[tmp / "vanish.apk"] == "vanished during the run");
+  CHECK(errors[tmp / "change.apk"] == "changed during the run (analyse it again)");
+  CHECK(s.unreadable == 2);
   auto reason = [&](size_t i) { return results[sha256_of(tmp.path / names[i])].reason; };
   CHECK(reason(0) == "crashed: signal 11 (SIGSEGV)");
   CHECK(reason(1) == "timeout after 3 s");
@@ -285,4 +298,22 @@ TEST_CASE("shards cover every input once and their merge equals a single run, me
   run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[0]) + " " + shell_quote(shards[1]));
   CHECK(store_dump(merged) == store_dump(whole));
   CHECK(run_apkvet("batch --shard 3/3 x").exit_code == 64);
+}
+
+TEST_CASE("inputs from standard input and list files, relative to the list") {
+  TempDir tmp("stdin");
+  auto apks = corpus_subset({{"test", 3}});
+  link_all(apks, tmp.path / "in");
+  std::string db = tmp / "store.db";
+  // Two paths on stdin; the third through a list file naming it relative to the list's folder.
+  std::ofstream(tmp.path / "in" / "list.txt") << apks[2].filename().string() << "\n# a comment\n";
+  std::string stdin_text = (tmp.path / "in" / apks[0].filename()).string() + "\n" +
+                           (tmp.path / "in" / apks[1].filename()).string() + "\n";
+  CommandResult r = run_apkvet("batch --db " + shell_quote(db) + " --jobs 1 - @" + shell_quote((tmp.path / "in" / "list.txt").string()),
+                               stdin_text);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto paths = paths_of(db);
+  CHECK(paths.size() == 3);
+  for (const auto& a : apks) CHECK(paths[(tmp.path / "in" / a.filename()).string()] == sha256_of(a));
 }
