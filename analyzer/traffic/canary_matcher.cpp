@@ -149,6 +149,9 @@ CanaryMatcher::CanaryMatcher(const DeviceProfile& profile) : profile_(profile), 
   auto add = [&](size_t canary, const std::string& literal, const std::string& encoding, const std::string& spelling,
                  bool caseless, Edge edge) {
     if (literal.size() < 6) return;  // too short to mean anything on its own
+    // A base64 fragment has no boundaries to check: below 10 characters (60 bits) random data would
+    // match by chance in large captures.
+    if (encoding.rfind("base64", 0) == 0 && literal.size() < 10) return;
     for (const auto& p : patterns_)  // the same literal from two spellings: keep the first
       if (p.canary == canary && p.literal == literal && p.caseless == caseless) return;
     patterns_.push_back(Pattern{literal, canary, encoding, spelling, caseless, edge});
