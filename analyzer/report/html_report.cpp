@@ -244,15 +244,13 @@ void data_reached(std::ostream& o, const std::string& p, const Json& r) {
     for (const auto& ex : arr(api, "examples")) {
       const Json& ev = obj(ex, "evidence");
       o << "<li><code>" << e(str(ex, "caller_method")) << "</code> calls <code>" << e(str(ex, "target"))
-        << "</code> <span class=\"muted\">(" << e(str(ev, "file")) << ")</span></li>";
+        << "</code> <span class=\"muted\">(" << e(str(ev, "file"));
+      if (!str(ex, "reach").empty()) o << "; " << e(str(ex, "reach"));
+      o << ")</span></li>";
     }
     o << "</ul></td><td>";
     std::string reachable = str(api, "reachable_uses");
     if (!reachable.empty()) o << e(reachable) << " of " << e(str(api, "uses")) << " call(s) reachable";
-    std::set<std::string> reaches;
-    for (const auto& ex : arr(api, "examples"))
-      if (!str(ex, "reach").empty()) reaches.insert(str(ex, "reach"));
-    for (const auto& rch : reaches) o << "<br>" << e(rch);
     o << "</td></tr>\n";
   }
   o << "</table>\n</section>\n";

@@ -12,6 +12,25 @@ std::string str(const Json& j, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// A file path as a URI reference: SARIF's artifactLocation.uri is a URI, so characters that are not
+// allowed there (space, '%', '#', '?', non-ASCII, ...) are percent-encoded; '/' stays a separator.
+std::string path_to_uri(const std::string& path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                 c == '_' || c == '~' || c == '/';
+    if (plain) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 // GitHub code scanning ranks security results by this property (a number as a string, 0-10).
 const char* security_severity(const std::string& severity) {
   if (severity == "critical") return "9.5";
@@ -95,7 +114,7 @@ Json sarif_report(const Json& report, const rules::RuleSet* rules) {
   bool all_ok = true;
   for (const auto& app : results_in) {
     const Json& input = app.value("input", Json::object());
-    std::string uri = str(input, "path");
+    std::string uri = path_to_uri(str(input, "path"));
     size_t artifact = artifacts.size();
     Json a{{"location", {{"uri", uri}}}, {"roles", Json::array({"analysisTarget"})}};
     if (!str(input, "sha256").empty()) a["hashes"] = {{"sha-256", str(input, "sha256")}};

@@ -85,6 +85,20 @@ TEST_CASE("diff flags a signer certificate change between two builds of the same
   REQUIRE(apkvet_to("diff " + sh_quote(fixture("signing/v1_v2_v3.apk")) + " " + sh_quote(fixture("signing/debug.apk")),
                     text) == 0);
   CHECK(read_all(text).find("SIGNER CERTIFICATE CHANGED") != std::string::npos);
+  auto html = scratch_dir() / "signer.html";
+  REQUIRE(apkvet_to("diff --format html " + sh_quote(fixture("signing/v1_v2_v3.apk")) + " " +
+                        sh_quote(fixture("signing/debug.apk")),
+                    html) == 0);
+  CHECK(read_all(html).find("<h3 class=\"warn\">Signer certificate changed</h3>") != std::string::npos);
+}
+
+TEST_CASE("diff HTML escapes the app's strings (xss.apk's versionName carries a script tag)") {
+  auto html = scratch_dir() / "clean-xss.html";
+  REQUIRE(apkvet_to("diff --format html " + sh_quote(fixture("clean.apk")) + " " + sh_quote(fixture("xss.apk")), html) == 0);
+  std::string h = read_all(html);
+  CHECK(h.find("1.0&quot;&gt;&lt;script&gt;alert(5)&lt;/script&gt;") != std::string::npos);
+  CHECK(h.find("<script") == std::string::npos);
+  CHECK(h.find("<h3>Permissions</h3>") != std::string::npos);
 }
 
 TEST_CASE("diff_app_reports on stored reports: an unreadable side is a status change, not a list of removals") {
