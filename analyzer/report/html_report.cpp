@@ -448,7 +448,13 @@ void hygiene(std::ostream& o, const std::string& p, const Json& r) {
             : "<code>" + e(str(app, "network_security_config_path")) + "</code>")
     << "</dd><dt>Cleartext permitted globally</dt><dd>" << warn_if(flag(nsc, "cleartext_permitted_globally"))
     << "</dd><dt>Cleartext domains</dt><dd>" << (cleartext_domains.empty() ? "none" : cleartext_domains)
-    << "</dd><dt>User-installed CAs trusted</dt><dd>" << warn_if(flag(nsc, "user_ca_trusted"))
+    << "</dd><dt>User-installed CAs trusted</dt><dd>"
+    << (flag(nsc, "user_ca_trusted") ? std::string("<span class=\"warn\">yes</span>")
+        : flag(nsc, "user_ca_trusted_debug_only")
+            ? std::string(flag(nsc, "debug_overrides_apply")
+                              ? "<span class=\"warn\">in debug builds, and this build is debuggable</span>"
+                              : "in debug builds only")
+            : std::string("no"))
     << "</dd><dt>Certificate pins</dt><dd>" << arr(nsc, "pins").size()
     << (flag(nsc, "has_expired_pins") ? " <span class=\"warn\">(some expired)</span>" : "") << "</dd></dl>\n</section>\n";
 }

@@ -61,6 +61,7 @@ TEST_CASE("HTML report of leaky has every section, the verdict, charts and no ex
   CHECK(html.find("AppsFlyer") != std::string::npos);
   CHECK(html.find("Lgov/test/leaky/AccountsReader;-&gt;readAccounts") != std::string::npos);  // caller method
   CHECK(html.find("gov.test.leaky.DataProvider") != std::string::npos);                       // exported provider
+  CHECK(html.find("in debug builds, and this build is debuggable") != std::string::npos);     // NSC debug-overrides
   CHECK(html.find("AndroidManifest.xml</code> at <code>manifest/uses-permission[11]") != std::string::npos);
   // Self-contained: no element that fetches, no attribute pointing elsewhere, nothing imported by the
   // style sheet. (The SVG xmlns is a namespace name, not a fetch; "url(" can occur in app text.)
