@@ -45,7 +45,7 @@ std::set<std::string> rule_ids(const Json& result) {
 
 }  // namespace
 
-TEST_CASE("with --apk an identifier the app has no permission for is a side channel; own domain is first party") {
+TEST_CASE("with --apk an identifier the app has no permission for is a side channel - own domain is first party") {
   // org.rubenv.testapk declares no permissions; rubenv.org is its own domain (package name).
   std::string apk = corpus_dir() + "/apks/0d535bd2f305515e.apk";
   REQUIRE(fs::exists(apk));

@@ -126,7 +126,7 @@ TEST_CASE("the same packets in every link-layer framing give the same leaks") {
   for (int lt : {101, 0, 108, 113, 276, 1}) CHECK(keys(analyze_frames(reframe(v6, lt))) == want6);
 }
 
-TEST_CASE("TCP segments split, shuffled, retransmitted and overlapping are reassembled") {
+TEST_CASE("TCP segments split / shuffled / retransmitted and overlapping are reassembled") {
   std::vector<Frame> frames = read_frames(traffic_fixture("http-canaries.pcap"));
   std::set<LeakKey> want = keys(analyze_frames(frames));
   for (uint32_t seed : {1u, 2u, 3u}) {
@@ -140,7 +140,7 @@ TEST_CASE("TCP segments split, shuffled, retransmitted and overlapping are reass
   }
 }
 
-TEST_CASE("TcpStream: wraparound, holes and first-copy-wins") {
+TEST_CASE("TcpStream - wraparound / holes and first-copy-wins") {
   traffic::TcpStream s;
   const std::string text = "POST /a HTTP/1.1\r\nHost: x\r\n\r\n";
   auto bytes = [&](size_t at, size_t n, const char* override_with = nullptr) {
@@ -164,7 +164,7 @@ TEST_CASE("TcpStream: wraparound, holes and first-copy-wins") {
   CHECK(s.data() == text.substr(20));
 }
 
-TEST_CASE("HTTP: an unfinished message waits for more, chunked and gzip bodies decode") {
+TEST_CASE("HTTP - an unfinished message waits for more / chunked and gzip bodies decode") {
   // Real request bytes from the fixture: the chunked and gzip uploads made by curl.
   std::vector<Frame> frames = read_frames(traffic_fixture("http-canaries.pcap"));
   int chunked = 0, gzip = 0;

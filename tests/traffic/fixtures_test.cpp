@@ -55,7 +55,7 @@ TEST_CASE("every canary in every encoding over HTTP is found with host and owner
   for (const char* p : {"path", "query", "header", "cookie", "body"}) CHECK_MESSAGE(places.count(p), std::string(p));
 }
 
-TEST_CASE("IPv6 over ::1 in a pcapng file") { check_expected("ipv6.pcapng", "ipv6.expected.json"); }
+TEST_CASE("IPv6 over the loopback address in a pcapng file") { check_expected("ipv6.pcapng", "ipv6.expected.json"); }
 
 TEST_CASE("HAR from a TLS-intercepting proxy counts as TLS") { check_expected("proxy.har", "proxy.expected.json"); }
 
@@ -76,7 +76,7 @@ TEST_CASE("TLS ClientHello SNI names the host and an identifier inside the SNI i
   CHECK(l.jurisdiction == "CN");
 }
 
-TEST_CASE("DNS answers name raw TCP and UDP destinations; an identifier in a query name is a leak") {
+TEST_CASE("DNS answers name raw TCP and UDP destinations - an identifier in a query name is a leak") {
   traffic::TrafficFacts f = analyze({"dns-raw.pcap"});
   CHECK(f.dns_names["127.0.0.2"] == "alog.umeng.com");
   CHECK(f.dns_names["127.0.0.3"] == "report.appmetrica.yandex.net");

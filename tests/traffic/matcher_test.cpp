@@ -15,7 +15,7 @@ std::vector<traffic::CanaryHit> scan(const traffic::CanaryMatcher& m, const std:
 }
 }  // namespace
 
-TEST_CASE("numeric ids need digit boundaries; hex ids need alphanumeric boundaries") {
+TEST_CASE("numeric ids need digit boundaries - hex ids need alphanumeric boundaries") {
   traffic::CanaryMatcher m(device());
   CHECK(m.pattern_count() > 300);
   CHECK(scan(m, "imei=356938035643809&x=1").size() == 1);
@@ -36,7 +36,7 @@ TEST_CASE("numeric ids need digit boundaries; hex ids need alphanumeric boundari
   CHECK(scan(m, "m=02-1a-11-f3-c4-5d;").size() == 1);
 }
 
-TEST_CASE("GPS: any printed precision within tolerance, both orders; too far or lone numbers are not") {
+TEST_CASE("GPS - any printed precision within tolerance / both orders - too far or lone numbers are not") {
   traffic::CanaryMatcher m(device());
   CHECK(scan(m, "lat=52.520008&lon=13.404954").size() == 1);
   CHECK(scan(m, "{\"lat\":52.5201,\"lng\":13.405}").size() == 1);
@@ -47,7 +47,7 @@ TEST_CASE("GPS: any printed precision within tolerance, both orders; too far or 
   CHECK(scan(m, "v=52.520008").empty());
 }
 
-TEST_CASE("base64 fragments match Python's encoder at every alignment") {
+TEST_CASE("base64 fragments match the Python encoder at every alignment") {
   // Python: base64.b64encode(b"x" * a + b"356938035643809" + b"}") for a = 0, 1, 2
   const char* encoded[] = {"MzU2OTM4MDM1NjQzODA5fQ==", "eDM1NjkzODAzNTY0MzgwOX0=", "eHgzNTY5MzgwMzU2NDM4MDl9"};
   for (int a = 0; a < 3; ++a) {
@@ -59,7 +59,7 @@ TEST_CASE("base64 fragments match Python's encoder at every alignment") {
   CHECK(traffic::digest_hex("md5", "356938035643809") == "af2d48f2495881aed1737bb21017f9b6");  // Python hashlib
 }
 
-TEST_CASE("device profile: unknown fields and too-short values are refused") {
+TEST_CASE("device profile - unknown fields and too-short values are refused") {
   CHECK_THROWS(traffic::parse_device_profile(R"({"imei": "356938035643809", "imie": "1"})"));
   CHECK_THROWS(traffic::parse_device_profile(R"({"imei": "123"})"));
   auto p = traffic::parse_device_profile(R"({"country_code": "+49", "phone_number": "0170 1234567"})");
