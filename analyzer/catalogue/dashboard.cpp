@@ -180,6 +180,11 @@ Catalogue load_catalogue(Store& store) {
   for (const auto& a : cat.apps)
     if (!a.row.package.empty()) signers_of[a.row.package].insert(a.row.signer_sha256);
   for (auto& a : cat.apps) a.signer_changed = !a.row.package.empty() && signers_of[a.row.package].size() > 1;
+  // Shown grouped by package + signer (what an allowlist entry is), versions in order within a group.
+  std::stable_sort(cat.apps.begin(), cat.apps.end(), [](const CatalogueApp& a, const CatalogueApp& b) {
+    if (a.row.package != b.row.package) return a.row.package < b.row.package;
+    return a.row.signer_sha256 < b.row.signer_sha256;
+  });
   cat.input_errors = store.input_errors();
   return cat;
 }

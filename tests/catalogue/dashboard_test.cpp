@@ -87,12 +87,15 @@ TEST_CASE("catalogue report of real APKs: exports match the store, versions are 
   for (const auto& l : jsonl) {
     Json j = Json::parse(l);
     by_sha[j["sha256"]] = j;
+  }
+  for (const auto& [sha, j] : by_sha) {
     if (j["status"] != "ok") continue;
     // The flag is our own check: the package is stored under more than one signer set.
     CHECK(j["signer_changed"] == (signers[j["package"]].size() > 1));
     if (j.contains("previous_sha256")) {
       ++chained;
-      const Json& prev = by_sha.count(j["previous_sha256"]) ? by_sha[j["previous_sha256"]] : Json();
+      REQUIRE(by_sha.count(j["previous_sha256"]) == 1);
+      const Json& prev = by_sha[j["previous_sha256"]];
       CHECK(prev.value("package", "") == j["package"]);
       bool signer_differs = prev["signer_sha256"] != j["signer_sha256"];
       CHECK(j["diff"].contains("signer_changed") == signer_differs);
