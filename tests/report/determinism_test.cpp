@@ -23,3 +23,14 @@ TEST_CASE("scan json, html and sarif are byte-identical across two runs with SOU
     CHECK(out[0].find("2026-01-01") != std::string::npos);
   }
 }
+
+TEST_CASE("scan --output FILE writes the same bytes as standard output") {
+  auto stdout_path = scratch_dir() / "stdout.sarif";
+  auto file_path = scratch_dir() / "output.sarif";
+  std::string args = "scan --format sarif " + sh_quote(fixture("leaky.apk"));
+  apkvet_to(args, stdout_path);
+  CHECK(apkvet_to(args + " --output " + sh_quote(file_path.string()), scratch_dir() / "output.stdout") == 0);
+  CHECK(read_all(scratch_dir() / "output.stdout").empty());
+  REQUIRE(read_all(file_path).size() > 1000);
+  CHECK(read_all(file_path) == read_all(stdout_path));
+}

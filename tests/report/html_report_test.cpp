@@ -89,6 +89,20 @@ TEST_CASE("HTML report of xss shows the hostile strings as text only") {
   // so they are not endpoints and do not appear.
 }
 
+TEST_CASE("HTML report of several inputs: one article each, an unreadable input says why") {
+  auto out = scratch_dir() / "several.html";
+  CHECK(apkvet_to("scan --format html " + sh_quote(fixture("clean.apk")) + " " +
+                      sh_quote(corpus_dir() + "/apks/1e332dc0b473de5f.apk"),
+                  out) == 2);
+  std::string html = read_all(out);
+  CHECK(html.find("<article class=\"app\" id=\"app-1\">") != std::string::npos);
+  CHECK(html.find("<article class=\"app\" id=\"app-2\">") != std::string::npos);
+  CHECK(html.find("Could not be analysed: ") != std::string::npos);
+  CHECK(html.find("central directory lies outside the file") != std::string::npos);
+  CHECK(html.find("no policy") != std::string::npos);  // no --policy: findings and scores only
+  CHECK(html.find("id=\"a1-verdict\"") != std::string::npos);
+}
+
 TEST_CASE("browser check: chromium renders leaky and xss reports (skipped without chromium)") {
   std::string chromium;
   for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
