@@ -7,11 +7,19 @@
 
 namespace apkvet {
 
+// A bare policy name ("government-device") names a shipped policy in rules/policies/; anything
+// with a slash or a .yaml suffix is a path the user gave.
+std::string resolve_policy_path(const std::string& policy) {
+  bool is_name = policy.find('/') == std::string::npos &&
+                 !(policy.size() > 5 && policy.compare(policy.size() - 5, 5, ".yaml") == 0);
+  return is_name ? rules_path("policies/" + policy + ".yaml") : policy;
+}
+
 JudgeContext load_judge_context(const std::string& rules_dir_path, const std::string& policy_path,
                                 const std::string& waivers_path, const std::string& today) {
   JudgeContext ctx;
   ctx.rules = rules::load_rules(rules_dir_path.empty() ? rules_path("checks") : rules_dir_path);
-  if (!policy_path.empty()) ctx.policy = rules::load_policy(policy_path);
+  if (!policy_path.empty()) ctx.policy = rules::load_policy(resolve_policy_path(policy_path));
   if (!waivers_path.empty()) ctx.waivers = rules::load_waivers(waivers_path);
   ctx.today = today.empty() ? today_utc() : today;
   return ctx;

@@ -17,6 +17,9 @@ struct JudgeContext {
   std::string today;  // YYYY-MM-DD, for waiver expiry; also the report's date
 };
 
+// "government-device" -> <rules>/policies/government-device.yaml; a path is returned as given.
+std::string resolve_policy_path(const std::string& policy);
+
 // Loads rules (default: rules/checks), a policy file and a waivers file; throws with file:line reasons.
 JudgeContext load_judge_context(const std::string& rules_dir, const std::string& policy_path,
                                 const std::string& waivers_path, const std::string& today);

@@ -78,6 +78,34 @@ std::vector<PathMatch> resolve_path(const Json& root, const std::string& path) {
   return out;
 }
 
+// A matched array element is cited by a short name a person recognises (the host, the tracker's
+// name, the masked secret...) and by its own evidence: its "evidence", else the evidence of its
+// "examples" (code uses carry one example per caller), else the nearest evidence above it.
+static Citation cite_element(const std::string& path, const Json& element, const Json* inherited) {
+  Citation c{path, element, inherited ? *inherited : Json()};
+  if (!element.is_object()) return c;
+  for (const char* key : {"masked", "value", "host", "name", "label", "id", "file", "category"}) {
+    auto it = element.find(key);
+    if (it != element.end() && it->is_string()) {
+      c.value = *it;
+      break;
+    }
+  }
+  if (auto it = element.find("evidence"); it != element.end()) {
+    c.evidence = *it;
+  } else if (auto ex = element.find("examples"); ex != element.end() && ex->is_array()) {
+    Json list = Json::array();
+    for (const auto& e : *ex)
+      if (e.is_object() && e.contains("evidence") && list.size() < 5) list.push_back(e["evidence"]);
+    if (!list.empty()) c.evidence = list;
+    // For a code use the caller says more than the category's label.
+    if (!ex->empty() && ex->front().is_object() && ex->front().contains("caller_method") &&
+        ex->front()["caller_method"].is_string())
+      c.value = ex->front()["caller_method"];
+  }
+  return c;
+}
+
 bool Condition::eval(const Json& facts, std::vector<Citation>& cited) const {
   switch (kind) {
     case Kind::predicate: {
@@ -116,8 +144,7 @@ bool Condition::eval(const Json& facts, std::vector<Citation>& cited) const {
         std::vector<Citation> inner;
         if (!children.empty() && !children[0].eval(*m.value, inner)) continue;
         ++n;
-        const Json* ev = m.value->is_object() && m.value->contains("evidence") ? &(*m.value)["evidence"] : m.evidence;
-        local.push_back({path, *m.value, ev ? *ev : Json()});
+        local.push_back(cite_element(path, *m.value, m.evidence));
       }
       bool ok = kind == Kind::some ? n >= 1 : static_cast<double>(n) >= count_at_least;
       if (ok) cited.insert(cited.end(), local.begin(), local.end());

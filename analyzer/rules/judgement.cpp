@@ -58,7 +58,7 @@ AppIdentity identity_from_facts(const Json& facts) {
   AppIdentity id;
   for (const auto& m : resolve_path(facts, "manifest.package"))
     if (m.value->is_string()) id.package = m.value->get<std::string>();
-  for (const char* path : {"signing.signers[].certificate.sha256", "signing.signers[].sha256"})
+  for (const char* path : {"signing.signer_certificates[].sha256"})
     for (const auto& m : resolve_path(facts, path))
       if (m.value->is_string()) id.signer_sha256.push_back(m.value->get<std::string>());
   std::sort(id.signer_sha256.begin(), id.signer_sha256.end());

@@ -57,7 +57,7 @@ Json leaky_facts() {
       "permissions": [
         {"name": "android.permission.READ_CONTACTS", "evidence": {"file": "AndroidManifest.xml", "location": "manifest/uses-permission[1]"}},
         {"name": "android.permission.INTERNET"}]},
-    "signing": {"signers": [{"certificate": {"sha256": "aa"}}]},
+    "signing": {"signer_certificates": [{"sha256": "aa"}]},
     "endpoints": [
       {"host": "api.tiktokv.com", "jurisdiction": "CN", "party": "third", "evidence": {"file": "classes.dex", "location": "Lcom/a/B;->c()V"}},
       {"host": "example.gov", "jurisdiction": "US", "party": "first"}]
@@ -149,6 +149,6 @@ waivers:
   CHECK(expired.verdict == Verdict::reject);
   CHECK(expired.notes.size() == 1);
   Json other_signer = leaky_facts();
-  other_signer["signing"]["signers"][0]["certificate"]["sha256"] = "bb";
+  other_signer["signing"]["signer_certificates"][0]["sha256"] = "bb";
   CHECK(judge(other_signer, set, &p, waivers, "2026-11-23").verdict == Verdict::reject);
 }
