@@ -317,3 +317,29 @@ TEST_CASE("inputs from standard input and list files, relative to the list") {
   CHECK(paths.size() == 3);
   for (const auto& a : apks) CHECK(paths[(tmp.path / "in" / a.filename()).string()] == sha256_of(a));
 }
+
+TEST_CASE("results judged under other rules or policy are stale and analysed again, current ones are not") {
+  TempDir tmp("stale");
+  auto apks = corpus_subset({{"test", 3}});
+  link_all(apks, tmp.path / "in");
+  std::string db = tmp / "store.db", in = shell_quote((tmp.path / "in").string());
+  std::string policy = "rules/policies/government-device.yaml";
+  CHECK(run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 " + in).err.find(" 3 analysed, 0 already current") !=
+        std::string::npos);
+  auto before = results_by_sha(db);
+  // A policy changes the key (its file's hash is part of it): every result is stale.
+  CommandResult judged = run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 --policy " + policy + " " + in);
+  CHECK(judged.err.find(" 3 analysed, 0 already current") != std::string::npos);
+  auto after = results_by_sha(db);
+  REQUIRE(after.size() == 3);
+  for (const auto& [sha, r] : after) {
+    CHECK(r.key.rules_version != before[sha].key.rules_version);
+    CHECK(r.key.rules_version.find("+policy:") != std::string::npos);
+    CHECK(r.verdict != "");
+    CHECK(r.policy == "government-device");
+  }
+  CHECK(run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 --policy " + policy + " " + in)
+            .err.find(" 0 analysed, 3 already current") != std::string::npos);
+  CHECK(run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 --rescan --policy " + policy + " " + in)
+            .err.find(" 3 analysed, 0 already current") != std::string::npos);
+}
