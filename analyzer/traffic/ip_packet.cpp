@@ -55,6 +55,7 @@ IpResult parse_ip_packet(int version, Bytes p, TransportPacket& out) {
       size_t total = be16(r, 2);
       uint16_t frag = be16(r, 6);
       uint8_t proto = r.view_at(9, 1)[0];
+      if (total == 0) total = p.size();  // captured on the sender with TCP segmentation offload
       if (ihl < 20 || total < ihl) return IpResult::malformed;
       total = std::min(total, p.size());  // a truncated capture (snaplen) keeps what it has
       out.src.version = out.dst.version = 4;

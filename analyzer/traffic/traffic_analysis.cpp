@@ -164,7 +164,6 @@ struct TrafficAnalyzer::Impl {
   bool in_capture = false;
   std::map<FlowKey, Flow> flows;
   uint64_t packet_no = 0;
-  int64_t now_us = 0;
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string>, Leak> leaks;
   std::map<std::string, HostSeen> hosts;
   std::map<std::string, std::string> dns_names;
@@ -353,11 +352,8 @@ struct TrafficAnalyzer::Impl {
           PacketRef ref = s.packet_at(s.offset());
           if (m.request && d == 0) {
             f.methods.push_back(m.method);
-            Leak base = base_leak(f, ref, "http", "cleartext");
-            http_request(m, base);
-            if (base.host.empty()) {
-              // Later messages on this connection keep the last Host seen.
-            }
+            http_request(m, base_leak(f, ref, "http", "cleartext"));
+            // Later bytes on this connection that are not HTTP keep the last Host seen.
             std::string host = strip_port(m.header("Host"));
             if (!host.empty()) f.host = host, f.host_source = "http_host";
           } else {
@@ -445,7 +441,6 @@ struct TrafficAnalyzer::Impl {
     ++c.packets;
     c.bytes += frame.size();
     c.link_types.insert(linktype);
-    now_us = time_us;
     auto net = strip_link_layer(linktype, frame);
     if (!net) {
       ++c.undecoded_packets;
