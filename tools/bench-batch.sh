@@ -2,7 +2,8 @@
 # Batch throughput over the corpus: apkvet batch with 1 and 2 workers (APKs/s, scaling ratio, peak RSS
 # per worker from the store), and androguard's AnalyzeAPK (APK + DEX + analysis, what a Python vetting
 # pipeline would run) over the same files in the same run, one process, as the reference.
-# usage: nice tools/bench-batch.sh [BUILD_DIR] [CORPUS_APK_DIR]     (takes several minutes; CPU-heavy)
+# usage: nice tools/bench-batch.sh [BUILD_DIR] [CORPUS_APK_DIR]     (takes ~8 minutes; CPU-heavy)
+#        BENCH_ANDROGUARD=0 skips the androguard reference (about 7 of those minutes).
 set -euo pipefail
 BUILD="${1:-build}"
 CORPUS="${2:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpus/apks}"
@@ -17,9 +18,16 @@ now() { date +%s.%N; }
 declare -A rate
 for jobs in 1 2; do
   t0=$(now)
-  "$APKVET" batch --db "$tmp/jobs$jobs.db" --jobs "$jobs" --timeout 300 --progress-interval 60 "$CORPUS" 2>"$tmp/jobs$jobs.err" || true
+  # CPU time of the batch and all its workers (/usr/bin/time counts waited-for children): on a shared
+  # machine wall time alone cannot tell slow code from a busy machine.
+  /usr/bin/time -f '%U %S' -o "$tmp/cpu$jobs" \
+    "$APKVET" batch --db "$tmp/jobs$jobs.db" --jobs "$jobs" --timeout 300 --progress-interval 60 "$CORPUS" \
+    2>"$tmp/jobs$jobs.err" || true
   t1=$(now)
   secs=$(echo "$t1 - $t0" | bc -l)
+  read -r user sys < <(tail -1 "$tmp/cpu$jobs")  # after "Command exited with non-zero status 2"
+  printf 'apkvet batch --jobs %d: CPU %.1f s (user %.1f, sys %.1f), %.3f CPU-s per APK; load %s\n' "$jobs" \
+    "$(echo "$user + $sys" | bc -l)" "$user" "$sys" "$(echo "($user + $sys) / $n" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
   rate[$jobs]=$(echo "$n / $secs" | bc -l)
   read -r ok failed max_rss median_rss <<<"$(sqlite3 -separator ' ' "$tmp/jobs$jobs.db" "
     SELECT (SELECT count(*) FROM results WHERE status='ok'), (SELECT count(*) FROM results WHERE status!='ok'),
@@ -31,6 +39,7 @@ for jobs in 1 2; do
 done
 printf 'scaling 2 workers / 1 worker: %.2fx\n' "$(echo "${rate[2]} / ${rate[1]}" | bc -l)"
 
+[ "${BENCH_ANDROGUARD:-1}" = 0 ] && exit 0  # BENCH_ANDROGUARD=0: apkvet only
 # androguard: one Python process, each APK under a 300 s alarm; failures counted, not fatal.
 cat >"$tmp/ag.py" <<'PY'
 import glob, os, resource, signal, sys, time, logging
@@ -52,7 +61,9 @@ for f in files:
     finally:
         signal.alarm(0)
 secs = time.time() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-print(f"androguard AnalyzeAPK, 1 process: {secs:.1f} s, {len(files)/secs:.2f} APKs/s; {ok} ok, {failed} failed; peak RSS {rss} MB")
+ru = resource.getrusage(resource.RUSAGE_SELF)
+cpu = ru.ru_utime + ru.ru_stime
+print(f"androguard AnalyzeAPK, 1 process: {secs:.1f} s, {len(files)/secs:.2f} APKs/s; CPU {cpu:.1f} s, "
+      f"{cpu/len(files):.3f} CPU-s per APK; {ok} ok, {failed} failed; peak RSS {ru.ru_maxrss // 1024} MB")
 PY
 /usr/bin/python3 "$tmp/ag.py" "$CORPUS" 2>/dev/null

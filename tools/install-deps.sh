@@ -17,7 +17,7 @@ PACKAGES=(
   aapt zipalign apksigner android-framework-res libsmali-java openjdk-17-jdk-headless dexdump
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
   # tests and benchmarks
-  python3 python3-jsonschema hyperfine zip unzip
+  python3 python3-jsonschema hyperfine zip unzip time
   # traffic fixtures and benchmark: capture, send, serve DNS, and tshark as the reference decoder
   tcpdump curl dnsmasq dnsutils tshark
   # catalogue: store inspection, dashboard rendering test, single-node Slurm scale-out test
