@@ -27,7 +27,7 @@ void walk(const Json& node, const Json* evidence, const std::vector<std::string>
   for (const auto& element : *next) walk(element, evidence, steps, i + 1, out);
 }
 
-bool compare(const Json& v, Condition::Op op, const Json& operand, const std::regex* re) {
+bool compare(const Json& v, Condition::Op op, const Json& operand, const re2::RE2* re) {
   using Op = Condition::Op;
   switch (op) {
     case Op::exists: return !v.is_null();
@@ -42,7 +42,7 @@ bool compare(const Json& v, Condition::Op op, const Json& operand, const std::re
       for (const auto& o : operand)
         if (v == o) return false;
       return true;
-    case Op::matches: return v.is_string() && std::regex_search(v.get_ref<const std::string&>(), *re);
+    case Op::matches: return v.is_string() && re2::RE2::PartialMatch(v.get_ref<const std::string&>(), *re);
     case Op::contains:
       if (v.is_string() && operand.is_string())
         return v.get_ref<const std::string&>().find(operand.get_ref<const std::string&>()) != std::string::npos;

@@ -6,7 +6,7 @@
 // evidence of the elements that matched.
 #pragma once
 #include <memory>
-#include <regex>
+#include <re2/re2.h>
 #include <string>
 #include <vector>
 
@@ -29,7 +29,7 @@ struct Condition {
   std::string path;  // predicate: the value; some/count: the array
   Op op = Op::exists;
   Json operand;                    // equals/in/gte...: the value(s) to compare with
-  std::shared_ptr<std::regex> regex;  // matches
+  std::shared_ptr<re2::RE2> regex;  // matches (RE2: linear time, no backtracking)
   std::vector<Condition> children;    // all/any/not; some/count: children[0] is the "where" (optional)
   double count_at_least = 1;          // count: how many elements must match
 

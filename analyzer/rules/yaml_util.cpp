@@ -124,11 +124,10 @@ Condition parse_condition(const std::string& file, const YAML::Node& node) {
     fail(file, node, "a comparison takes a number");
   if (c.op == Condition::Op::matches) {
     if (!c.operand.is_string()) fail(file, node, "'matches' takes a regular expression");
-    try {
-      c.regex = std::make_shared<std::regex>(c.operand.get<std::string>(), std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      fail(file, node, std::string("bad regular expression: ") + e.what());
-    }
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    c.regex = std::make_shared<re2::RE2>(c.operand.get<std::string>(), options);
+    if (!c.regex->ok()) fail(file, node, "bad regular expression: " + c.regex->error());
   }
   return c;
 }

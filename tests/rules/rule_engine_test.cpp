@@ -152,3 +152,17 @@ waivers:
   other_signer["signing"]["signer_certificates"][0]["sha256"] = "bb";
   CHECK(judge(other_signer, set, &p, waivers, "2026-11-23").verdict == Verdict::reject);
 }
+
+TEST_CASE("matches runs in linear time on hostile app strings") {
+  // A pattern that backtracks exponentially under std::regex (and overflows its recursion on long
+  // input), against a 1 MB app-controlled string: RE2 answers at once.
+  auto set = load_rules_from_string(
+      "rules:\n  - id: T-RE\n    title: t\n    axis: egress\n    severity: low\n"
+      "    when: {some: \"endpoints[]\", where: {path: host, matches: '^(a|aa)*b$'}}\n    rationale: r\n",
+      "re.yaml");
+  Json facts = {{"endpoints", Json::array({{{"host", std::string(1 << 20, 'a')}}, {{"host", "aaab"}}})}};
+  auto j = judge(facts, set, nullptr, {}, "2026-12-01");
+  REQUIRE(j.findings.size() == 1);
+  CHECK(j.findings[0].citations.size() == 1);
+  CHECK(j.findings[0].citations[0].value == "aaab");
+}
