@@ -30,7 +30,7 @@ bool has(const json& list, const std::string& value) {
 
 }  // namespace
 
-TEST_CASE("diff clean to leaky shows dangerous permissions, trackers, endpoints and the verdict change") {
+TEST_CASE("diff clean to leaky shows dangerous permissions and trackers and endpoints and the verdict change") {
   json d = diff_json(fixture("clean.apk"), fixture("leaky.apk"), "clean-leaky.json");
   CHECK(d["changed"] == true);
   CHECK(d["package"]["old"] == "gov.test.clean");
@@ -101,7 +101,7 @@ TEST_CASE("diff HTML escapes the app's strings (xss.apk's versionName carries a 
   CHECK(h.find("<h3>Permissions</h3>") != std::string::npos);
 }
 
-TEST_CASE("diff_app_reports on stored reports: an unreadable side is a status change, not a list of removals") {
+TEST_CASE("diff_app_reports on stored reports - an unreadable side is a status change and not a list of removals") {
   json ok = {{"status", "ok"}, {"manifest", {{"package", "a.b"}}}};
   json err = {{"status", "error"}, {"error", "not an APK"}, {"input", {{"path", "x.apk"}}}};
   json d = apkvet::diff_app_reports(ok, err);

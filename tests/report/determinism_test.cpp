@@ -6,7 +6,7 @@
 
 using namespace apkvet::test;
 
-TEST_CASE("scan json, html and sarif are byte-identical across two runs with SOURCE_DATE_EPOCH fixed") {
+TEST_CASE("scan json and html and sarif are byte-identical across two runs with SOURCE_DATE_EPOCH fixed") {
   std::string inputs = sh_quote(fixture("leaky.apk")) + " " + sh_quote(fixture("xss.apk")) + " " +
                        sh_quote(corpus_dir() + "/apks/2c5e656af90044cf.apk");
   for (const char* format : {"json", "html", "sarif"}) {

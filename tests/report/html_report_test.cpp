@@ -42,7 +42,7 @@ void check_nothing_injected(const std::string& html) {
 
 }  // namespace
 
-TEST_CASE("html_escape escapes markup, quotes, control characters and invalid UTF-8") {
+TEST_CASE("html_escape escapes markup and quotes and control characters and invalid UTF-8") {
   CHECK(apkvet::html_escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   CHECK(apkvet::html_escape("a\x01" "b") == "a\xEF\xBF\xBD" "b");
   CHECK(apkvet::html_escape("caf\xC3\xA9") == "caf\xC3\xA9");               // valid UTF-8 kept
@@ -50,7 +50,7 @@ TEST_CASE("html_escape escapes markup, quotes, control characters and invalid UT
   CHECK(apkvet::html_escape("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
-TEST_CASE("HTML report of leaky has every section, the verdict, charts and no external resource") {
+TEST_CASE("HTML report of leaky has every section and the verdict and charts and no external resource") {
   std::string html = read_all(render("leaky.apk", "leaky.html"));
   for (const char* s : kSections)
     CHECK_MESSAGE(html.find(std::string("<h3>") + s + "</h3>") != std::string::npos, std::string(s));
@@ -89,7 +89,7 @@ TEST_CASE("HTML report of xss shows the hostile strings as text only") {
   // so they are not endpoints and do not appear.
 }
 
-TEST_CASE("HTML report of several inputs: one article each, an unreadable input says why") {
+TEST_CASE("HTML report of several inputs has one article each and an unreadable input says why") {
   auto out = scratch_dir() / "several.html";
   CHECK(apkvet_to("scan --format html " + sh_quote(fixture("clean.apk")) + " " +
                       sh_quote(corpus_dir() + "/apks/1e332dc0b473de5f.apk"),
@@ -103,7 +103,7 @@ TEST_CASE("HTML report of several inputs: one article each, an unreadable input 
   CHECK(html.find("id=\"a1-verdict\"") != std::string::npos);
 }
 
-TEST_CASE("browser check: chromium renders leaky and xss reports (skipped without chromium)") {
+TEST_CASE("browser check - chromium renders leaky and xss reports (skipped without chromium)") {
   std::string chromium;
   for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
     if (std::filesystem::exists(c)) chromium = c;
