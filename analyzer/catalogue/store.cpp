@@ -308,7 +308,11 @@ std::vector<Store::InputError> Store::input_errors() {
 
 void Store::merge_from(const std::string& other_path) {
   {
-    // Opening it as a Store first checks it is a store of the same schema (and not, say, a typo).
+    // A typo must not create an empty store and "merge" nothing; opening it as a Store checks the schema.
+    sqlite3* probe = nullptr;
+    int rc = sqlite3_open_v2(other_path.c_str(), &probe, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_close(probe);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open store " + other_path);
     Store other(other_path);
   }
   Statement attach(db_, "ATTACH DATABASE ? AS shard");

@@ -1,4 +1,5 @@
 // apkvet catalogue report|merge: render a store, or merge shard stores into one.
+#include <filesystem>
 #include <iostream>
 
 #include "catalogue/dashboard.h"
@@ -22,6 +23,10 @@ int catalogue_report(const std::vector<std::string>& args) {
   if (db.empty() || out.empty()) {
     std::cerr << "apkvet catalogue report: needs --db FILE --out DIR\n";
     return kExitUsage;
+  }
+  if (!std::filesystem::exists(db)) {
+    std::cerr << "apkvet catalogue report: no store " << db << "\n";
+    return kExitUnreadableInput;
   }
   try {
     catalogue::Store store(db);

@@ -298,6 +298,10 @@ TEST_CASE("shards cover every input once and their merge equals a single run, me
   run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[0]) + " " + shell_quote(shards[1]));
   CHECK(store_dump(merged) == store_dump(whole));
   CHECK(run_apkvet("batch --shard 3/3 x").exit_code == 64);
+  // A mistyped shard name is an error, not an empty store merged in.
+  CHECK(run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(tmp / "no-such-shard.db")).exit_code == 2);
+  CHECK(!fs::exists(tmp / "no-such-shard.db"));
+  CHECK(store_dump(merged) == store_dump(whole));
 }
 
 TEST_CASE("inputs from standard input and list files, relative to the list") {
