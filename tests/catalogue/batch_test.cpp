@@ -60,7 +60,7 @@ size_t count_results(const std::string& db) {
 
 }  // namespace
 
-TEST_CASE("batch records duplicates, non-APKs, unreadable inputs and symlink loops, and a re-run skips them") {
+TEST_CASE("batch records duplicates and non-APKs and unreadable inputs and symlink loops and a re-run skips them") {
   TempDir tmp("batch");
   auto apks = corpus_subset({{"test", 4}, {"malformed", 3}, {"benign", 1}});
   REQUIRE(apks.size() == 8);
@@ -121,7 +121,7 @@ TEST_CASE("batch records duplicates, non-APKs, unreadable inputs and symlink loo
   CHECK(store_dump(db) == before);
 }
 
-TEST_CASE("a worker that crashes, hangs or runs out of memory costs only its own APK") {
+TEST_CASE("a worker that crashes or hangs or runs out of memory costs only its own APK") {
   TempDir tmp("isolation");
   auto apks = corpus_subset({{"test", 5}});
   REQUIRE(apks.size() == 5);
@@ -180,7 +180,7 @@ TEST_CASE("a worker that crashes, hangs or runs out of memory costs only its own
   CHECK(results[sha256_of(tmp.path / names[3])].peak_rss_kb > 1000);
 }
 
-TEST_CASE("kill -9 of the whole batch at random points, then resume: every APK has exactly one current result") {
+TEST_CASE("kill -9 of the whole batch at random points then resume and every APK has exactly one current result") {
   TempDir tmp("resume");
   auto apks = corpus_subset({{"test", 14}, {"benign", 3}, {"malware", 3}});
   REQUIRE(apks.size() == 20);
@@ -271,7 +271,7 @@ TEST_CASE("a full disk for the store is a recorded reason and the batch goes on"
   if (mounted) ::umount2(mnt.c_str(), MNT_DETACH);
 }
 
-TEST_CASE("shards cover every input once and their merge equals a single run, merged twice or in any order") {
+TEST_CASE("shards cover every input once and their merge equals a single run merged twice or in any order") {
   TempDir tmp("shards");
   auto apks = corpus_subset({{"test", 6}, {"malformed", 2}});
   fs::path in = tmp.path / "in";
@@ -304,7 +304,7 @@ TEST_CASE("shards cover every input once and their merge equals a single run, me
   CHECK(store_dump(merged) == store_dump(whole));
 }
 
-TEST_CASE("inputs from standard input and list files, relative to the list") {
+TEST_CASE("inputs from standard input and list files relative to the list") {
   TempDir tmp("stdin");
   auto apks = corpus_subset({{"test", 3}});
   link_all(apks, tmp.path / "in");
@@ -322,7 +322,7 @@ TEST_CASE("inputs from standard input and list files, relative to the list") {
   for (const auto& a : apks) CHECK(paths[(tmp.path / "in" / a.filename()).string()] == sha256_of(a));
 }
 
-TEST_CASE("results judged under other rules or policy are stale and analysed again, current ones are not") {
+TEST_CASE("results judged under other rules or policy are stale and analysed again and current ones are not") {
   TempDir tmp("stale");
   auto apks = corpus_subset({{"test", 3}});
   link_all(apks, tmp.path / "in");

@@ -55,7 +55,7 @@ std::string chromium(const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("catalogue report of real APKs: exports match the store, versions are chained, signer changes flagged") {
+TEST_CASE("catalogue report of real APKs - exports match the store and versions are chained and signer changes flagged") {
   TempDir tmp("dashboard");
   auto apks = corpus_package("android.appsecurity.cts.tinyapp", 6);
   auto others = corpus_subset({{"benign", 2}, {"malformed", 1}});
@@ -120,8 +120,19 @@ TEST_CASE("catalogue report of real APKs: exports match the store, versions are 
   std::string html = read_text(out + "/index.html");
   CHECK(html.find("<svg") != std::string::npos);
   CHECK(html.find("android.appsecurity.cts.tinyapp") != std::string::npos);
-  for (const auto& row : results)
-    if (row.status == "ok") CHECK(fs::exists(out + "/apps/" + row.sha256 + ".json"));
+  for (const auto& row : results) {
+    if (row.status != "ok") continue;
+    CHECK(fs::exists(out + "/apps/" + row.sha256 + ".json"));
+#if __has_include("report/html_report.h")
+    // With the HTML renderer built in, each app links to its own review page, rendered from the store.
+    CHECK(fs::file_size(out + "/apps/" + row.sha256 + ".html") > 1000);
+    CHECK(html.find("href=\"apps/" + row.sha256 + ".html\"") != std::string::npos);
+#endif
+  }
+#if __has_include("report/html_report.h")
+  for (const auto& [sha, j] : by_sha)
+    if (j.contains("previous_sha256")) CHECK(fs::exists(out + "/apps/" + sha + ".diff.html"));
+#endif
   if (!have_chromium()) {
     WARN_MESSAGE(false, "SKIPPED browser check: chromium not installed (tools/install-deps.sh installs it)");
     return;
