@@ -347,3 +347,29 @@ TEST_CASE("results judged under other rules or policy are stale and analysed aga
   CHECK(run_apkvet("batch --db " + shell_quote(db) + " --jobs 2 --rescan --policy " + policy + " " + in)
             .err.find(" 3 analysed, 0 already current") != std::string::npos);
 }
+
+TEST_CASE("progress is a redrawn bar on a terminal and plain lines otherwise") {
+  TempDir tmp("progress");
+  auto apks = corpus_subset({{"test", 3}});
+  link_all(apks, tmp.path / "in");
+  std::string args = "batch --jobs 2 --db " + shell_quote(tmp / "plain.db") + " " + shell_quote((tmp.path / "in").string());
+  CommandResult plain = run_apkvet(args);
+  CHECK(plain.err.find("\r") == std::string::npos);
+  CHECK(plain.err.find("batch: 3/3 analysed, ") != std::string::npos);
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    WARN_MESSAGE(false, "SKIPPED terminal check: script(1) not installed (bsdutils)");
+    return;
+  }
+  // script(1) gives the batch a pseudo-terminal as stderr.
+  std::string log = tmp / "tty.txt";
+  std::string cmd = "script -qec " +
+                    shell_quote(shell_quote(APKVET_BINARY) + " batch --jobs 2 --db " + shell_quote(tmp / "tty.db") + " " +
+                                shell_quote((tmp.path / "in").string())) +
+                    " /dev/null >" + shell_quote(log) + " 2>&1";
+  std::system(cmd.c_str());
+  std::stringstream s;
+  s << std::ifstream(log).rdbuf();
+  CHECK(s.str().find("\r\033[K[##############################] 3/3  ") != std::string::npos);
+  CHECK(s.str().find("failed 0") != std::string::npos);
+  CHECK(s.str().find("batch: 3 inputs, 3 distinct APKs") != std::string::npos);
+}
