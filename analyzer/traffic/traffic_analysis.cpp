@@ -135,7 +135,8 @@ std::string ip_scope(const IpAddress& a) {
 }  // namespace
 
 struct TrafficAnalyzer::Impl {
-  explicit Impl(const DeviceProfile& p) : profile(p), matcher(p) {}
+  Impl(const DeviceProfile& p, std::shared_ptr<const CanaryMatcher> m)
+      : profile(p), matcher_ptr(m ? std::move(m) : std::make_shared<const CanaryMatcher>(p)), matcher(*matcher_ptr) {}
 
   struct Endpoint {
     IpAddress addr;
@@ -159,7 +160,8 @@ struct TrafficAnalyzer::Impl {
   };
 
   DeviceProfile profile;
-  CanaryMatcher matcher;
+  std::shared_ptr<const CanaryMatcher> matcher_ptr;
+  const CanaryMatcher& matcher;
   std::vector<CaptureSummary> captures;
   bool in_capture = false;
   std::map<FlowKey, Flow> flows;
@@ -465,7 +467,9 @@ struct TrafficAnalyzer::Impl {
   }
 };
 
-TrafficAnalyzer::TrafficAnalyzer(const DeviceProfile& profile) : impl_(std::make_unique<Impl>(profile)) {}
+TrafficAnalyzer::TrafficAnalyzer(const DeviceProfile& profile) : impl_(std::make_unique<Impl>(profile, nullptr)) {}
+TrafficAnalyzer::TrafficAnalyzer(const DeviceProfile& profile, std::shared_ptr<const CanaryMatcher> matcher)
+    : impl_(std::make_unique<Impl>(profile, std::move(matcher))) {}
 TrafficAnalyzer::~TrafficAnalyzer() = default;
 
 void TrafficAnalyzer::begin_capture(const std::string& name, const std::string& format) {

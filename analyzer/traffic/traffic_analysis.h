@@ -88,6 +88,8 @@ void to_json(Json& j, const TrafficFacts& f);
 class TrafficAnalyzer {
  public:
   explicit TrafficAnalyzer(const DeviceProfile& profile);
+  // With a matcher compiled once for `profile` and shared (compiling the database is the costly part).
+  TrafficAnalyzer(const DeviceProfile& profile, std::shared_ptr<const CanaryMatcher> matcher);
   ~TrafficAnalyzer();
 
   // Reads a capture file of any supported format (pcap, pcapng, HAR); trouble is recorded in the

@@ -19,7 +19,8 @@ constexpr int kLinkTypes[] = {0, 1, 12, 101, 108, 113, 228, 229, 276};
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  apkvet::traffic::TrafficAnalyzer analyzer(profile());
+  static const auto matcher = std::make_shared<const apkvet::traffic::CanaryMatcher>(profile());
+  apkvet::traffic::TrafficAnalyzer analyzer(profile(), matcher);
   if (size >= 4 && (data[0] == 0xD4 || data[0] == 0xA1 || data[0] == 0x0A || data[0] == 0x4D)) {
     if (FILE* f = fmemopen(const_cast<uint8_t*>(data), size, "rb")) {
       char err[PCAP_ERRBUF_SIZE];
