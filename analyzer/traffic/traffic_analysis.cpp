@@ -28,6 +28,7 @@ namespace {
 constexpr size_t kRawChunk = 64 * 1024;       // raw TCP bytes scanned per pass
 constexpr size_t kRawOverlap = 256;           // kept between passes so a canary split there is found
 constexpr size_t kMaxMessageBuffer = 32 * 1024 * 1024;  // an unfinished HTTP message larger than this is scanned raw
+constexpr size_t kMaxFlows = 100000;  // open TCP flows; beyond this the longest idle half is closed
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -157,6 +158,7 @@ struct TrafficAnalyzer::Impl {
     std::string host, host_source;  // from the latest Host header, or the SNI
     std::deque<std::string> methods;  // requests awaiting a response (HEAD responses have no body)
     size_t raw_scanned_tail[2] = {0, 0};
+    uint64_t last_packet = 0;
   };
 
   DeviceProfile profile;
@@ -300,6 +302,7 @@ struct TrafficAnalyzer::Impl {
       ++cur().tcp_flows;
     }
     Flow& f = it->second;
+    f.last_packet = ref.number;
     int d = src == f.client ? 0 : 1;
     f.stream[d].add(p.seq, p.syn, p.payload, ref);
     process(f, d, false);
@@ -307,6 +310,25 @@ struct TrafficAnalyzer::Impl {
     if (p.rst || (f.closed[0] && f.closed[1])) {
       close_flow(f);
       flows.erase(it);
+    }
+    if (flows.size() > kMaxFlows) evict_idle();
+  }
+
+  // Connections that never saw FIN or RST would otherwise stay until the end of the capture: close
+  // (flush and scan) the half that has been idle longest.
+  void evict_idle() {
+    std::vector<uint64_t> last;
+    for (const auto& [k, f] : flows) last.push_back(f.last_packet);
+    std::nth_element(last.begin(), last.begin() + last.size() / 2, last.end());
+    uint64_t cutoff = last[last.size() / 2];
+    for (auto it = flows.begin(); it != flows.end();) {
+      if (it->second.last_packet < cutoff) {
+        close_flow(it->second);
+        it = flows.erase(it);
+        ++cur().flows_closed_idle;
+      } else {
+        ++it;
+      }
     }
   }
 
@@ -781,6 +803,7 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"stream_gaps", c.stream_gaps},
                         {"retransmitted_bytes", c.retransmitted_bytes},
                         {"overlap_conflicts", c.overlap_conflicts},
+                        {"flows_closed_idle", c.flows_closed_idle},
                         {"buffers_scanned", c.buffers_scanned},
                         {"bytes_scanned", c.bytes_scanned},
                         {"errors", c.errors}});

@@ -218,3 +218,30 @@ TEST_CASE("random bytes raise nothing") {
   CHECK(f.captures[0].bytes_scanned > 1000000);
   CHECK(f.leaks.empty());
 }
+
+TEST_CASE("many open flows - the idle ones are closed and still scanned") {
+  // 150,000 connections that never close, each one request; the first carries the IMEI.
+  std::vector<Frame> frames;
+  for (uint32_t n = 0; n < 150000; ++n) {
+    std::string req = "GET /e?i=" + std::to_string(n) + (n == 0 ? "&imei=356938035643809" : "") +
+                      " HTTP/1.1\r\nHost: log.tiktokv.com\r\n\r\n";
+    std::vector<uint8_t> p(40, 0);
+    p[0] = 0x45, p[9] = 6;
+    put_be16(&p[2], uint32_t(40 + req.size()));
+    p[12] = 10, p[13] = uint8_t(n >> 16), p[14] = uint8_t(n >> 8), p[15] = uint8_t(n);
+    p[16] = 93, p[17] = 184, p[18] = 216, p[19] = 34;
+    put_be16(&p[20], 40000 + n % 20000), put_be16(&p[22], 80);
+    put_be32(&p[24], n * 7919u);
+    p[32] = 0x50, p[33] = 0x18;
+    p.insert(p.end(), req.begin(), req.end());
+    frames.push_back(Frame{101, n, std::move(p)});
+  }
+  traffic::TrafficFacts f = analyze_frames(frames);
+  CHECK(f.captures[0].tcp_flows == 150000);
+  CHECK(f.captures[0].http_requests == 150000);
+  CHECK(f.captures[0].flows_closed_idle >= 50000);
+  REQUIRE(f.leaks.size() == 1);
+  CHECK(f.leaks[0].identifier == "imei");
+  CHECK(f.leaks[0].host == "log.tiktokv.com");
+  CHECK(f.leaks[0].packet == 1);
+}
