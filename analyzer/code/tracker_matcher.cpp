@@ -2,6 +2,8 @@
 
 #include <hs/hs.h>
 
+#include "core/hyperscan_cache.h"
+
 #include <cctype>
 #include <cstdio>
 #include <stdexcept>
@@ -100,8 +102,8 @@ TrackerMatcher::TrackerMatcher(const CodeRules& rules) {
   for (auto& e : expressions) ptrs.push_back(e.c_str());
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(ptrs.data(), flags.data(), ids.data(), static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
-                       nullptr, &db, &err) != HS_SUCCESS) {
+  if (compile_multi_cached(ptrs.data(), flags.data(), ids.data(), static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
+                           &db, &err) != HS_SUCCESS) {
     std::string what = err && err->message ? err->message : "unknown error";
     int at = err ? err->expression : -1;
     hs_free_compile_error(err);

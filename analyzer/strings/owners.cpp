@@ -2,6 +2,8 @@
 
 #include <hs/hs.h>
 
+#include "core/hyperscan_cache.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
@@ -63,30 +65,46 @@ std::shared_ptr<const OwnerRules> OwnerRules::load(const std::string& dir) {
     r->trackers_.push_back(m);
     regexes.push_back(t.at("network_signature"));
   }
-  // Compile each signature alone first so one Hyperscan-incompatible regex cannot disable the rest.
-  std::vector<const char*> exprs;
-  std::vector<unsigned> flags, ids;
-  for (size_t i = 0; i < regexes.size(); ++i) {
-    hs_database_t* probe = nullptr;
-    hs_compile_error_t* err = nullptr;
-    unsigned f = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-    if (hs_compile(regexes[i].c_str(), f, HS_MODE_BLOCK, nullptr, &probe, &err) != HS_SUCCESS) {
-      hs_free_compile_error(err);
-      continue;
+  // One database for every network signature. If Hyperscan refuses one of them, compile each alone
+  // to find the ones it accepts, so one incompatible regex cannot disable the rest.
+  const unsigned kFlags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+  auto compile = [&](const std::vector<size_t>& which) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
+    for (size_t i : which) {
+      exprs.push_back(regexes[i].c_str());
+      flags.push_back(kFlags);
+      ids.push_back(static_cast<unsigned>(i));
     }
-    hs_free_database(probe);
-    exprs.push_back(regexes[i].c_str());
-    flags.push_back(f);
-    ids.push_back(static_cast<unsigned>(i));
-  }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (exprs.empty()) return db;
+    if (compile_multi_cached(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                             HS_MODE_BLOCK, &db, &err) != HS_SUCCESS) {
+      hs_free_compile_error(err);
+      return static_cast<hs_database_t*>(nullptr);
+    }
+    return db;
+  };
+  std::vector<size_t> all(regexes.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   r->tracker_db_ = std::make_unique<TrackerDb>();
-  hs_compile_error_t* err = nullptr;
-  if (!exprs.empty() && hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                                         HS_MODE_BLOCK, nullptr, &r->tracker_db_->db, &err) == HS_SUCCESS) {
-    hs_alloc_scratch(r->tracker_db_->db, &r->tracker_db_->prototype);
-  } else {
-    hs_free_compile_error(err);
+  r->tracker_db_->db = compile(all);
+  if (!r->tracker_db_->db && !all.empty()) {
+    std::vector<size_t> accepted;
+    for (size_t i : all) {
+      hs_database_t* probe = nullptr;
+      hs_compile_error_t* err = nullptr;
+      if (hs_compile(regexes[i].c_str(), kFlags, HS_MODE_BLOCK, nullptr, &probe, &err) != HS_SUCCESS) {
+        hs_free_compile_error(err);
+        continue;
+      }
+      hs_free_database(probe);
+      accepted.push_back(i);
+    }
+    r->tracker_db_->db = compile(accepted);
   }
+  if (r->tracker_db_->db) hs_alloc_scratch(r->tracker_db_->db, &r->tracker_db_->prototype);
 
   namespace fs = std::filesystem;
   std::vector<fs::path> group_files;

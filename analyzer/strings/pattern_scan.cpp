@@ -2,6 +2,8 @@
 
 #include <hs/hs.h>
 
+#include "core/hyperscan_cache.h"
+
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -72,8 +74,8 @@ class Database {
       ids.push_back(static_cast<unsigned>(p.id));
     }
     hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                         HS_MODE_BLOCK, nullptr, &db_, &err) != HS_SUCCESS) {
+    if (compile_multi_cached(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                             HS_MODE_BLOCK, &db_, &err) != HS_SUCCESS) {
       std::string msg = std::string("hyperscan: pattern ") + (err && err->expression >= 0 ? kPatterns[err->expression].name : "?") +
                         ": " + (err ? err->message : "compile failed");
       hs_free_compile_error(err);
