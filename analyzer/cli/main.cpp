@@ -34,7 +34,7 @@ void usage(std::ostream& out) {
          "                                             analyse many apps into a catalogue store (SQLite)\n"
          "  apkvet catalogue report --db FILE --out DIR  HTML dashboard, CSV/JSONL, MDM allowlist\n"
          "  apkvet catalogue merge OUT.db SHARD.db...  merge shard stores (idempotent)\n"
-         "  apkvet traffic --device DEVICE.json [--apk APP.apk] [--format text|json] [--policy FILE] CAPTURE...\n"
+         "  apkvet traffic --device DEVICE.json [--apk APP.apk] [--format text|json|html] [--policy FILE] CAPTURE...\n"
          "                                             find the test device's identifiers in pcap/pcapng/HAR traffic\n"
          "  apkvet version\n\n"
          "exit codes: 0 all inputs analysed (with --policy: all approved); 2 at least one input could not be\n"

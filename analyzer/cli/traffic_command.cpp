@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
 #include "rules/rule_set.h"
@@ -65,7 +66,8 @@ int run_traffic(const std::vector<std::string>& args) {
     }
     if (captures.empty()) throw std::invalid_argument("no capture files");
     if (device_path.empty()) throw std::invalid_argument("--device DEVICE.json is required");
-    if (format != "text" && format != "json") throw std::invalid_argument("unknown format " + format);
+    if (format != "text" && format != "json" && format != "html")
+      throw std::invalid_argument("unknown format " + format);
   } catch (const std::invalid_argument& e) {
     std::cerr << "apkvet traffic: " << e.what() << " (see apkvet help)\n";
     return kExitUsage;
@@ -117,9 +119,11 @@ int run_traffic(const std::vector<std::string>& args) {
   report.facts = std::move(facts);
   report.judgement = rules::judge(report.facts, ctx.rules, ctx.policy ? &*ctx.policy : nullptr, ctx.waivers, ctx.today);
 
-  if (format == "json") {
+  if (format == "json" || format == "html") {
     ReportMeta meta{ctx.today, ctx.rules.version, ctx.policy ? ctx.policy->id : ""};
-    std::cout << dump_json(scan_report_json({report}, meta)) << "\n";
+    Json doc = scan_report_json({report}, meta);
+    if (format == "json") std::cout << dump_json(doc) << "\n";
+    else std::cout << html_report(doc);
   } else {
     TextStyle style;
     style.color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");

@@ -19,7 +19,14 @@ JudgeContext load_judge_context(const std::string& rules_dir_path, const std::st
                                 const std::string& waivers_path, const std::string& today) {
   JudgeContext ctx;
   ctx.rules = rules::load_rules(rules_dir_path.empty() ? rules_path("checks") : rules_dir_path);
-  if (!policy_path.empty()) ctx.policy = rules::load_policy(resolve_policy_path(policy_path));
+  if (!policy_path.empty()) {
+    // A shipped policy named by its id is shown as "policies/NAME.yaml:LINE", like rule sources, so
+    // reports do not depend on where apkvet is installed; a path the user gave is shown as given.
+    std::string path = resolve_policy_path(policy_path);
+    ctx.policy = path == policy_path ? rules::load_policy(path)
+                                     : rules::load_policy_from_string(read_text_file(path),
+                                                                      "policies/" + policy_path + ".yaml");
+  }
   if (!waivers_path.empty()) ctx.waivers = rules::load_waivers(waivers_path);
   ctx.today = today.empty() ? today_utc() : today;
   return ctx;

@@ -459,6 +459,69 @@ void hygiene(std::ostream& o, const std::string& p, const Json& r) {
     << (flag(nsc, "has_expired_pins") ? " <span class=\"warn\">(some expired)</span>" : "") << "</dd></dl>\n</section>\n";
 }
 
+// Dynamic evidence (apkvet traffic): which planted device identifiers were seen leaving the test
+// device, grouped by the host that received them, then every leak with its flow and packet.
+void observed_traffic(std::ostream& o, const std::string& p, const Json& r) {
+  const Json& t = obj(r, "traffic");
+  if (t.empty()) return;
+  open_section(o, p + "traffic", "Observed traffic: identifiers that left the test device");
+  const Json& leaks = arr(t, "leaks");
+  o << "<p>" << leaks.size() << " leak(s) of " << arr(t, "identifiers_leaked").size()
+    << " planted identifier type(s) to " << arr(t, "hosts_receiving").size() << " host(s), in "
+    << arr(t, "captures").size() << " capture(s).";
+  if (!flag(t, "app_correlated")) o << " <span class=\"muted\">Not correlated with an APK (use --apk).</span>";
+  o << "</p>\n";
+  if (leaks.empty()) {
+    o << "<p class=\"ok\">No planted identifier was found in the captured traffic.</p>\n</section>\n";
+    return;
+  }
+  struct HostRow {
+    const Json* first = nullptr;
+    std::set<std::string> identifiers, encodings;
+    bool cleartext = false, side_channel = false;
+  };
+  std::map<std::string, HostRow> by_host;
+  for (const auto& l : leaks) {
+    HostRow& h = by_host[str(l, "host").empty() ? str(l, "ip") : str(l, "host")];
+    if (!h.first) h.first = &l;
+    h.identifiers.insert(str(l, "identifier"));
+    h.encodings.insert(str(l, "encoding"));
+    h.cleartext |= flag(l, "cleartext");
+    h.side_channel |= flag(l, "side_channel");
+  }
+  auto joined = [](const std::set<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + e(i);
+    return out;
+  };
+  o << "<h4>By receiving host</h4>\n<table><tr><th>Host</th><th>Owner</th><th>Jurisdiction</th><th>Party</th>"
+       "<th>Identifiers</th><th>Encodings</th><th>Transport</th></tr>\n";
+  for (const auto& [host, h] : by_host) {
+    const Json& l = *h.first;
+    o << "<tr><td><code>" << e(host) << "</code></td><td>" << e(str(l, "owner_name").empty() ? str(l, "owner") : str(l, "owner_name"))
+      << "</td><td>" << e(str(l, "jurisdiction")) << " <span class=\"muted\">" << join(arr(l, "jurisdiction_groups"))
+      << "</span></td><td>" << e(str(l, "party")) << "</td><td>" << joined(h.identifiers)
+      << (h.side_channel ? " <span class=\"warn\">possible side channel</span>" : "") << "</td><td>"
+      << joined(h.encodings) << "</td><td>" << (h.cleartext ? "<span class=\"warn\">cleartext</span>" : "TLS")
+      << "</td></tr>\n";
+  }
+  o << "</table>\n<h4>Every leak</h4>\n<table><tr><th>Identifier</th><th>Encoding</th><th>Host</th><th>Where</th>"
+       "<th>Flow</th><th>Capture, packet, time</th></tr>\n";
+  size_t shown = 0;
+  for (const auto& l : leaks) {
+    if (shown++ == 500) {
+      o << "<tr><td colspan=\"6\">… " << leaks.size() - 500 << " more in the JSON report</td></tr>\n";
+      break;
+    }
+    o << "<tr><td>" << e(str(l, "identifier")) << "</td><td>" << e(str(l, "encoding")) << "</td><td><code>"
+      << e(str(l, "host")) << "</code></td><td>" << e(str(l, "location"))
+      << (str(l, "field").empty() ? "" : " <code>" + e(str(l, "field")) + "</code>") << "</td><td><code>"
+      << e(str(l, "flow")) << "</code></td><td>" << e(str(l, "capture")) << " #" << e(str(l, "packet")) << " "
+      << e(str(l, "time")) << "</td></tr>\n";
+  }
+  o << "</table>\n</section>\n";
+}
+
 void findings(std::ostream& o, const std::string& p, const Json& j) {
   open_section(o, p + "findings", "Findings");
   const Json& fs = arr(j, "findings");
@@ -566,6 +629,7 @@ std::string html_report(const Json& report) {
     egress(o, p, r);
     code_capabilities(o, p, r);
     hygiene(o, p, r);
+    observed_traffic(o, p, r);
     findings(o, p, j);
     appendix(o, p, r, j);
     o << "</article>\n";

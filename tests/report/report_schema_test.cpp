@@ -77,3 +77,26 @@ TEST_CASE("SARIF of fixtures and corpus sample validates against the official SA
   CHECK(call_log);
   CHECK(validate(report_dir() + "/sarif-schema-2.1.0.json", out) == 0);
 }
+
+TEST_CASE("apkvet traffic JSON validates with and without --apk, and its HTML shows the leaks escaped") {
+  const std::string capture = sh_quote(fixtures_dir() + "/traffic/http-canaries.pcap");
+  const std::string device = sh_quote(fixtures_dir() + "/traffic/device.json");
+  auto alone = scratch_dir() / "traffic.json";
+  auto with_apk = scratch_dir() / "traffic-apk.json";
+  auto html = scratch_dir() / "traffic.html";
+  // Exit 4: the planted identifiers reach third parties, a reject under the government policy.
+  CHECK(apkvet_to("traffic --format json --policy " + sh_quote(policy()) + " --device " + device + " " + capture, alone) == 4);
+  CHECK(apkvet_to("traffic --format json --device " + device + " --apk " + sh_quote(fixture("leaky.apk")) + " " + capture,
+                  with_apk) == 0);
+  CHECK(apkvet_to("traffic --format html --device " + device + " " + capture, html) == 0);
+  const std::string schema = fixtures_dir() + "/../docs/schema/scan-report.schema.json";
+  CHECK(validate(schema, alone) == 0);
+  CHECK(validate(schema, with_apk) == 0);
+  auto doc = nlohmann::json::parse(read_all(alone));
+  REQUIRE(doc["results"].size() == 1);
+  CHECK(doc["results"][0]["traffic"]["leak_count"].get<int>() > 0);
+  std::string page = read_all(html);
+  CHECK(page.find("Observed traffic: identifiers that left the test device") != std::string::npos);
+  CHECK(page.find("<code>log.tiktokv.com</code>") != std::string::npos);
+  CHECK(page.find("<script") == std::string::npos);
+}
