@@ -1,9 +1,26 @@
 #include "report/sarif_report.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <map>
 
 namespace apkvet {
 namespace {
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
 
 std::string str(const Json& j, const char* key) {
   if (!j.is_object()) return "";
@@ -173,6 +190,19 @@ Json sarif_report(const Json& report, const rules::RuleSet* rules) {
                {"severity", severity},
                {"evidence_total", f.value("evidence_total", 0)},
                {"package", package}}}};
+      // Code-scanning services match results across runs by fingerprint: the same rule on the same
+      // package with the same cited values is the same result, whatever the APK's file name or version.
+      {
+        std::vector<std::string> cited;
+        for (const auto& c : f.value("evidence", Json::array()))
+          cited.push_back(str(c, "path") + "=" + (c.contains("value") && c["value"].is_string()
+                                                       ? c["value"].get<std::string>()
+                                                       : str(c, "value")));
+        std::sort(cited.begin(), cited.end());
+        std::string key = package + "\n" + id;
+        for (const auto& c : cited) key += "\n" + c;
+        r["partialFingerprints"] = {{"apkvetFinding/v1", sha256_hex(key)}};
+      }
       if (f.contains("waiver"))
         r["suppressions"] = Json::array({{{"kind", "external"},
                                           {"status", "accepted"},

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "report_test_util.h"
 
 using namespace apkvet::test;
@@ -99,4 +101,25 @@ TEST_CASE("apkvet traffic JSON validates with and without --apk, and its HTML sh
   CHECK(page.find("Observed traffic: identifiers that left the test device") != std::string::npos);
   CHECK(page.find("<code>log.tiktokv.com</code>") != std::string::npos);
   CHECK(page.find("<script") == std::string::npos);
+}
+
+TEST_CASE("SARIF fingerprints identify a result across file names and are unique within a run") {
+  auto copy = scratch_dir() / "renamed-leaky.apk";
+  std::filesystem::copy_file(fixture("leaky.apk"), copy, std::filesystem::copy_options::overwrite_existing);
+  auto a = scratch_dir() / "fp-a.sarif";
+  auto b = scratch_dir() / "fp-b.sarif";
+  CHECK(apkvet_to("scan --format sarif " + sh_quote(fixture("leaky.apk")), a) == 0);
+  CHECK(apkvet_to("scan --format sarif " + sh_quote(copy.string()), b) == 0);
+  auto fingerprints = [](const std::filesystem::path& p) {
+    std::vector<std::string> out;
+    const auto doc = nlohmann::json::parse(read_all(p));
+    for (const auto& r : doc["runs"][0]["results"])
+      out.push_back(r["partialFingerprints"]["apkvetFinding/v1"].get<std::string>());
+    return out;
+  };
+  auto fa = fingerprints(a), fb = fingerprints(b);
+  REQUIRE(fa.size() > 10);
+  CHECK(fa == fb);
+  std::sort(fa.begin(), fa.end());
+  CHECK(std::adjacent_find(fa.begin(), fa.end()) == fa.end());
 }
