@@ -245,6 +245,12 @@ Reachability::Reachability(const CodeModel& model) : m_(model), nodes_(model.nod
   clinit_done_.assign(m_.class_count(), 0);
   clinit_key_ = m_.key_for("<clinit>", "()V");
   build_edges();
+  // The caches only serve build_edges: give their memory back before the walk needs its own.
+  std::vector<std::vector<uint32_t>>().swap(mid_target_virtual_);
+  std::vector<std::vector<uint32_t>>().swap(mid_target_direct_);
+  std::vector<uint64_t>().swap(dispatch_keys_);
+  std::vector<uint32_t>().swap(dispatch_values_);
+  std::vector<uint32_t>().swap(mark_);
   visited_.assign(nodes_ + set_begin_.size() - 1, 0);
   parent_.assign(visited_.size(), kNone);
   root_reason_.assign(nodes_, kNone);
@@ -261,9 +267,27 @@ uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_ca
   uint32_t result = kNone;
   if (c != kNone && key != kNone) {
     uint64_t ck = (uint64_t(c) << 33) | (uint64_t(key) << 1) | (virtual_call ? 1 : 0);
-    auto it = dispatch_cache_.find(ck);
-    if (it != dispatch_cache_.end()) {
-      result = it->second;
+    constexpr uint64_t kEmpty = ~uint64_t{0};
+    auto home = [](uint64_t k, size_t mask) { return static_cast<size_t>((k * 0x9e3779b97f4a7c15ull) >> 24) & mask; };
+    if ((dispatch_used_ + 1) * 5 > dispatch_keys_.size() * 4) {  // keep the load under 4/5
+      std::vector<uint64_t> keys(std::max<size_t>(dispatch_keys_.size() * 2, 1024), kEmpty);
+      std::vector<uint32_t> values(keys.size());
+      const size_t mask = keys.size() - 1;
+      for (size_t j = 0; j < dispatch_keys_.size(); ++j)
+        if (dispatch_keys_[j] != kEmpty) {
+          size_t i = home(dispatch_keys_[j], mask);
+          while (keys[i] != kEmpty) i = (i + 1) & mask;
+          keys[i] = dispatch_keys_[j];
+          values[i] = dispatch_values_[j];
+        }
+      dispatch_keys_.swap(keys);
+      dispatch_values_.swap(values);
+    }
+    const size_t mask = dispatch_keys_.size() - 1;
+    size_t slot = home(ck, mask);
+    while (dispatch_keys_[slot] != kEmpty && dispatch_keys_[slot] != ck) slot = (slot + 1) & mask;
+    if (dispatch_keys_[slot] == ck) {
+      result = dispatch_values_[slot];
     } else {
       std::vector<uint32_t> targets;
       uint32_t up = m_.resolve_up(c, key);
@@ -293,7 +317,9 @@ uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_ca
         set_members_.insert(set_members_.end(), targets.begin(), targets.end());
         set_begin_.push_back(static_cast<uint32_t>(set_members_.size()));
       }
-      dispatch_cache_.emplace(ck, result);
+      dispatch_keys_[slot] = ck;  // the walk above does not touch the table
+      dispatch_values_[slot] = result;
+      ++dispatch_used_;
     }
   }
   cache[mid] = result;
@@ -302,6 +328,10 @@ uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_ca
 
 void Reachability::build_edges() {
   edge_begin_.assign(nodes_ + 1, 0);
+  // At most one edge per call site: reserving that bound avoids the doubling's slack and copies.
+  size_t bound = 0;
+  for (uint32_t f = 0; f < m_.file_count(); ++f) bound += m_.file(f).call_sites().size();
+  edges_.reserve(bound);
   for (uint32_t f = 0; f < m_.file_count(); ++f) {
     const auto& df = m_.file(f);
     const uint32_t count = static_cast<uint32_t>(df.methods().size());

@@ -139,8 +139,12 @@ class Reachability {
   // Targets: [0, nodes_) are methods, [nodes_, nodes_ + sets) are dispatch sets.
   std::vector<uint32_t> edge_begin_, edges_;
   std::vector<uint32_t> set_begin_, set_members_;
-  std::vector<std::vector<uint32_t>> mid_target_virtual_, mid_target_direct_;  // per file cache
-  std::unordered_map<uint64_t, uint32_t> dispatch_cache_;
+  // Only while the edges are built (released after): per file method_idx -> target, and the targets
+  // by (class, key, virtual) across files in a flat open-addressing table (key ~0 = empty slot).
+  std::vector<std::vector<uint32_t>> mid_target_virtual_, mid_target_direct_;
+  std::vector<uint64_t> dispatch_keys_;
+  std::vector<uint32_t> dispatch_values_;
+  size_t dispatch_used_ = 0;
   std::vector<uint32_t> mark_;  // per class, epoch marks for subtype walks
   uint32_t epoch_ = 0;
 
