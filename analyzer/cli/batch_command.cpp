@@ -1,6 +1,7 @@
 // apkvet batch: analyse many inputs into a catalogue store (analyzer/catalogue/batch.h does the work).
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "catalogue/batch.h"
@@ -43,6 +44,8 @@ int run_batch(const std::vector<std::string>& args) {
       else if (a == "--date") date = value(i);
       else if (a == "--shard") o.shard = catalogue::parse_shard(value(i));
       else if (a == "--rescan") o.rescan = true;
+      // A MaxMind-format database for the country of IP literals; without it, Debian's GeoIP data.
+      else if (a == "--geoip-db") setenv("APKVET_GEOIP_DB", value(i).c_str(), 1);
       else if (a == "--retry-failed") o.retry_failed = true;
       else if (a == "--db-max-pages") o.max_pages = number(i);  // tests: a store that fills up
       else if (a == "--progress-interval") interval = double(number(i));  // seconds between plain lines

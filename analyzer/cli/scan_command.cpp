@@ -46,6 +46,8 @@ int run_scan(const std::vector<std::string>& args) {
       else if (a == "--rules") rules_dir = value(i);
       else if (a == "--date") date = value(i);
       else if (a == "--output" || a == "-o") output_path = value(i);
+      // A MaxMind-format database for the country of IP literals; without it, Debian's GeoIP data.
+      else if (a == "--geoip-db") setenv("APKVET_GEOIP_DB", value(i).c_str(), 1);
       else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
       else files.push_back(a);
     }
