@@ -8,12 +8,73 @@ using dex::kAccNative;
 using dex::kAccPrivate;
 using dex::kAccStatic;
 
+// ---------------------------------------------------------------- FlatMap64
+
+void FlatMap64::reserve(size_t n) {
+  size_t slots = 1024;
+  while (slots * 4 < n * 5) slots *= 2;
+  if (slots > keys_.size()) rehash(slots);
+}
+
+void FlatMap64::rehash(size_t slots) {
+  std::vector<uint64_t> keys(slots, kEmpty);
+  std::vector<uint32_t> values(slots);
+  keys.swap(keys_);
+  values.swap(values_);
+  for (size_t j = 0; j < keys.size(); ++j) {
+    if (keys[j] == kEmpty) continue;
+    size_t i = home(keys[j]);
+    while (keys_[i] != kEmpty) i = (i + 1) & (keys_.size() - 1);
+    keys_[i] = keys[j];
+    values_[i] = values[j];
+  }
+}
+
+std::pair<uint32_t, bool> FlatMap64::try_emplace(uint64_t key, uint32_t value) {
+  if ((used_ + 1) * 5 > keys_.size() * 4) rehash(std::max<size_t>(keys_.size() * 2, 1024));  // load <= 4/5
+  size_t i = home(key);
+  while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & (keys_.size() - 1);
+  if (keys_[i] == key) return {values_[i], false};
+  keys_[i] = key;
+  values_[i] = value;
+  ++used_;
+  return {value, true};
+}
+
+uint32_t FlatMap64::find(uint64_t key, uint32_t missing) const {
+  if (keys_.empty()) return missing;
+  size_t i = home(key);
+  while (keys_[i] != kEmpty) {
+    if (keys_[i] == key) return values_[i];
+    i = (i + 1) & (keys_.size() - 1);
+  }
+  return missing;
+}
+
 // ---------------------------------------------------------------- CodeModel
 
+namespace {
+size_t class_home(std::string_view d, size_t slots) { return std::hash<std::string_view>{}(d) & (slots - 1); }
+}  // namespace
+
 uint32_t CodeModel::intern_class(std::string_view d) {
-  auto [it, inserted] = class_ids_.try_emplace(d, static_cast<uint32_t>(class_names_.size()));
-  if (inserted) class_names_.push_back(d);
-  return it->second;
+  if ((class_names_.size() + 1) * 4 > class_slots_.size() * 3) {  // load <= 3/4
+    std::vector<uint32_t> slots(std::max<size_t>(class_slots_.size() * 2, 1024), kNone);
+    for (uint32_t id = 0; id < class_names_.size(); ++id) {
+      size_t i = class_home(class_names_[id], slots.size());
+      while (slots[i] != kNone) i = (i + 1) & (slots.size() - 1);
+      slots[i] = id;
+    }
+    class_slots_.swap(slots);
+  }
+  size_t i = class_home(d, class_slots_.size());
+  while (class_slots_[i] != kNone) {
+    if (class_names_[class_slots_[i]] == d) return class_slots_[i];
+    i = (i + 1) & (class_slots_.size() - 1);
+  }
+  class_slots_[i] = static_cast<uint32_t>(class_names_.size());
+  class_names_.push_back(d);
+  return class_slots_[i];
 }
 
 CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
@@ -25,7 +86,6 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
     types_total += file(f).type_ids().size();
     methods_total += file(f).method_ids().size();
   }
-  class_ids_.reserve(types_total / 2 + 16);
 
   // Classes: intern every class type of every file.
   for (uint32_t f = 0; f < files; ++f) {
@@ -101,12 +161,12 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
       auto [nit, nins] = name_ids_.try_emplace(name, static_cast<uint32_t>(names_.size()));
       if (nins) names_.push_back(name);
       uint64_t k = (uint64_t(nit->second) << 32) | p;
-      auto [kit, kins] = key_ids_.try_emplace(k, static_cast<uint32_t>(key_name_.size()));
+      auto [key, kins] = key_ids_.try_emplace(k, static_cast<uint32_t>(key_name_.size()));
       if (kins) {
         key_name_.push_back(nit->second);
         key_proto_.push_back(p);
       }
-      mk[i] = kit->second;
+      mk[i] = key;
     }
   }
   // Keys that some method id names on an external (framework/library) class.
@@ -137,6 +197,13 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
   }
   // Methods of each class (its first definition), sorted by key.
   cm_begin_.assign(classes + 1, 0);
+  size_t class_methods_bound = 0;
+  for (uint32_t c = 0; c < classes; ++c)
+    if (def_file_[c] != kNone) {
+      const auto& cd = file(def_file_[c]).classes()[def_index_[c]];
+      if (cd.methods_end > cd.methods_begin) class_methods_bound += cd.methods_end - cd.methods_begin;
+    }
+  class_methods_.reserve(class_methods_bound);
   for (uint32_t c = 0; c < classes; ++c) {
     cm_begin_[c] = static_cast<uint32_t>(class_methods_.size());
     if (def_file_[c] == kNone) continue;
@@ -152,8 +219,11 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
 }
 
 uint32_t CodeModel::find_class(std::string_view descriptor) const {
-  auto it = class_ids_.find(descriptor);
-  return it == class_ids_.end() ? kNone : it->second;
+  if (class_slots_.empty()) return kNone;
+  for (size_t i = class_home(descriptor, class_slots_.size()); class_slots_[i] != kNone;
+       i = (i + 1) & (class_slots_.size() - 1))
+    if (class_names_[class_slots_[i]] == descriptor) return class_slots_[i];
+  return kNone;
 }
 
 uint32_t CodeModel::first_external_ancestor(uint32_t c) const {
@@ -183,8 +253,7 @@ uint32_t CodeModel::key_for(std::string_view name, std::string_view proto) const
   auto n = name_ids_.find(name);
   auto p = proto_ids_.find(std::string(proto));
   if (n == name_ids_.end() || p == proto_ids_.end()) return kNone;
-  auto k = key_ids_.find((uint64_t(n->second) << 32) | p->second);
-  return k == key_ids_.end() ? kNone : k->second;
+  return key_ids_.find((uint64_t(n->second) << 32) | p->second);
 }
 
 uint32_t CodeModel::find_method(uint32_t c, uint32_t key) const {
@@ -204,12 +273,12 @@ uint32_t CodeModel::resolve_up(uint32_t c, uint32_t key) const {
 }
 
 size_t CodeModel::memory_bytes() const {
-  size_t b = class_names_.capacity() * sizeof(std::string_view) + class_ids_.size() * 48;
+  size_t b = class_names_.capacity() * sizeof(std::string_view) + class_slots_.capacity() * 4;
   for (const auto& v : type_class_) b += v.capacity() * 4;
   for (const auto& v : mid_key_) b += v.capacity() * 4;
   b += (def_file_.capacity() + def_index_.capacity() + super_.capacity() + iface_ids_.capacity() +
         sub_ids_.capacity() + node_key_.capacity() + node_class_.capacity()) * 4;
-  b += class_methods_.capacity() * 8 + key_ids_.size() * 40 + name_ids_.size() * 48;
+  b += class_methods_.capacity() * 8 + key_ids_.memory_bytes() + name_ids_.size() * 48;
   return b;
 }
 
@@ -248,8 +317,7 @@ Reachability::Reachability(const CodeModel& model) : m_(model), nodes_(model.nod
   // The caches only serve build_edges: give their memory back before the walk needs its own.
   std::vector<std::vector<uint32_t>>().swap(mid_target_virtual_);
   std::vector<std::vector<uint32_t>>().swap(mid_target_direct_);
-  std::vector<uint64_t>().swap(dispatch_keys_);
-  std::vector<uint32_t>().swap(dispatch_values_);
+  dispatch_cache_.release();
   std::vector<uint32_t>().swap(mark_);
   visited_.assign(nodes_ + set_begin_.size() - 1, 0);
   parent_.assign(visited_.size(), kNone);
@@ -267,28 +335,9 @@ uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_ca
   uint32_t result = kNone;
   if (c != kNone && key != kNone) {
     uint64_t ck = (uint64_t(c) << 33) | (uint64_t(key) << 1) | (virtual_call ? 1 : 0);
-    constexpr uint64_t kEmpty = ~uint64_t{0};
-    auto home = [](uint64_t k, size_t mask) { return static_cast<size_t>((k * 0x9e3779b97f4a7c15ull) >> 24) & mask; };
-    if ((dispatch_used_ + 1) * 5 > dispatch_keys_.size() * 4) {  // keep the load under 4/5
-      std::vector<uint64_t> keys(std::max<size_t>(dispatch_keys_.size() * 2, 1024), kEmpty);
-      std::vector<uint32_t> values(keys.size());
-      const size_t mask = keys.size() - 1;
-      for (size_t j = 0; j < dispatch_keys_.size(); ++j)
-        if (dispatch_keys_[j] != kEmpty) {
-          size_t i = home(dispatch_keys_[j], mask);
-          while (keys[i] != kEmpty) i = (i + 1) & mask;
-          keys[i] = dispatch_keys_[j];
-          values[i] = dispatch_values_[j];
-        }
-      dispatch_keys_.swap(keys);
-      dispatch_values_.swap(values);
-    }
-    const size_t mask = dispatch_keys_.size() - 1;
-    size_t slot = home(ck, mask);
-    while (dispatch_keys_[slot] != kEmpty && dispatch_keys_[slot] != ck) slot = (slot + 1) & mask;
-    if (dispatch_keys_[slot] == ck) {
-      result = dispatch_values_[slot];
-    } else {
+    result = dispatch_cache_.find(ck, kNone - 1);
+    if (result == kNone - 1) {
+      result = kNone;
       std::vector<uint32_t> targets;
       uint32_t up = m_.resolve_up(c, key);
       if (up != kNone) targets.push_back(up);
@@ -317,9 +366,7 @@ uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_ca
         set_members_.insert(set_members_.end(), targets.begin(), targets.end());
         set_begin_.push_back(static_cast<uint32_t>(set_members_.size()));
       }
-      dispatch_keys_[slot] = ck;  // the walk above does not touch the table
-      dispatch_values_[slot] = result;
-      ++dispatch_used_;
+      dispatch_cache_.try_emplace(ck, result);
     }
   }
   cache[mid] = result;

@@ -15,6 +15,27 @@ namespace apkvet::code {
 
 inline constexpr uint32_t kNone = 0xffffffffu;
 
+// Open-addressing hash table from 64-bit keys (any but ~0) to 32-bit values: 12 bytes a slot, no node
+// per entry (the 180k-class apps have close to a million keys).
+class FlatMap64 {
+ public:
+  void reserve(size_t n);
+  // The value stored for `key`; else stores `value` and returns it. second: whether it was stored now.
+  std::pair<uint32_t, bool> try_emplace(uint64_t key, uint32_t value);
+  uint32_t find(uint64_t key, uint32_t missing = kNone) const;
+  size_t size() const { return used_; }
+  size_t memory_bytes() const { return keys_.capacity() * 8 + values_.capacity() * 4; }
+  void release() { *this = FlatMap64(); }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  size_t home(uint64_t key) const { return static_cast<size_t>((key * 0x9e3779b97f4a7c15ull) >> 24) & (keys_.size() - 1); }
+  void rehash(size_t slots);
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> values_;
+  size_t used_ = 0;
+};
+
 class CodeModel {
  public:
   explicit CodeModel(const dex::DexCorpus& corpus);
@@ -78,7 +99,7 @@ class CodeModel {
 
   const dex::DexCorpus& corpus_;
   std::vector<std::string_view> class_names_;
-  std::unordered_map<std::string_view, uint32_t> class_ids_;
+  std::vector<uint32_t> class_slots_;  // open addressing over class_names_: class id, or kNone
   std::vector<std::vector<uint32_t>> type_class_;  // per file: type_idx -> class id
   std::vector<uint32_t> def_file_, def_index_, super_;
   std::vector<uint32_t> iface_begin_, iface_ids_, sub_begin_, sub_ids_;
@@ -86,7 +107,7 @@ class CodeModel {
   std::vector<std::string_view> names_;
   std::vector<std::string> protos_;
   std::vector<uint32_t> key_name_, key_proto_;
-  std::unordered_map<uint64_t, uint32_t> key_ids_;
+  FlatMap64 key_ids_;
   std::unordered_map<std::string_view, uint32_t> name_ids_;
   std::unordered_map<std::string, uint32_t> proto_ids_;
   std::vector<std::vector<uint32_t>> mid_key_;  // per file: method_idx -> key
@@ -140,11 +161,9 @@ class Reachability {
   std::vector<uint32_t> edge_begin_, edges_;
   std::vector<uint32_t> set_begin_, set_members_;
   // Only while the edges are built (released after): per file method_idx -> target, and the targets
-  // by (class, key, virtual) across files in a flat open-addressing table (key ~0 = empty slot).
+  // by (class, key, virtual) across files.
   std::vector<std::vector<uint32_t>> mid_target_virtual_, mid_target_direct_;
-  std::vector<uint64_t> dispatch_keys_;
-  std::vector<uint32_t> dispatch_values_;
-  size_t dispatch_used_ = 0;
+  FlatMap64 dispatch_cache_;
   std::vector<uint32_t> mark_;  // per class, epoch marks for subtype walks
   uint32_t epoch_ = 0;
 
