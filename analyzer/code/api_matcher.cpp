@@ -194,15 +194,17 @@ class Matcher {
 
     const uint32_t methods = static_cast<uint32_t>(df.methods().size());
     if (!mid_targets.empty()) {
-      for (const auto& cs : df.call_sites()) {
-        if (cs.kind == dex::InvokeKind::kCustom || cs.target >= mids.size() || cs.caller >= methods) continue;
-        const uint32_t node = m_.node(f, cs.caller);
-        std::string_view tclass = df.type_descriptor(mids[cs.target].class_idx);
-        for (uint32_t k = mid_begin[cs.target]; k < mid_begin[cs.target + 1]; ++k) {
-          const Target& t = mid_targets[k];
-          if (t.type == TargetType::api_member && r_.members[t.index].field) continue;
-          if (!accept(df, cs.caller, node, t, tclass)) continue;
-          out_.push_back({node, cs.pc, cs.target, t.index, mid_via[cs.target], UseKind::invoke, t.type});
+      for (uint32_t caller = 0; caller < methods; ++caller) {
+        const uint32_t node = m_.node(f, caller);
+        for (const auto& cs : df.calls_of(caller)) {
+          if (cs.kind == dex::InvokeKind::kCustom || cs.target >= mids.size()) continue;
+          std::string_view tclass = df.type_descriptor(mids[cs.target].class_idx);
+          for (uint32_t k = mid_begin[cs.target]; k < mid_begin[cs.target + 1]; ++k) {
+            const Target& t = mid_targets[k];
+            if (t.type == TargetType::api_member && r_.members[t.index].field) continue;
+            if (!accept(df, caller, node, t, tclass)) continue;
+            out_.push_back({node, cs.pc, cs.target, t.index, mid_via[cs.target], UseKind::invoke, t.type});
+          }
         }
       }
     }

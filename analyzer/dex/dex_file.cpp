@@ -275,6 +275,14 @@ std::span<const StringUse> DexFile::strings_of(uint32_t m) const { return slice(
 std::span<const FieldUse> DexFile::fields_of(uint32_t m) const { return slice(field_uses_, fields_begin_, m); }
 std::span<const TypeUse> DexFile::types_of(uint32_t m) const { return slice(type_uses_, types_begin_, m); }
 
+uint32_t DexFile::caller_of(const CallSite& cs) const {
+  if (calls_.empty() || &cs < calls_.data() || &cs >= calls_.data() + calls_.size()) return kNoIndex;
+  const uint32_t i = static_cast<uint32_t>(&cs - calls_.data());
+  // calls_begin_ is non-decreasing and ends with calls_.size() > i: the last method starting at or before i.
+  auto it = std::upper_bound(calls_begin_.begin(), calls_begin_.end(), i);
+  return static_cast<uint32_t>(it - calls_begin_.begin()) - 1;
+}
+
 Bytes DexFile::insns(const Method& m) const {
   if (m.insns_off == 0 || uint64_t(m.insns_off) + uint64_t(m.insns_size) * 2 > base_.size()) return {};
   return base_.subspan(m.insns_off, size_t(m.insns_size) * 2);

@@ -112,11 +112,10 @@ struct Method {
 enum class InvokeKind : uint8_t { kVirtual, kSuper, kDirect, kStatic, kInterface, kPolymorphic, kCustom };
 const char* to_string(InvokeKind k);  // "virtual", "super", ...
 
-// One invoke-* instruction. `caller` is the index in DexFile::methods() of the method whose code holds
-// it (methods()[caller].method_idx is its method id); `target` is a method_idx (method_ids), except
-// for kCustom where it is a call_site_idx. `pc` is in code units from the caller's first instruction.
+// One invoke-* instruction. Its caller is the method whose calls_of() range holds it (DexFile::caller_of;
+// not stored: 4.9M call sites in a 180k-class app). `target` is a method_idx (method_ids), except for
+// kCustom where it is a call_site_idx. `pc` is in code units from the caller's first instruction.
 struct CallSite {
-  uint32_t caller = 0;
   uint32_t target = kNoIndex;
   uint32_t pc = 0;
   InvokeKind kind = InvokeKind::kVirtual;
@@ -231,6 +230,8 @@ class DexFile {
   std::span<const StringUse> strings_of(uint32_t method) const;
   std::span<const FieldUse> fields_of(uint32_t method) const;
   std::span<const TypeUse> types_of(uint32_t method) const;
+  // Index in methods() of the method whose code holds `cs` (an element of call_sites()).
+  uint32_t caller_of(const CallSite& cs) const;
   // Code units of a method's bytecode (little-endian 16-bit units), empty when it has none.
   Bytes insns(const Method& m) const;
 

@@ -584,7 +584,6 @@ void DexParser::decode(uint32_t mi) {
         case OpRef::kMethodProto:
           if (idx < nmethods) {
             CallSite cs;
-            cs.caller = mi;
             cs.target = idx;
             cs.pc = upc;
             if (op >= 0x6e && op <= 0x72) {
@@ -605,7 +604,6 @@ void DexParser::decode(uint32_t mi) {
         case OpRef::kCallSite:
           if (idx < ncallsites) {
             CallSite cs;
-            cs.caller = mi;
             cs.target = idx;
             cs.pc = upc;
             cs.kind = InvokeKind::kCustom;

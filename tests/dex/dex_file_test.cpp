@@ -124,7 +124,8 @@ TEST_CASE("synthetic DEX: exact classes, methods, call sites, strings and field 
   CHECK(calls[0].pc == 4);
   CHECK(calls[0].kind == dex::InvokeKind::kStatic);
   CHECK(f.method_signature(calls[0].target) == "Landroid/util/Log;->d(Ljava/lang/String;Ljava/lang/String;)I");
-  CHECK(f.methods()[calls[0].caller].method_idx == f.methods()[run].method_idx);
+  CHECK(f.caller_of(calls[0]) == run);
+  CHECK(f.caller_of(calls[15]) == run);
   CHECK(calls[5].kind == dex::InvokeKind::kInterface);
   CHECK(f.location(run, calls[0].pc) == "Lcom/synth/app/p0/C0;->run()V @0x4");
   auto strings = f.strings_of(run);
