@@ -36,15 +36,26 @@ struct Job {
 
 }  // namespace
 
+namespace {
+size_t descriptor_home(std::string_view d, size_t slots) { return std::hash<std::string_view>{}(d) & (slots - 1); }
+}  // namespace
+
+const DexCorpus::Definition* DexCorpus::find_definition(std::string_view descriptor) const {
+  if (slots_.empty()) return nullptr;
+  for (size_t i = descriptor_home(descriptor, slots_.size()); slots_[i] != kNoIndex; i = (i + 1) & (slots_.size() - 1))
+    if (definitions_[slots_[i]].descriptor == descriptor) return &definitions_[slots_[i]];
+  return nullptr;
+}
+
 std::optional<ClassRef> DexCorpus::find_class(std::string_view descriptor) const {
-  auto it = first_definition_.find(descriptor);
-  if (it == first_definition_.end()) return std::nullopt;
-  return it->second;
+  const Definition* d = find_definition(descriptor);
+  if (!d) return std::nullopt;
+  return d->first;
 }
 
 size_t DexCorpus::definition_count(std::string_view descriptor) const {
-  auto it = definitions_.find(descriptor);
-  return it == definitions_.end() ? 0 : it->second;
+  const Definition* d = find_definition(descriptor);
+  return d ? d->count : 0;
 }
 
 std::optional<MethodRef> DexCorpus::resolve_method(uint32_t file, uint32_t method_idx) const {
@@ -74,7 +85,7 @@ std::optional<MethodRef> DexCorpus::resolve_method(uint32_t file, uint32_t metho
 }
 
 size_t DexCorpus::memory_bytes() const {
-  size_t n = sizeof(*this) + (first_definition_.size() + definitions_.size()) * 48;
+  size_t n = sizeof(*this) + definitions_.capacity() * sizeof(Definition) + slots_.capacity() * 4;
   for (const auto& f : files_) n += f->memory_bytes();
   return n;
 }
@@ -82,11 +93,13 @@ size_t DexCorpus::memory_bytes() const {
 void DexCorpus::add(std::unique_ptr<DexFile> file) { files_.push_back(std::move(file)); }
 
 void DexCorpus::index() {
-  first_definition_.clear();
   definitions_.clear();
   size_t total = 0;
   for (const auto& f : files_) total += f->classes().size();
-  first_definition_.reserve(total);
+  size_t slots = 1024;
+  while (slots * 3 < total * 4) slots *= 2;  // load <= 3/4
+  slots_.assign(slots, kNoIndex);
+  definitions_.reserve(total);
   for (uint32_t fi = 0; fi < files_.size(); ++fi) {
     const DexFile& f = *files_[fi];
     for (uint32_t ci = 0; ci < f.classes().size(); ++ci) {
@@ -94,10 +107,16 @@ void DexCorpus::index() {
       if (f.class_of_type(t) != ci) continue;  // a duplicate inside the file: the file's first one counts
       std::string_view d = f.type_descriptor(t);
       if (d.empty()) continue;
-      first_definition_.try_emplace(d, ClassRef{fi, ci});
-      ++definitions_[d];
+      size_t i = descriptor_home(d, slots_.size());
+      while (slots_[i] != kNoIndex && definitions_[slots_[i]].descriptor != d) i = (i + 1) & (slots_.size() - 1);
+      if (slots_[i] == kNoIndex) {
+        slots_[i] = static_cast<uint32_t>(definitions_.size());
+        definitions_.push_back({d, ClassRef{fi, ci}, 0});
+      }
+      ++definitions_[slots_[i]].count;
     }
   }
+  definitions_.shrink_to_fit();
 }
 
 std::shared_ptr<const DexCorpus> load_dex_corpus(const AppPackage& app, AnomalySink& anomalies,

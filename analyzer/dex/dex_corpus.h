@@ -48,8 +48,16 @@ class DexCorpus {
 
  private:
   std::vector<std::unique_ptr<DexFile>> files_;
-  std::unordered_map<std::string_view, ClassRef> first_definition_;
-  std::unordered_map<std::string_view, uint32_t> definitions_;
+  // Descriptor index: one entry per distinct defined class (first definition, how many files define
+  // it), found through an open-addressing table of entry indexes (kNoIndex = empty slot).
+  struct Definition {
+    std::string_view descriptor;
+    ClassRef first;
+    uint32_t count = 0;
+  };
+  const Definition* find_definition(std::string_view descriptor) const;
+  std::vector<Definition> definitions_;
+  std::vector<uint32_t> slots_;
 };
 
 // Parses every DEX of the app. Never throws for bad DEX content (anomalies instead).
