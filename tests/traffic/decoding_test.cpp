@@ -95,7 +95,7 @@ std::vector<Frame> mangle_tcp(const std::vector<Frame>& in, uint32_t seed) {
       size_t n = std::min(payload.size() - at, size_t(3 + rng() % 38));
       window.push_back(segment(at, n));
       if (rng() % 5 == 0) window.push_back(segment(at, n));  // retransmission
-      if (rng() % 7 == 0 && at + n + 5 <= payload.size()) window.push_back(segment(at + n / 2, n));  // overlap
+      if (rng() % 7 == 0 && at + n / 2 + n <= payload.size()) window.push_back(segment(at + n / 2, n));  // overlap
       at += n;
     }
     if (flags & 0x01) {
