@@ -38,4 +38,11 @@ std::string read_text_file(const std::string& path) {
   return s.str();
 }
 
+std::string user_cache_dir() {
+  if (const char* d = std::getenv("APKVET_CACHE_DIR"); d && *d) return std::string(d) == "off" ? "" : d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/apkvet";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/apkvet";
+  return "";
+}
+
 }  // namespace apkvet

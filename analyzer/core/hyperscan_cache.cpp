@@ -1,5 +1,7 @@
 #include "core/hyperscan_cache.h"
 
+#include "core/data_dir.h"
+
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -13,15 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path cache_dir() {
-  if (const char* d = std::getenv("APKVET_CACHE_DIR"); d && *d) {
-    if (std::string(d) == "off") return {};
-    return d;
-  }
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "apkvet";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "apkvet";
-  return {};
-}
+fs::path cache_dir() { return user_cache_dir(); }
 
 // The key covers everything that decides the compiled bytes, including the library version and the
 // platform features Hyperscan tunes for (the default platform of this host).

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/data_dir.h"
+#include "rules/rule_cache.h"
 #include "rules/yaml_util.h"
 
 namespace apkvet::rules {
@@ -97,15 +98,21 @@ RuleSet load_rules(const std::string& dir) {
     if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
   if (ec) throw RuleFileError(dir + ": cannot list rule files: " + ec.message());
   std::sort(files.begin(), files.end());
-  RuleSet set;
+  // Read every file first: their names and contents are the rule set's version and the cache key.
+  std::vector<std::pair<std::string, std::string>> shown_and_text;
   std::string all_text;
   for (const auto& f : files) {
     std::string text = read_text_file(f.string());
     std::string shown = fs::relative(f, fs::path(dir).parent_path(), ec).string();
-    add_rules(set, text, ec ? f.string() : shown);
+    if (ec) shown = f.string();
     all_text += shown + "\n" + text;
+    shown_and_text.emplace_back(std::move(shown), std::move(text));
   }
+  if (auto cached = load_cached_rules(all_text)) return std::move(*cached);
+  RuleSet set;
+  for (const auto& [shown, text] : shown_and_text) add_rules(set, text, shown);
   finish(set, all_text);
+  store_cached_rules(all_text, set);
   return set;
 }
 

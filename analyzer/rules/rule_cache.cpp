@@ -1,0 +1,126 @@
+#include "rules/rule_cache.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/data_dir.h"
+#include "version.h"
+
+namespace apkvet::rules {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bump when the JSON form below changes.
+constexpr const char* kFormat = "apkvet-rules-cache-1";
+
+Json condition_to_json(const Condition& c) {
+  Json j{{"k", static_cast<int>(c.kind)}, {"o", static_cast<int>(c.op)}, {"p", c.path},
+         {"v", c.operand}, {"n", c.count_at_least}};
+  if (!c.children.empty()) {
+    Json kids = Json::array();
+    for (const auto& k : c.children) kids.push_back(condition_to_json(k));
+    j["c"] = std::move(kids);
+  }
+  return j;
+}
+
+Condition condition_from_json(const Json& j) {
+  Condition c;
+  c.kind = static_cast<Condition::Kind>(j.at("k").get<int>());
+  c.op = static_cast<Condition::Op>(j.at("o").get<int>());
+  c.path = j.at("p").get<std::string>();
+  c.operand = j.at("v");
+  c.count_at_least = j.at("n").get<double>();
+  if (j.contains("c"))
+    for (const auto& k : j["c"]) c.children.push_back(condition_from_json(k));
+  if (c.kind == Condition::Kind::predicate && c.op == Condition::Op::matches) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    c.regex = std::make_shared<re2::RE2>(c.operand.get<std::string>(), options);
+    if (!c.regex->ok()) throw std::runtime_error("cached rule has a bad regular expression");
+  }
+  return c;
+}
+
+std::string cache_file(const std::string& all_text) {
+  std::string dir = user_cache_dir();
+  if (dir.empty()) return "";
+  std::string keyed = std::string(kFormat) + "\n" + APKVET_VERSION + "\n" + all_text;
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EVP_Digest(keyed.data(), keyed.size(), d, &n, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string name = "rules-";
+  for (unsigned i = 0; i < n; ++i) name += {hex[d[i] >> 4], hex[d[i] & 15]};
+  return dir + "/" + name + ".json";
+}
+
+}  // namespace
+
+Json rule_set_to_json(const RuleSet& set) {
+  Json rules = Json::array();
+  for (const auto& r : set.rules)
+    rules.push_back({{"id", r.id}, {"title", r.title}, {"axis", static_cast<int>(r.axis)},
+                     {"severity", static_cast<int>(r.severity)}, {"when", condition_to_json(r.when)},
+                     {"rationale", r.rationale}, {"references", r.references}, {"source", r.source}});
+  return {{"format", kFormat}, {"version", set.version}, {"rules", rules}};
+}
+
+RuleSet rule_set_from_json(const Json& j) {
+  if (j.at("format") != kFormat) throw std::runtime_error("other cache format");
+  RuleSet set;
+  set.version = j.at("version").get<std::string>();
+  for (const auto& r : j.at("rules")) {
+    Rule rule;
+    rule.id = r.at("id").get<std::string>();
+    rule.title = r.at("title").get<std::string>();
+    rule.axis = static_cast<Axis>(r.at("axis").get<int>());
+    rule.severity = static_cast<Severity>(r.at("severity").get<int>());
+    rule.when = condition_from_json(r.at("when"));
+    rule.rationale = r.at("rationale").get<std::string>();
+    rule.references = r.at("references").get<std::vector<std::string>>();
+    rule.source = r.at("source").get<std::string>();
+    set.rules.push_back(std::move(rule));
+  }
+  return set;
+}
+
+std::optional<RuleSet> load_cached_rules(const std::string& all_text) {
+  std::string file = cache_file(all_text);
+  if (file.empty()) return std::nullopt;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return rule_set_from_json(Json::parse(text.str()));
+  } catch (const std::exception&) {
+    return std::nullopt;  // damaged or foreign: parse the YAML again
+  }
+}
+
+void store_cached_rules(const std::string& all_text, const RuleSet& set) {
+  std::string file = cache_file(all_text);
+  if (file.empty()) return;
+  std::error_code ec;
+  fs::create_directories(fs::path(file).parent_path(), ec);
+  // Write then rename: concurrent scans never read half a file.
+  std::string tmp = file + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << rule_set_to_json(set).dump();
+    if (!out) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+}  // namespace apkvet::rules

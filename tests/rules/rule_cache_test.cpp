@@ -1,0 +1,82 @@
+// Parsed rules cached on disk: the shipped rules read back from the cache equal the ones parsed from
+// YAML (every field, every condition, and the same findings on the same facts); a damaged cache file
+// is ignored; an edited rule file is parsed again.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "rules/judgement.h"
+#include "rules/rule_cache.h"
+#include "rules/rule_set.h"
+
+using namespace apkvet;
+using namespace apkvet::rules;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> rule_caches(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind("rules-", 0) == 0) out.push_back(e.path());
+  return out;
+}
+
+Json findings_of(const RuleSet& set, const Json& facts) {
+  Json out = Json::array();
+  for (const auto& f : judge(facts, set, nullptr, {}, "2026-12-01").findings) {
+    Json cited = Json::array();
+    for (const auto& c : f.citations) cited.push_back({c.path, c.value});
+    out.push_back({f.rule->id, cited});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
+  fs::path cache = fs::temp_directory_path() / ("apkvet-rules-cache-" + std::to_string(::getpid()));
+  fs::path rules = fs::temp_directory_path() / ("apkvet-rules-copy-" + std::to_string(::getpid()));
+  fs::remove_all(cache);
+  fs::remove_all(rules);
+  fs::create_directories(rules);
+  fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/checks", rules / "checks", fs::copy_options::recursive);
+  setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
+
+  RuleSet parsed = load_rules((rules / "checks").string());
+  REQUIRE(parsed.rules.size() > 50);
+  REQUIRE(rule_caches(cache).size() == 1);
+  RuleSet cached = load_rules((rules / "checks").string());
+  CHECK(rule_set_to_json(cached) == rule_set_to_json(parsed));
+  CHECK(cached.version == parsed.version);
+  CHECK(cached.find("HYG-DEBUGGABLE")->source == parsed.find("HYG-DEBUGGABLE")->source);
+
+  // Same findings on the same facts, including a regular-expression and a nested combination.
+  Json facts = Json::parse(R"({
+    "manifest": {"package": "p", "application": {"debuggable": true},
+      "uses_permissions": [{"name": "android.permission.READ_CONTACTS"}]},
+    "strings": {"endpoints": [{"value": "https://log.tiktokv.com/x", "kind": "url", "party": "third",
+      "jurisdiction_groups": ["intelligence_cooperation_laws"]}]},
+    "anomalies": [{"id": "signing.debug_certificate"}]
+  })");
+  Json want = findings_of(parsed, facts);
+  CHECK(want.size() >= 3);
+  CHECK(findings_of(cached, facts) == want);
+
+  // A damaged cache file is ignored (and the rules still load).
+  { std::ofstream(rule_caches(cache)[0], std::ios::trunc) << "{not json"; }
+  CHECK(rule_set_to_json(load_rules((rules / "checks").string())) == rule_set_to_json(parsed));
+
+  // An edited rule file is a new key: parsed again, with file:line errors.
+  { std::ofstream(rules / "checks" / "zz_broken.yaml") << "rules:\n  - id: X\n    title: t\n"; }
+  CHECK_THROWS_AS(load_rules((rules / "checks").string()), RuleFileError);
+
+  unsetenv("APKVET_CACHE_DIR");
+  fs::remove_all(cache);
+  fs::remove_all(rules);
+}
