@@ -150,7 +150,9 @@ TEST_CASE("a worker that crashes or hangs or runs out of memory costs only its o
     if (path.find("change.apk") != std::string::npos) fs::copy_file(other, path, fs::copy_options::overwrite_existing);
     if (path.find("crash.apk") != std::string::npos) ::raise(SIGSEGV);
     if (path.find("hang.apk") != std::string::npos) std::this_thread::sleep_for(std::chrono::hours(1));
-    if (path.find("oom.apk") != std::string::npos) {
+    // Under ASan there is no address-space limit (ASan reserves terabytes of it), so a hog would eat
+    // real memory until the timeout: there the file is analysed normally.
+    if (path.find("oom.apk") != std::string::npos && !built_with_asan()) {
       std::vector<std::vector<char>> hog;
       for (;;) hog.emplace_back(64 << 20, 'x');  // bad_alloc at the RLIMIT_AS limit
     }
