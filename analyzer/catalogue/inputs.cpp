@@ -15,6 +15,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "core/digest.h"
+
 namespace apkvet::catalogue {
 
 namespace fs = std::filesystem;
@@ -149,21 +151,10 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) out += hex[md[i] >> 4], out += hex[md[i] & 15];
-  return out;
+  return to_hex(md, len);
 }
 
-std::string string_sha256(const std::string& s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) out += hex[md[i] >> 4], out += hex[md[i] & 15];
-  return out;
-}
+std::string string_sha256(const std::string& s) { return sha256_hex(s); }
 
 unsigned shard_of(const std::string& sha256_hex, unsigned count) {
   if (count <= 1) return 0;

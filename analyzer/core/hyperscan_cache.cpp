@@ -1,6 +1,7 @@
 #include "core/hyperscan_cache.h"
 
 #include "core/data_dir.h"
+#include "core/digest.h"
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -44,13 +45,7 @@ std::string cache_key(const char* const* exprs, const unsigned* flags, const uns
   unsigned n = 0;
   EVP_DigestFinal_ex(ctx, digest, &n);
   EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return to_hex(digest, n);
 }
 
 bool load(const fs::path& file, hs_database_t** db) {

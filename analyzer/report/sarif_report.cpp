@@ -1,26 +1,12 @@
 #include "report/sarif_report.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <map>
 
+#include "core/digest.h"
+
 namespace apkvet {
 namespace {
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned n = 0;
-  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
-
 
 std::string str(const Json& j, const char* key) {
   if (!j.is_object()) return "";

@@ -1,6 +1,5 @@
 #include "rules/rule_cache.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +7,7 @@
 #include <sstream>
 
 #include "core/data_dir.h"
+#include "core/digest.h"
 #include "version.h"
 
 namespace apkvet::rules {
@@ -50,14 +50,7 @@ Condition condition_from_json(const Json& j) {
 std::string cache_file(const std::string& all_text) {
   std::string dir = user_cache_dir();
   if (dir.empty()) return "";
-  std::string keyed = std::string(kFormat) + "\n" + APKVET_VERSION + "\n" + all_text;
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned n = 0;
-  EVP_Digest(keyed.data(), keyed.size(), d, &n, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string name = "rules-";
-  for (unsigned i = 0; i < n; ++i) name += {hex[d[i] >> 4], hex[d[i] & 15]};
-  return dir + "/" + name + ".json";
+  return dir + "/rules-" + sha256_hex(std::string(kFormat) + "\n" + APKVET_VERSION + "\n" + all_text) + ".json";
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
 #include "rules/rule_set.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "core/data_dir.h"
+#include "core/digest.h"
 #include "rules/rule_cache.h"
 #include "rules/yaml_util.h"
 
@@ -48,15 +47,7 @@ void add_rules(RuleSet& set, const std::string& yaml, const std::string& file) {
   }
 }
 
-std::string sha256_prefix(const std::string& s) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < 8; ++i) out += {hex[d[i] >> 4], hex[d[i] & 15]};
-  return out;
-}
+std::string sha256_prefix(const std::string& s) { return sha256_hex(s).substr(0, 16); }
 
 void finish(RuleSet& set, const std::string& all_text) {
   std::sort(set.rules.begin(), set.rules.end(), [](const Rule& a, const Rule& b) { return a.id < b.id; });

@@ -1,28 +1,15 @@
 #include "scan/scan.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <ctime>
 #include <exception>
 #include <memory>
 #include <tuple>
 
+#include "core/digest.h"
+
 namespace apkvet {
 namespace {
-
-std::string sha256_hex(Bytes data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
 
 // Runs one analysis; if it throws, the failure becomes an anomaly and the scan goes on.
 template <typename Fn>
@@ -42,7 +29,7 @@ InputFacts describe_input(const AppPackage& app) {
   InputFacts in;
   in.path = app.path();
   in.size = app.bytes().size();
-  in.sha256 = sha256_hex(app.bytes());
+  in.sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(app.bytes().data()), app.bytes().size()));
   in.container = app.container();
   for (const auto& p : app.parts())
     in.parts.push_back({p.name, to_string(p.role), p.depth, p.zip->entries().size(), p.zip->data().size()});

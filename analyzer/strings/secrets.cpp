@@ -1,11 +1,11 @@
 #include "strings/secrets.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
+
+#include "core/digest.h"
 
 namespace apkvet {
 namespace {
@@ -14,15 +14,7 @@ bool token_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-std::string fingerprint(std::string_view v) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(v.data(), v.size(), d, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned i = 0; i < 6; ++i) out += hex[d[i] >> 4], out += hex[d[i] & 15];
-  return out;
-}
+std::string fingerprint(std::string_view v) { return "sha256:" + sha256_hex(v).substr(0, 12); }
 
 std::string base64url_decode(std::string_view in) {
   auto val = [](char c) -> int {
