@@ -9,40 +9,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "report/app_diff.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "version.h"
-
-// The reports engineer's version diff (report/app_diff.h) is used when it is in the tree; without it the
-// catalogue still diffs verdict, version and signer itself.
-#if __has_include("report/app_diff.h")
-#include "report/app_diff.h"
-#define APKVET_HAVE_APP_DIFF 1
-#endif
-// Likewise the per-app HTML report (report/html_report.h): without it each app links to its JSON.
-#if __has_include("report/html_report.h")
-#include "report/html_report.h"
-#define APKVET_HAVE_HTML_REPORT 1
-#endif
 
 namespace apkvet::catalogue {
 
 namespace fs = std::filesystem;
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string csv_field(const std::string& s) {
   std::string v = s;
@@ -165,7 +139,6 @@ Catalogue load_catalogue(Store& store) {
     if (cur.row.package.empty() || cur.row.package != prev.row.package) continue;
     cur.previous_sha256 = prev.row.sha256;
     Json d = own_diff(prev, cur);
-#ifdef APKVET_HAVE_APP_DIFF
     Json full = diff_app_reports(Json::parse(prev.row.report_json, nullptr, false),
                                  Json::parse(cur.row.report_json, nullptr, false));
     if (full.is_object()) {
@@ -173,7 +146,6 @@ Catalogue load_catalogue(Store& store) {
         if (!full.contains(k) || (k == "changed" && v == true)) full[k] = v;
       d = std::move(full);
     }
-#endif
     cur.diff = std::move(d);
   }
   std::map<std::string, std::set<std::string>> signers_of;
@@ -319,7 +291,6 @@ ReportFiles write_catalogue_report(const Catalogue& cat, const std::string& out_
   for (auto& a : apps) {
     write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".json"), a.row.report_json + "\n");
     a.report_link = "apps/" + a.row.sha256 + ".json";
-#ifdef APKVET_HAVE_HTML_REPORT
     Json report = Json::parse(a.row.report_json, nullptr, false);
     if (!report.is_discarded()) {
       Json scan{{"schema", kScanSchema}, {"schema_version", kScanSchemaVersion},
@@ -332,7 +303,6 @@ ReportFiles write_catalogue_report(const Catalogue& cat, const std::string& out_
       if (!a.diff.is_null())
         write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".diff.html"), html_diff(a.diff));
     }
-#endif
     ++files.app_pages;
   }
 
@@ -438,9 +408,7 @@ ReportFiles write_catalogue_report(const Catalogue& cat, const std::string& out_
     if (a.diff.contains("signer_changed")) h << "<span class=\"flag\">" << html_escape(ds) << "</span>";
     else h << html_escape(ds);
     h << "</td><td><a href=\"" << html_escape(a.report_link) << "\">report</a>";
-#ifdef APKVET_HAVE_HTML_REPORT
     if (!a.diff.is_null()) h << " · <a href=\"apps/" << html_escape(r.sha256) << ".diff.html\">diff</a>";
-#endif
     h << "</td></tr>\n";
   }
   h << "</tbody></table>\n";

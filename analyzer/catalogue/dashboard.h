@@ -43,8 +43,6 @@ struct ReportFiles {
 // into out_dir (created). Throws std::runtime_error when a file cannot be written.
 ReportFiles write_catalogue_report(const Catalogue& catalogue, const std::string& out_dir);
 
-// Escapes &, <, >, " and ' (every app-controlled string goes through this).
-std::string html_escape(const std::string& s);
 // One CSV field (RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it).
 std::string csv_field(const std::string& s);
 
