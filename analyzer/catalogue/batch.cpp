@@ -351,7 +351,8 @@ ResultKey current_key(const JudgeContext& ctx, const std::string& policy_path, c
   ResultKey k;
   k.analyzer_version = APKVET_VERSION;
   k.rules_version = ctx.rules.version;
-  if (!policy_path.empty()) k.rules_version += "+policy:" + file_hash_or_empty(policy_path);
+  // A shipped policy given by name is keyed by its file's contents too, so editing it makes results stale.
+  if (!policy_path.empty()) k.rules_version += "+policy:" + file_hash_or_empty(resolve_policy_path(policy_path));
   if (!waivers_path.empty()) k.rules_version += "+waivers:" + file_hash_or_empty(waivers_path);
   return k;
 }

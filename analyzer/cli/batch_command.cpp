@@ -13,15 +13,11 @@ namespace apkvet::cli {
 int run_batch(const std::vector<std::string>& args) {
   catalogue::BatchOptions o;
   o.db_path = "apkvet-catalogue.db";
-  std::string policy_path, waivers_path, rules_dir, date;
   std::vector<std::string> inputs;
+  JudgeOptions judge;
   double interval = 10;
-  auto value = [&](size_t& i) -> std::string {
-    if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
-    return args[++i];
-  };
   auto number = [&](size_t& i) -> long {
-    std::string v = value(i);
+    std::string v = option_value(args, i);
     size_t used = 0;
     long n = -1;
     try {
@@ -34,18 +30,15 @@ int run_batch(const std::vector<std::string>& args) {
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      if (a == "--db") o.db_path = value(i);
+      if (a == "--db") o.db_path = option_value(args, i);
       else if (a == "--jobs") o.jobs = unsigned(number(i));
       else if (a == "--timeout") o.timeout_seconds = int(number(i));
       else if (a == "--memory") o.memory_mb = uint64_t(number(i));
-      else if (a == "--policy") policy_path = value(i);
-      else if (a == "--waivers") waivers_path = value(i);
-      else if (a == "--rules") rules_dir = value(i);
-      else if (a == "--date") date = value(i);
-      else if (a == "--shard") o.shard = catalogue::parse_shard(value(i));
+      else if (judge.take(args, i)) continue;  // --policy --waivers --rules --date
+      else if (a == "--shard") o.shard = catalogue::parse_shard(option_value(args, i));
       else if (a == "--rescan") o.rescan = true;
       // A MaxMind-format database for the country of IP literals; without it, Debian's GeoIP data.
-      else if (a == "--geoip-db") setenv("APKVET_GEOIP_DB", value(i).c_str(), 1);
+      else if (a == "--geoip-db") setenv("APKVET_GEOIP_DB", option_value(args, i).c_str(), 1);
       else if (a == "--retry-failed") o.retry_failed = true;
       else if (a == "--db-max-pages") o.max_pages = number(i);  // tests: a store that fills up
       else if (a == "--progress-interval") interval = double(number(i));  // seconds between plain lines
@@ -59,14 +52,10 @@ int run_batch(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  JudgeContext ctx;
-  try {
-    ctx = load_judge_context(rules_dir, policy_path, waivers_path, date);
-  } catch (const std::exception& e) {
-    std::cerr << "apkvet: " << e.what() << "\n";
-    return kExitConfig;
-  }
-  o.key = catalogue::current_key(ctx, policy_path, waivers_path);
+  std::optional<JudgeContext> judged = load_judge(judge);
+  if (!judged) return kExitConfig;
+  const JudgeContext& ctx = *judged;
+  o.key = catalogue::current_key(ctx, judge.policy, judge.waivers);
   catalogue::ExpandedInputs expanded = catalogue::expand_inputs(inputs, std::cin);
   o.files = std::move(expanded.files);
   o.input_errors = std::move(expanded.errors);

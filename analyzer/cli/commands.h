@@ -1,7 +1,10 @@
 // The subcommands of the apkvet CLI, one file each, and the exit codes they share.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "report/app_report.h"
 
 namespace apkvet::cli {
 
@@ -19,6 +22,20 @@ int run_traffic(const std::vector<std::string>& args);  // traffic_command.cpp
 int run_diff(const std::vector<std::string>& args);  // diff_command.cpp
 int run_batch(const std::vector<std::string>& args);      // batch_command.cpp
 int run_catalogue(const std::vector<std::string>& args);  // catalogue_command.cpp
+
+// args[i]'s value, advancing i; throws std::invalid_argument when the command line ends first.
+std::string option_value(const std::vector<std::string>& args, size_t& i);
+
+// The options of every command that judges apps: --policy, --waivers, --rules, --date.
+struct JudgeOptions {
+  std::string policy, waivers, rules_dir, date;
+  // If args[i] is one of them, takes it and its value (advancing i) and returns true.
+  bool take(const std::vector<std::string>& args, size_t& i);
+};
+
+// Loads the rules, policy and waivers; a malformed or missing file is printed as
+// "apkvet: file:line: reason" and gives nullopt (the command exits with kExitConfig).
+std::optional<JudgeContext> load_judge(const JudgeOptions& options);
 
 // Splits "a,b,c".
 std::vector<std::string> split_list(const std::string& list);

@@ -28,26 +28,20 @@ std::vector<std::string> split_list(const std::string& list) {
 }
 
 int run_scan(const std::vector<std::string>& args) {
-  std::string format = "text", policy_path, waivers_path, rules_dir, date, output_path;
+  std::string format = "text", output_path;
+  JudgeOptions judge;
   std::vector<std::string> files;
   ScanOptions options;
-  auto value = [&](size_t& i) -> std::string {
-    if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
-    return args[++i];
-  };
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      if (a == "--format") format = value(i);
+      if (a == "--format") format = option_value(args, i);
       else if (a.rfind("--format=", 0) == 0) format = a.substr(9);
-      else if (a == "--only") for (auto& area : split_list(value(i))) options.only.insert(area);
-      else if (a == "--policy") policy_path = value(i);
-      else if (a == "--waivers") waivers_path = value(i);
-      else if (a == "--rules") rules_dir = value(i);
-      else if (a == "--date") date = value(i);
-      else if (a == "--output" || a == "-o") output_path = value(i);
+      else if (a == "--only") for (auto& area : split_list(option_value(args, i))) options.only.insert(area);
+      else if (judge.take(args, i)) continue;  // --policy --waivers --rules --date
+      else if (a == "--output" || a == "-o") output_path = option_value(args, i);
       // A MaxMind-format database for the country of IP literals; without it, Debian's GeoIP data.
-      else if (a == "--geoip-db") setenv("APKVET_GEOIP_DB", value(i).c_str(), 1);
+      else if (a == "--geoip-db") setenv("APKVET_GEOIP_DB", option_value(args, i).c_str(), 1);
       else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
       else files.push_back(a);
     }
@@ -58,13 +52,9 @@ int run_scan(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  JudgeContext ctx;
-  try {
-    ctx = load_judge_context(rules_dir, policy_path, waivers_path, date);
-  } catch (const std::exception& e) {
-    std::cerr << "apkvet: " << e.what() << "\n";
-    return kExitConfig;
-  }
+  std::optional<JudgeContext> judged = load_judge(judge);
+  if (!judged) return kExitConfig;
+  const JudgeContext& ctx = *judged;
   // --output FILE: the report goes to the file (any format); diagnostics stay on stderr.
   std::ofstream file_out;
   if (!output_path.empty()) {

@@ -44,23 +44,17 @@ void write_leaks(std::ostream& out, const Json& t) {
 }  // namespace
 
 int run_traffic(const std::vector<std::string>& args) {
-  std::string format = "text", device_path, apk_path, policy_path, waivers_path, rules_dir, date;
+  std::string format = "text", device_path, apk_path;
+  JudgeOptions judge;
   std::vector<std::string> captures;
-  auto value = [&](size_t& i) -> std::string {
-    if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
-    return args[++i];
-  };
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      if (a == "--format") format = value(i);
+      if (a == "--format") format = option_value(args, i);
       else if (a.rfind("--format=", 0) == 0) format = a.substr(9);
-      else if (a == "--device") device_path = value(i);
-      else if (a == "--apk") apk_path = value(i);
-      else if (a == "--policy") policy_path = value(i);
-      else if (a == "--waivers") waivers_path = value(i);
-      else if (a == "--rules") rules_dir = value(i);
-      else if (a == "--date") date = value(i);
+      else if (a == "--device") device_path = option_value(args, i);
+      else if (a == "--apk") apk_path = option_value(args, i);
+      else if (judge.take(args, i)) continue;  // --policy --waivers --rules --date
       else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
       else captures.push_back(a);
     }
@@ -73,14 +67,15 @@ int run_traffic(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   traffic::DeviceProfile device;
-  JudgeContext ctx;
   try {
     device = traffic::load_device_profile(device_path);
-    ctx = load_judge_context(rules_dir, policy_path, waivers_path, date);
   } catch (const std::exception& e) {
     std::cerr << "apkvet traffic: " << e.what() << "\n";
     return kExitConfig;
   }
+  std::optional<JudgeContext> judged = load_judge(judge);
+  if (!judged) return kExitConfig;
+  const JudgeContext& ctx = *judged;
 
   // The app's facts first: its first-party domains decide which destinations are third parties.
   AppReport report;

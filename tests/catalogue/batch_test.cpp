@@ -356,6 +356,16 @@ TEST_CASE("results judged under other rules or policy are stale and analysed aga
             .err.find(" 3 analysed, 0 already current") != std::string::npos);
 }
 
+TEST_CASE("a shipped policy named by its id is keyed by its file's contents") {
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  const std::string file = resolve_policy_path("government-device");
+  REQUIRE(fs::exists(file));
+  auto by_name = catalogue::current_key(ctx, "government-device", "").rules_version;
+  CHECK(by_name == catalogue::current_key(ctx, file, "").rules_version);
+  CHECK(by_name.find("unreadable") == std::string::npos);
+  CHECK(by_name != catalogue::current_key(ctx, "baseline", "").rules_version);
+}
+
 TEST_CASE("progress is a redrawn bar on a terminal and plain lines otherwise") {
   TempDir tmp("progress");
   auto apks = corpus_subset({{"test", 3}});
