@@ -45,4 +45,32 @@ std::string user_cache_dir() {
   return "";
 }
 
+std::optional<std::string> read_cache_entry(const std::string& name) {
+  std::string dir = user_cache_dir();
+  if (dir.empty()) return std::nullopt;
+  std::ifstream in(dir + "/" + name, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_cache_entry(const std::string& name, std::string_view bytes) {
+  std::string dir = user_cache_dir();
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string file = dir + "/" + name, tmp = file + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
 }  // namespace apkvet

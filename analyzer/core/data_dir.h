@@ -1,7 +1,9 @@
 // Where apkvet's data files (rules/) are: $APKVET_RULES_DIR, else rules/ beside or above the
 // executable (build tree and install tree), else the source tree it was built from.
 #pragma once
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace apkvet {
 
@@ -13,6 +15,11 @@ std::string rules_path(const std::string& relative);
 // $APKVET_CACHE_DIR, else $XDG_CACHE_HOME/apkvet, else $HOME/.cache/apkvet; "" when caching is off
 // (APKVET_CACHE_DIR=off) or no home is known. Caches are optimisations: any problem means rebuild.
 std::string user_cache_dir();
+// A cache entry's bytes, or nullopt when there is none (or it cannot be read).
+std::optional<std::string> read_cache_entry(const std::string& name);
+// Stores a cache entry: written to a temporary file and renamed, so a concurrent reader (batch
+// workers, parallel tests) never sees half of it. Failures are ignored: the cache is optional.
+void write_cache_entry(const std::string& name, std::string_view bytes);
 // Reads a whole data file; throws std::runtime_error naming the file when it cannot be read.
 std::string read_text_file(const std::string& path);
 

@@ -1,22 +1,15 @@
 #include "core/hyperscan_cache.h"
 
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <string_view>
+
 #include "core/data_dir.h"
 #include "core/digest.h"
 
-#include <openssl/evp.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-
 namespace apkvet {
 namespace {
-
-namespace fs = std::filesystem;
-
-fs::path cache_dir() { return user_cache_dir(); }
 
 // The key covers everything that decides the compiled bytes, including the library version and the
 // platform features Hyperscan tunes for (the default platform of this host).
@@ -48,51 +41,32 @@ std::string cache_key(const char* const* exprs, const unsigned* flags, const uns
   return to_hex(digest, n);
 }
 
-bool load(const fs::path& file, hs_database_t** db) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+bool load(const std::string& name, hs_database_t** db) {
+  std::optional<std::string> bytes = read_cache_entry(name);
+  if (!bytes) return false;
   char* info = nullptr;
   // A file from another Hyperscan build or a damaged one is refused here; we then recompile.
-  if (hs_serialized_database_info(bytes.data(), bytes.size(), &info) != HS_SUCCESS) return false;
+  if (hs_serialized_database_info(bytes->data(), bytes->size(), &info) != HS_SUCCESS) return false;
   std::free(info);
-  return hs_deserialize_database(bytes.data(), bytes.size(), db) == HS_SUCCESS;
+  return hs_deserialize_database(bytes->data(), bytes->size(), db) == HS_SUCCESS;
 }
 
-void store(const fs::path& dir, const fs::path& file, const hs_database_t* db) {
+void store(const std::string& name, const hs_database_t* db) {
   char* bytes = nullptr;
   size_t size = 0;
   if (hs_serialize_database(db, &bytes, &size) != HS_SUCCESS) return;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  // Write then rename, so a concurrent reader (batch workers) never sees half a file.
-  fs::path tmp = file;
-  tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out) out.write(bytes, static_cast<std::streamsize>(size));
-    if (!out) {
-      std::free(bytes);
-      fs::remove(tmp, ec);
-      return;
-    }
-  }
+  write_cache_entry(name, std::string_view(bytes, size));
   std::free(bytes);
-  fs::rename(tmp, file, ec);
-  if (ec) fs::remove(tmp, ec);
 }
 
 template <typename Compile>
 hs_error_t cached(const char* const* exprs, const unsigned* flags, const unsigned* ids, const size_t* lengths,
                   unsigned count, unsigned mode, hs_database_t** db, Compile compile) {
-  fs::path dir = cache_dir();
-  fs::path file;
-  if (!dir.empty()) {
-    file = dir / ("hs-" + cache_key(exprs, flags, ids, lengths, count, mode) + ".db");
-    if (load(file, db)) return HS_SUCCESS;
-  }
+  if (user_cache_dir().empty()) return compile();  // caching is off
+  std::string name = "hs-" + cache_key(exprs, flags, ids, lengths, count, mode) + ".db";
+  if (load(name, db)) return HS_SUCCESS;
   hs_error_t rc = compile();
-  if (rc == HS_SUCCESS && !file.empty()) store(dir, file, *db);
+  if (rc == HS_SUCCESS) store(name, *db);
   return rc;
 }
 

@@ -1,19 +1,11 @@
 #include "rules/rule_cache.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "core/data_dir.h"
 #include "core/digest.h"
 #include "version.h"
 
 namespace apkvet::rules {
 namespace {
-
-namespace fs = std::filesystem;
 
 // Bump when the JSON form below changes.
 constexpr const char* kFormat = "apkvet-rules-cache-1";
@@ -47,10 +39,8 @@ Condition condition_from_json(const Json& j) {
   return c;
 }
 
-std::string cache_file(const std::string& all_text) {
-  std::string dir = user_cache_dir();
-  if (dir.empty()) return "";
-  return dir + "/rules-" + sha256_hex(std::string(kFormat) + "\n" + APKVET_VERSION + "\n" + all_text) + ".json";
+std::string cache_entry_name(const std::string& all_text) {
+  return "rules-" + sha256_hex(std::string(kFormat) + "\n" + APKVET_VERSION + "\n" + all_text) + ".json";
 }
 
 }  // namespace
@@ -84,36 +74,17 @@ RuleSet rule_set_from_json(const Json& j) {
 }
 
 std::optional<RuleSet> load_cached_rules(const std::string& all_text) {
-  std::string file = cache_file(all_text);
-  if (file.empty()) return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
+  std::optional<std::string> text = read_cache_entry(cache_entry_name(all_text));
+  if (!text) return std::nullopt;
   try {
-    return rule_set_from_json(Json::parse(text.str()));
+    return rule_set_from_json(Json::parse(*text));
   } catch (const std::exception&) {
     return std::nullopt;  // damaged or foreign: parse the YAML again
   }
 }
 
 void store_cached_rules(const std::string& all_text, const RuleSet& set) {
-  std::string file = cache_file(all_text);
-  if (file.empty()) return;
-  std::error_code ec;
-  fs::create_directories(fs::path(file).parent_path(), ec);
-  // Write then rename: concurrent scans never read half a file.
-  std::string tmp = file + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << rule_set_to_json(set).dump();
-    if (!out) {
-      fs::remove(tmp, ec);
-      return;
-    }
-  }
-  fs::rename(tmp, file, ec);
-  if (ec) fs::remove(tmp, ec);
+  write_cache_entry(cache_entry_name(all_text), rule_set_to_json(set).dump());
 }
 
 }  // namespace apkvet::rules
