@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "report/sarif_report.h"
 #include "report_test_util.h"
 
 using namespace apkvet::test;
@@ -122,4 +123,27 @@ TEST_CASE("SARIF fingerprints identify a result across file names and are unique
   CHECK(fa == fb);
   std::sort(fa.begin(), fa.end());
   CHECK(std::adjacent_find(fa.begin(), fa.end()) == fa.end());
+}
+
+TEST_CASE("a SARIF fingerprint changes with the rule, the package or the evidence, not with the file name") {
+  auto finding = [](const char* rule, const char* value) {
+    return nlohmann::json{{"rule", rule}, {"title", "t"}, {"severity", "high"}, {"axis", "egress"},
+                          {"evidence", {{{"path", "strings.endpoints[]"}, {"value", value}}}}};
+  };
+  auto app = [&](const char* path, const char* package, nlohmann::json findings) {
+    return nlohmann::json{{"status", "ok"}, {"input", {{"path", path}}}, {"manifest", {{"package", package}}},
+                          {"judgement", {{"findings", findings}}}};
+  };
+  nlohmann::json report{{"results",
+                         {app("a.apk", "p", {finding("R1", "x.com"), finding("R2", "x.com"), finding("R1", "y.com")}),
+                          app("b.apk", "p", {finding("R1", "x.com")}), app("c.apk", "q", {finding("R1", "x.com")})}}};
+  std::vector<std::string> fp;
+  const nlohmann::json sarif = apkvet::sarif_report(report, nullptr);
+  for (const auto& r : sarif["runs"][0]["results"])
+    fp.push_back(r["partialFingerprints"]["apkvetFinding/v1"].get<std::string>());
+  REQUIRE(fp.size() == 5);
+  CHECK(fp[0] != fp[1]);  // another rule
+  CHECK(fp[0] != fp[2]);  // other evidence
+  CHECK(fp[0] == fp[3]);  // same result in another file
+  CHECK(fp[0] != fp[4]);  // another package
 }
