@@ -38,7 +38,9 @@ IpResult parse_transport(uint8_t proto, Bytes seg, TransportPacket& out) {
     out.src_port = be16(r, 0);
     out.dst_port = be16(r, 2);
     size_t len = be16(r, 4);
-    if (len < 8) return IpResult::malformed;
+    // A header cut short (6 or 7 bytes captured) has a readable length but no payload start: without
+    // this check min(len, size) - 8 wraps and the payload view runs far past the packet.
+    if (len < 8 || seg.size() < 8) return IpResult::malformed;
     out.payload = seg.subspan(8, std::min(len, seg.size()) - 8);
     return IpResult::ok;
   }

@@ -219,6 +219,34 @@ TEST_CASE("random bytes raise nothing") {
   CHECK(f.leaks.empty());
 }
 
+TEST_CASE("IP packets cut inside the transport header are malformed, and a payload stays inside the packet") {
+  // An IPv4/UDP datagram captured whole, then cut at every length: 6 or 7 bytes of UDP header used to
+  // make a payload view that ran ~2^64 bytes past the packet (found by fuzz_pcap).
+  for (uint8_t proto : {uint8_t(17), uint8_t(6)}) {
+    std::vector<uint8_t> whole(20 + 20 + 12, 0x41);
+    whole[0] = 0x45, whole[6] = 0, whole[7] = 0, whole[9] = proto;
+    put_be16(&whole[2], uint32_t(whole.size()));
+    if (proto == 17) put_be16(&whole[24], uint32_t(whole.size() - 20));
+    else whole[32] = 0x50;
+    for (size_t cut = 20; cut <= whole.size(); ++cut) {
+      CAPTURE(int(proto));
+      CAPTURE(cut);
+      std::vector<uint8_t> p(whole.begin(), whole.begin() + cut);
+      put_be16(&p[2], uint32_t(cut));
+      traffic::TransportPacket t;
+      auto r = traffic::parse_ip_packet(4, Bytes(p.data(), p.size()), t);
+      size_t header = proto == 17 ? 8 : 20;
+      if (cut < 20 + header) {
+        CHECK(r == traffic::IpResult::malformed);
+      } else {
+        REQUIRE(r == traffic::IpResult::ok);
+        CHECK(t.payload.size() == cut - 20 - header);
+        CHECK(t.payload.data() + t.payload.size() <= p.data() + p.size());
+      }
+    }
+  }
+}
+
 TEST_CASE("many open flows - the idle ones are closed and still scanned") {
   // 150,000 connections that never close, each one request; the first carries the IMEI.
   std::vector<Frame> frames;
