@@ -428,9 +428,10 @@ struct TrafficAnalyzer::Impl {
     // DNS on its ports, or on any port when the datagram parses as DNS with well-formed names (test
     // setups and DoH-less resolvers on odd ports).
     std::optional<DnsMessage> dns = parse_dns_message(p.payload);
-    if (dns && !dns_port)
-      for (const auto& q : dns->questions)
-        if (!valid_host_syntax(q) || q.find('.') == std::string::npos) dns.reset();
+    if (dns && !dns_port &&
+        std::any_of(dns->questions.begin(), dns->questions.end(),
+                    [](const std::string& q) { return !valid_host_syntax(q) || q.find('.') == std::string::npos; }))
+      dns.reset();  // (not inside the loop over its own questions: that freed what the loop was reading)
     {
       if (auto& m = dns) {
         ++cur().dns_messages;

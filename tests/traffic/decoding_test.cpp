@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <random>
 
+#include "traffic/dns_message.h"
 #include "traffic/http_message.h"
 #include "traffic/ip_packet.h"
 #include "traffic/link_layer.h"
@@ -245,6 +246,34 @@ TEST_CASE("IP packets cut inside the transport header are malformed, and a paylo
       }
     }
   }
+}
+
+TEST_CASE("a DNS-shaped datagram off the DNS ports with a bad question name is raw UDP") {
+  // Two questions, the first a single label: not DNS on port 4000, so the datagram is scanned as raw
+  // bytes. (The check used to drop the parsed message inside the loop over its own questions, a
+  // use-after-free ASan reports here; found by fuzz_pcap.)
+  std::vector<uint8_t> dns = {0x12, 0x34, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  for (std::vector<std::string> labels : {std::vector<std::string>{"localhost"}, std::vector<std::string>{"example", "org"}}) {
+    for (const auto& l : labels) {
+      dns.push_back(uint8_t(l.size()));
+      dns.insert(dns.end(), l.begin(), l.end());
+    }
+    dns.push_back(0);
+    for (uint8_t b : {0x00, 0x01, 0x00, 0x01}) dns.push_back(b);
+  }
+  std::vector<uint8_t> p(20 + 8);
+  p[0] = 0x45, p[8] = 64, p[9] = 17;
+  uint8_t addrs[8] = {10, 0, 0, 2, 10, 0, 0, 1};
+  std::copy(addrs, addrs + 8, p.begin() + 12);
+  put_be16(&p[20], 40000), put_be16(&p[22], 4000), put_be16(&p[24], uint32_t(8 + dns.size()));
+  p.insert(p.end(), dns.begin(), dns.end());
+  put_be16(&p[2], uint32_t(p.size()));
+  REQUIRE(traffic::parse_dns_message(Bytes(dns.data(), dns.size())).has_value());
+  traffic::TrafficFacts f = analyze_frames({Frame{101, 1000, p}});
+  REQUIRE(f.captures.size() == 1);
+  CHECK(f.captures[0].udp_datagrams == 1);
+  CHECK(f.captures[0].dns_messages == 0);
+  CHECK(f.captures[0].buffers_scanned == 1);
 }
 
 TEST_CASE("many open flows - the idle ones are closed and still scanned") {
