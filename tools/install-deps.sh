@@ -10,6 +10,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang lld libclang-rt-14-dev
   # required libraries
   liblief-dev libcapstone-dev libzip-dev zipcmp zipmerge ziptool libpugixml-dev doctest-dev
+  # LIEF's own dependency, for linking LIEF from its static archive (faster start-up, see CMakeLists.txt)
+  libmbedtls-dev
   # libraries we use instead of hand-writing: certificates, storage, rules, matching, domains
   libssl-dev libsqlite3-dev libyaml-cpp-dev libre2-dev libpsl-dev publicsuffix
   nlohmann-json3-dev zlib1g-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev
