@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "archive/app_package.h"
+#include "core/data_dir.h"
 #include "manifest/manifest_facts.h"
 #include "test_support.h"
 
@@ -295,4 +296,36 @@ TEST_CASE("apkvet manifest FILE prints the same tree as aapt dump xmltree") {
     CHECK_MESSAGE(ours == aapt, name);
     CHECK(!ours.empty());
   }
+}
+
+TEST_CASE("the permission catalogue holds every entry of the shipped file, as written") {
+  // The catalogue is read as a stream of events (no document tree); compare it with the document.
+  Json j = Json::parse(read_text_file(rules_path("permissions/android_permissions.json")));
+  size_t checked = 0;
+  for (const auto& [name, p] : j.at("permissions").items()) {
+    CAPTURE(name);
+    PermissionInfo info = lookup_permission(name);
+    REQUIRE(info.known);
+    CHECK(info.protection_level == p.value("protection_level", ""));
+    CHECK(info.base_protection == p.value("base_protection", ""));
+    CHECK(info.runtime_group == p.value("runtime_group", ""));
+    CHECK(info.added_api == (p.contains("added_api") ? std::optional<int>(p["added_api"].get<int>()) : std::nullopt));
+    CHECK(info.removed_api == (p.contains("removed_api") ? std::optional<int>(p["removed_api"].get<int>()) : std::nullopt));
+    CHECK(info.deprecated == p.value("deprecated", false));
+    ++checked;
+  }
+  for (const auto& [name, p] : j.at("non_platform_permissions").items()) {
+    CAPTURE(name);
+    if (j["permissions"].contains(name)) continue;  // the platform's entry wins
+    PermissionInfo info = lookup_permission(name);
+    REQUIRE(info.known);
+    CHECK(info.protection_level == p.value("protection_level", ""));
+    CHECK(info.base_protection == info.protection_level);
+    CHECK(info.runtime_group.empty());
+    ++checked;
+  }
+  CHECK(checked > 1000);
+  CHECK(lookup_permission("android.permission.READ_CONTACTS").protection_level == "dangerous");
+  CHECK(lookup_permission("android.permission.READ_CONTACTS").runtime_group == "android.permission-group.CONTACTS");
+  CHECK_FALSE(lookup_permission("com.example.NOT_A_PERMISSION").known);
 }
