@@ -52,6 +52,7 @@ struct Running {
   std::string output;
   Clock::time_point started;
   bool timed_out = false;
+  bool output_closed = false;  // EOF read: nothing more will come, only the exit status
 };
 
 bool write_all(int fd, const char* p, size_t n) {
@@ -277,7 +278,10 @@ struct Batch {
       ssize_t n = ::read(r.fd, buf, sizeof buf);
       if (n > 0) r.output.append(buf, size_t(n));
       else if (n < 0 && errno == EINTR) continue;
-      else break;  // EOF, EAGAIN (a lingering grandchild holds the pipe) or an error
+      else {
+        if (n == 0) r.output_closed = true;
+        break;  // EOF, EAGAIN (a lingering grandchild holds the pipe) or an error
+      }
     }
   }
 
@@ -292,9 +296,15 @@ struct Batch {
         start(std::move(todo.front()), running);
         todo.pop_front();
       }
+      // A pipe at EOF stays readable: polling it again would spin until its worker is reaped (the
+      // exit of a worker with a large address space takes a while), so such workers are only waited for.
       std::vector<pollfd> fds;
-      for (const auto& r : running) fds.push_back({r.fd, POLLIN, 0});
-      ::poll(fds.data(), fds.size(), 100);
+      bool exiting = false;
+      for (const auto& r : running) {
+        if (r.output_closed) exiting = true;
+        else fds.push_back({r.fd, POLLIN, 0});
+      }
+      ::poll(fds.data(), fds.size(), exiting ? 1 : 100);
       auto now = Clock::now();
       for (size_t i = 0; i < running.size();) {
         Running& r = running[i];
