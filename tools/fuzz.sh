@@ -3,6 +3,9 @@
 # seeded from the corpus. Exits non-zero if any target finds a crash; the reproducer is saved in
 # build-fuzz/artifacts/<target>/ — copy it to tests/fuzz/regressions/<area>/ and fix the bug.
 #   tools/fuzz.sh [SECONDS] [TARGET...]
+# APKVET_FUZZ_SEED=N fixes libFuzzer's random seed: the short CI pass uses it, so a CI failure is
+# reproduced by the same command on any machine (a random seed explores more over many runs: use it
+# for the long runs, without the variable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}; shift || true
@@ -21,7 +24,8 @@ for t in "${targets[@]}"; do
   seeds=$build/seeds/$kind; mkdir -p "$seeds"
   regress=tests/fuzz/regressions/$kind; dirs=("$seeds"); [ -d "$regress" ] && dirs+=("$regress")
   work=$build/work/$kind; art=$build/artifacts/$kind/; mkdir -p "$work" "$art"
-  if $build/fuzz/$t -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=1048576 \
+  seed=(); [ -n "${APKVET_FUZZ_SEED:-}" ] && seed=(-seed="$APKVET_FUZZ_SEED")
+  if $build/fuzz/$t "${seed[@]}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=1048576 \
        -artifact_prefix="$art" -print_final_stats=0 "$work" "${dirs[@]}" >"$build/$t.log" 2>&1; then
     echo "fuzz: $t: ok ($(grep -c . "$build/$t.log" || true) log lines, ${seconds}s)"
   else
