@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ namespace {
 constexpr uint8_t kFrameOk = 'O', kFrameOom = 'M', kFrameThrew = 'T';
 constexpr size_t kFrameHeader = 8 + 1 + 8;
 constexpr int kExitWrite = 88;
+constexpr int kExitOrphan = 89;
 
 bool write_all(int fd, const void* p, size_t n) {
   const char* c = static_cast<const char*>(p);
@@ -76,8 +78,12 @@ double cpu_seconds_used() {
   return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-[[noreturn]] void child_main(int fd, size_t first, size_t count, const std::function<std::vector<uint8_t>(size_t)>& job,
-                             const IsolationLimits& limits) {
+[[noreturn]] void child_main(int fd, pid_t parent, size_t first, size_t count,
+                             const std::function<std::vector<uint8_t>(size_t)>& job, const IsolationLimits& limits) {
+  // Die with the process that forked us: a batch worker killed on its time limit must not leave
+  // this worker parsing on until its own CPU limit. (The parent may already be gone: check after.)
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(kExitOrphan);
   // The host's handlers (a test framework's, a crash reporter's) must not run in the worker: a fault
   // here has to end the worker with its signal so the parent can tell what happened.
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGXCPU, SIGTRAP, SIGSYS}) ::signal(sig, SIG_DFL);
@@ -132,6 +138,7 @@ std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<
       for (; next < count; ++next) results[next].detail = std::string("pipe: ") + std::strerror(errno);
       break;
     }
+    pid_t self = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
       std::string why = std::string("fork: ") + std::strerror(errno);
@@ -142,7 +149,7 @@ std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<
     }
     if (pid == 0) {
       ::close(fds[0]);
-      child_main(fds[1], next, count, job, limits);
+      child_main(fds[1], self, next, count, job, limits);
     }
     ::close(fds[1]);
 

@@ -8,6 +8,9 @@
 #include <new>
 #include <thread>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "native/elf_layout.h"
 #include "native_support.h"
 
@@ -71,6 +74,50 @@ TEST_CASE("isolation: a sleeping worker hits the wall-clock limit") {
     return {};
   }, limits);
   CHECK(r.outcome == WorkerOutcome::timed_out);
+}
+
+// True while `pid` runs (a zombie waiting for its reaper counts as gone).
+bool process_alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+TEST_CASE("isolation: the worker dies with the process that forked it (a batch worker killed on its time limit)") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t middle = ::fork();
+  REQUIRE(middle >= 0);
+  if (middle == 0) {  // stands for a batch worker: it runs the native analysis in its own worker
+    ::close(fds[0]);
+    IsolationLimits limits;
+    limits.cpu_seconds = 60;
+    limits.wall_seconds = 60;
+    run_in_worker([&]() -> std::vector<uint8_t> {
+      pid_t me = ::getpid();
+      (void)!::write(fds[1], &me, sizeof me);
+      std::this_thread::sleep_for(std::chrono::seconds(60));
+      return {};
+    }, limits);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  pid_t worker = 0;
+  REQUIRE(::read(fds[0], &worker, sizeof worker) == sizeof worker);
+  ::close(fds[0]);
+  CHECK(process_alive(worker));
+  ::kill(middle, SIGKILL);
+  int status = 0;
+  ::waitpid(middle, &status, 0);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = !process_alive(worker);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(gone);
+  if (!gone) ::kill(worker, SIGKILL);
 }
 
 TEST_CASE("isolation: a memory blow-up is out_of_memory (RLIMIT_AS; skipped under ASan)") {
