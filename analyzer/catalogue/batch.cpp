@@ -368,6 +368,11 @@ ResultKey current_key(const JudgeContext& ctx, const std::string& policy_path, c
   // A shipped policy given by name is keyed by its file's contents too, so editing it makes results stale.
   if (!policy_path.empty()) k.rules_version += "+policy:" + file_hash_or_empty(resolve_policy_path(policy_path));
   if (!waivers_path.empty()) k.rules_version += "+waivers:" + file_hash_or_empty(waivers_path);
+  // The IP-country database changes endpoint jurisdictions, hence findings: a store scanned with one
+  // database is stale under another. Named by what the file states (kind, type, build date).
+  const GeoIpInfo& geo = GeoIp::get().info();
+  k.rules_version += "+geoip:" + geo.kind;
+  if (!geo.type.empty() || !geo.date.empty()) k.rules_version += ":" + geo.type + ":" + geo.date;
   return k;
 }
 

@@ -16,6 +16,7 @@
 #include "catalogue/batch.h"
 #include "catalogue_support.h"
 #include "report/json_report.h"
+#include "strings/geoip.h"
 
 using namespace apkvet;
 using namespace apkvet::test;
@@ -364,6 +365,26 @@ TEST_CASE("a shipped policy named by its id is keyed by its file's contents") {
   CHECK(by_name == catalogue::current_key(ctx, file, "").rules_version);
   CHECK(by_name.find("unreadable") == std::string::npos);
   CHECK(by_name != catalogue::current_key(ctx, "baseline", "").rules_version);
+}
+
+TEST_CASE("the IP-country database is part of the result key") {
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  const GeoIpInfo& geo = GeoIp::get().info();
+  std::string key = catalogue::current_key(ctx, "", "").rules_version;
+  CHECK(key.find("+geoip:" + geo.kind) != std::string::npos);
+  if (geo.kind != "none") CHECK(key.find(":" + geo.date) != std::string::npos);
+  // Batch over the same store with --geoip-db of a missing file: it falls back to the same database
+  // (with the reason in each report), so the results stay current.
+  TempDir tmp("geoip-key");
+  auto apks = corpus_subset({{"test", 1}});
+  link_all(apks, tmp.path / "in");
+  std::string db = tmp / "store.db", in = shell_quote((tmp.path / "in").string());
+  CHECK(run_apkvet("batch --db " + shell_quote(db) + " " + in).err.find(" 1 analysed, 0 already current") != std::string::npos);
+  auto rows = results_by_sha(db);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows.begin()->second.key.rules_version.find("+geoip:" + geo.kind) != std::string::npos);
+  CHECK(run_apkvet("batch --db " + shell_quote(db) + " --geoip-db /nonexistent/countries.mmdb " + in)
+            .err.find(" 0 analysed, 1 already current") != std::string::npos);
 }
 
 TEST_CASE("progress is a redrawn bar on a terminal and plain lines otherwise") {
