@@ -18,6 +18,12 @@ FRAMEWORK=/usr/share/android-framework-res/framework-res.apk
 KEYSTORE=$ROOT/fixtures/keys/fixtures.p12
 KEY_ALIAS=fixtures
 KEY_PASS=apkvet-fixtures   # throwaway test key, made once with keytool; never a real signing key
+# risky.apk is signed with a certificate that expired on 2016-01-01 (same password), made once with:
+#   keytool -genkeypair -keystore fixtures/keys/expired.p12 -storetype PKCS12 -alias expired \
+#     -keyalg RSA -keysize 2048 -sigalg SHA256withRSA -startdate "2015/01/01 00:00:00" -validity 365 \
+#     -dname "CN=apkvet expired test key, OU=Testing, O=apkvet, C=XX"
+EXPIRED_KEYSTORE=$ROOT/fixtures/keys/expired.p12
+EXPIRED_ALIAS=expired
 SMALI_API=21
 
 CHECK=0 FORCE=0
@@ -38,6 +44,7 @@ need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
 need python3 python3
 [[ -f $FRAMEWORK ]] || die "missing $FRAMEWORK (Debian package: android-framework-res)"
 [[ -f $KEYSTORE ]] || die "missing $KEYSTORE (the committed fixture key)"
+[[ -f $EXPIRED_KEYSTORE ]] || die "missing $EXPIRED_KEYSTORE (the committed expired fixture key)"
 
 STAMP=$OUT/.inputs.sha256
 inputs_hash() {
@@ -82,17 +89,19 @@ open(path, "wb").write(bytes(data))
 PY
 }
 
-sign() {  # sign IN OUT
-  apksigner sign --ks "$KEYSTORE" --ks-pass "pass:$KEY_PASS" --ks-key-alias "$KEY_ALIAS" \
+sign() {  # sign IN OUT [KEYSTORE ALIAS]   (default: the fixture key)
+  local ks=${3:-$KEYSTORE} alias=${4:-$KEY_ALIAS}
+  apksigner sign --ks "$ks" --ks-pass "pass:$KEY_PASS" --ks-key-alias "$alias" \
     --key-pass "pass:$KEY_PASS" --v1-signing-enabled true --v2-signing-enabled true \
     --v3-signing-enabled true --out "$2" "$1"
   rm -f "$2.idsig"
 }
 
-# build_apk NAME SRC_DIR [EXTRA_STAGE_DIR]: SRC_DIR holds AndroidManifest.xml and optionally res/,
-# assets/, smali/. EXTRA_STAGE_DIR holds raw files placed at the APK root (lib/<abi>/...).
+# build_apk NAME SRC_DIR [EXTRA_STAGE_DIR [KEYSTORE ALIAS]]: SRC_DIR holds AndroidManifest.xml and
+# optionally res/, assets/, smali/. EXTRA_STAGE_DIR ("" for none) holds raw files placed at the APK
+# root (lib/<abi>/...). KEYSTORE/ALIAS replace the fixture key.
 build_apk() {
-  local name=$1 src=$2 extra=${3:-}
+  local name=$1 src=$2 extra=${3:-} ks=${4:-} alias=${5:-}
   local w=$WORK/$name
   mkdir -p "$w/stage"
   [[ -n $extra ]] && cp -r "$extra"/. "$w/stage/"
@@ -108,7 +117,7 @@ build_apk() {
   aapt "${args[@]}" >"$w/aapt.log" 2>&1 || { cat "$w/aapt.log" >&2; die "aapt failed for $name"; }
   normalize_zip_times "$w/unsigned.apk"
   zipalign -p -f 4 "$w/unsigned.apk" "$w/aligned.apk"
-  sign "$w/aligned.apk" "$STAGE_OUT/$name.apk"
+  sign "$w/aligned.apk" "$STAGE_OUT/$name.apk" "${ks:-$KEYSTORE}" "${alias:-$KEY_ALIAS}"
 }
 
 # A ZIP written by Python with fixed timestamps and a fixed entry order: JARs and bundle containers.
@@ -133,6 +142,9 @@ PY
 for app in leaky clean xss; do
   build_apk "$app" "$APPS/$app"
 done
+
+# ---- risky: signed with the expired key (its certificate ended on 2016-01-01) ----
+build_apk risky "$APPS/risky" "" "$EXPIRED_KEYSTORE" "$EXPIRED_ALIAS"
 
 # ---- nested: assets/plugin.jar (JAR with classes.dex) and assets/payload.bin (a raw DEX) ----
 N=$WORK/nested-src

@@ -1,5 +1,6 @@
 // Every shipped rule fires on a real input built or collected for it, the clean fixture raises
-// nothing, and the leaky fixture is rejected under the government policy for the expected reasons.
+// nothing, the leaky fixture is rejected under the government policy for the expected reasons, and the
+// risky fixture raises exactly the findings it plants.
 // A rule added to rules/checks without an entry here fails the completeness case.
 #include <doctest/doctest.h>
 
@@ -33,6 +34,12 @@ std::set<std::string> fired(const AppReport& r) {
 
 std::string corpus(const std::string& id) { return test::corpus_dir() + "/apks/" + id + ".apk"; }
 
+// The rules fixtures/apps/risky plants (fixtures/README.md). Its dates lie years in the past (pin-set
+// expiration 2020-01-01, certificate not after 2016-01-01): the scan judges them against the clock.
+const char* const kRiskyRules[] = {"HYG-TEST-ONLY",       "HYG-LEGACY-STORAGE",          "HYG-SHARED-USER-ID",
+                                   "EGRESS-PINS-EXPIRED", "DATA-PERM-LOCATION-BACKGROUND", "DATA-PERM-NOTIFICATIONS",
+                                   "DATA-PERM-SENSORS",   "DATA-PERM-STORAGE-ALL",       "SIGN-CERTIFICATE-EXPIRED"};
+
 // rule id -> a real input it must fire on: a fixture built by Android's tools (fixtures/) or a corpus APK.
 const std::map<std::string, std::string>& inputs_for_rules() {
   static const std::map<std::string, std::string> m = [] {
@@ -59,6 +66,8 @@ const std::map<std::string, std::string>& inputs_for_rules() {
     m["CODE-JANUS"] = test::fixture("tampered/janus_dex_prefix.apk");
     m["CODE-MANIFEST-EVASION"] = test::fixture("tampered/axml_header_type.apk");
     m["HYG-ZIP-BOMB"] = test::fixture("tampered/zip_bomb_declared.apk");
+    // risky.apk: the manifest flags, permissions, expired pin-set and expired signing certificate leaky lacks.
+    for (const char* id : kRiskyRules) m[id] = test::fixture("risky.apk");
     m["SIGN-DEBUG-CERTIFICATE"] = test::fixture("signing/debug.apk");
     m["SIGN-INVALID"] = test::fixture("signing/tampered_byte_v1_v2_v3.apk");
     m["SIGN-JANUS-V1-ONLY"] = test::fixture("signing/v1_only.apk");
@@ -83,28 +92,6 @@ const std::map<std::string, std::string>& inputs_for_rules() {
   }();
   return m;
 }
-
-// Rules no fixture or corpus APK triggers yet: proved on the clean fixture's real facts with the one
-// fact that the rule reads set (JSON pointer -> value). Each is a candidate for a built fixture.
-struct FactEdit {
-  const char* rule;
-  const char* pointer;
-  const char* json_value;
-};
-const FactEdit kEdits[] = {
-    {"HYG-TEST-ONLY", "/manifest/application/test_only", "true"},
-    {"HYG-LEGACY-STORAGE", "/manifest/application/request_legacy_external_storage", "true"},
-    {"HYG-SHARED-USER-ID", "/manifest/shared_user_id", "\"android.uid.system\""},
-    {"EGRESS-PINS-EXPIRED", "/network_security/has_expired_pins", "true"},
-    {"DATA-PERM-LOCATION-BACKGROUND", "/manifest/uses_permissions/-",
-     "{\"name\": \"android.permission.ACCESS_BACKGROUND_LOCATION\"}"},
-    {"DATA-PERM-NOTIFICATIONS", "/manifest/uses_permissions/-",
-     "{\"name\": \"android.permission.BIND_NOTIFICATION_LISTENER_SERVICE\"}"},
-    {"DATA-PERM-SENSORS", "/manifest/uses_permissions/-", "{\"name\": \"android.permission.BODY_SENSORS\"}"},
-    {"DATA-PERM-STORAGE-ALL", "/manifest/uses_permissions/-",
-     "{\"name\": \"android.permission.MANAGE_EXTERNAL_STORAGE\"}"},
-    {"SIGN-CERTIFICATE-EXPIRED", "/anomalies/-", "{\"id\": \"signing.certificate_expired\", \"severity\": \"info\"}"},
-};
 
 }  // namespace
 
@@ -142,36 +129,32 @@ TEST_CASE("each rule fires on the real input listed for it") {
   }
 }
 
-TEST_CASE("rules without a triggering input fire on the clean fixture's facts with their one fact set") {
-  ScanResult scan = scan_file(test::fixture("clean.apk"), ScanOptions{});
-  REQUIRE(scan.ok);
-  const Json clean_facts = scan.facts;
-  const auto& ctx = context();
-  auto fired_on = [&](const Json& facts) {
-    std::set<std::string> ids;
-    for (const auto& f : rules::judge(facts, ctx.rules, nullptr, {}, ctx.today).findings) ids.insert(f.rule->id);
-    return ids;
-  };
-  for (const auto& e : kEdits) {
-    Json facts = clean_facts;
-    std::string ptr = e.pointer;
-    if (ptr.size() > 2 && ptr.substr(ptr.size() - 2) == "/-") {
-      Json& list = facts[Json::json_pointer(ptr.substr(0, ptr.size() - 2))];
-      if (!list.is_array()) list = Json::array();
-      list.push_back(Json::parse(e.json_value));
-    } else {
-      facts[Json::json_pointer(ptr)] = Json::parse(e.json_value);
-    }
-    INFO(e.rule);
-    CHECK(fired_on(facts).count(e.rule) == 1);
-    CHECK(fired_on(clean_facts).count(e.rule) == 0);
-  }
+TEST_CASE("the risky fixture raises exactly what it plants and is rejected under the government policy") {
+  ScanResult scan = scan_file(test::fixture("risky.apk"), ScanOptions{});
+  REQUIRE_MESSAGE(scan.ok, scan.error);
+  // A well-formed APK signed v1+v2+v3 (apksigner verifies it when the fixture is built) by the expired
+  // key, whose certificate digest apksigner prints; its only anomaly is the expiry.
+  const Json facts = scan.facts;  // the facts as the rules read them
+  const Json& signing = facts["signing"];
+  CHECK(signing["schemes_verified"] == Json::array({"v1", "v2", "v3"}));
+  REQUIRE(signing["signer_certificates"].size() == 1);
+  CHECK(signing["signer_certificates"][0]["sha256"] ==
+        "0a6b8af15c1213355f3d1798aaab5fd5f64a37d0c0a26820d4b646159d627b69");
+  CHECK(signing["signer_certificates"][0]["not_after"] == "2016-01-01T00:00:00Z");
+  std::set<std::string> anomalies;
+  for (const auto& a : facts["anomalies"]) anomalies.insert(a["id"].get<std::string>());
+  CHECK(anomalies == std::set<std::string>{"signing.certificate_expired"});
+
+  AppReport r = make_app_report(scan, context());
+  std::set<std::string> expected(std::begin(kRiskyRules), std::end(kRiskyRules));
+  expected.insert("DATA-PERM-LOCATION");  // ACCESS_FINE_LOCATION, which background location needs
+  CHECK(fired(r) == expected);
+  CHECK(r.judgement.verdict == rules::Verdict::reject);
 }
 
-TEST_CASE("every shipped rule is covered by an input or a fact edit above") {
+TEST_CASE("every shipped rule is covered by a real input above") {
   std::set<std::string> covered;
   for (const auto& [rule, input] : inputs_for_rules()) covered.insert(rule);
-  for (const auto& e : kEdits) covered.insert(e.rule);
   for (const auto& rule : context().rules.rules) {
     if (rule.id.rfind("TRAFFIC-", 0) == 0) continue;  // judged over captures: tests/traffic
     INFO(rule.id << " (" << rule.source << ")");
