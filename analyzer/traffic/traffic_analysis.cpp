@@ -17,6 +17,7 @@
 #include "traffic/har_file.h"
 #include "traffic/http_message.h"
 #include "traffic/ip_packet.h"
+#include "traffic/ip_reassembly.h"
 #include "traffic/link_layer.h"
 #include "traffic/tcp_reassembly.h"
 #include "traffic/tls_client_hello.h"
@@ -167,6 +168,7 @@ struct TrafficAnalyzer::Impl {
   std::vector<CaptureSummary> captures;
   bool in_capture = false;
   std::map<FlowKey, Flow> flows;
+  IpReassembly fragments;
   uint64_t packet_no = 0;
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string>, Leak> leaks;
   std::map<std::string, HostSeen> hosts;
@@ -472,10 +474,20 @@ struct TrafficAnalyzer::Impl {
       return;
     }
     TransportPacket p;
-    switch (parse_ip_packet(net->ip_version, net->bytes, p)) {
-      case IpResult::ok: break;
-      case IpResult::fragment: ++c.ip_fragments; return;
-      default: ++c.undecoded_packets; return;
+    IpResult parsed = parse_ip_packet(net->ip_version, net->bytes, p);
+    std::optional<std::vector<uint8_t>> datagram;  // a reassembled one: `p` views it
+    if (parsed == IpResult::fragment) {
+      ++c.ip_fragments;
+      datagram = fragments.add(net->ip_version, net->bytes);
+      c.ip_fragments_dropped = fragments.dropped();
+      if (!datagram) return;
+      ++c.ip_datagrams_reassembled;
+      p = TransportPacket();
+      parsed = parse_ip_packet(net->ip_version, Bytes(datagram->data(), datagram->size()), p);
+    }
+    if (parsed != IpResult::ok) {
+      ++c.undecoded_packets;
+      return;
     }
     PacketRef ref{packet_no, time_us};
     if (p.protocol == 6) tcp_packet(p, ref);
@@ -503,6 +515,7 @@ void TrafficAnalyzer::begin_capture(const std::string& name, const std::string& 
   impl_->captures.push_back(std::move(c));
   impl_->in_capture = true;
   impl_->packet_no = 0;
+  impl_->fragments = IpReassembly();  // fragments never join across captures
 }
 
 void TrafficAnalyzer::add_packet(int linktype, int64_t time_us, Bytes frame) {
@@ -795,6 +808,8 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"bytes", c.bytes},
                         {"undecoded_packets", c.undecoded_packets},
                         {"ip_fragments", c.ip_fragments},
+                        {"ip_datagrams_reassembled", c.ip_datagrams_reassembled},
+                        {"ip_fragments_dropped", c.ip_fragments_dropped},
                         {"tcp_flows", c.tcp_flows},
                         {"udp_datagrams", c.udp_datagrams},
                         {"http_requests", c.http_requests},

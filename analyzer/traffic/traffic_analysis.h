@@ -58,6 +58,7 @@ struct CaptureSummary {
   std::string file, format;
   std::set<int> link_types;
   uint64_t packets = 0, bytes = 0, undecoded_packets = 0, ip_fragments = 0;
+  uint64_t ip_datagrams_reassembled = 0, ip_fragments_dropped = 0;  // datagrams given up (overlaps, limits)
   uint64_t tcp_flows = 0, udp_datagrams = 0, http_requests = 0, http_responses = 0, dns_messages = 0;
   uint64_t tls_client_hellos = 0, stream_gaps = 0, retransmitted_bytes = 0, overlap_conflicts = 0;
   uint64_t flows_closed_idle = 0;  // closed early because too many flows were open

@@ -9,6 +9,7 @@
 #include "traffic/dns_message.h"
 #include "traffic/http_message.h"
 #include "traffic/ip_packet.h"
+#include "traffic/ip_reassembly.h"
 #include "traffic/link_layer.h"
 #include "traffic/tcp_reassembly.h"
 #include "traffic_support.h"
@@ -139,6 +140,111 @@ TEST_CASE("TCP segments split / shuffled / retransmitted and overlapping are rea
     CHECK(f.captures[0].retransmitted_bytes > 0);
     CHECK(f.captures[0].stream_gaps == 0);
   }
+}
+
+// Splits every IP datagram (as raw IP) into fragments of 8..64 bytes (multiples of 8), in shuffled
+// order with one exact duplicate: IPv4 by its fragment fields, IPv6 with a fragment header.
+std::vector<Frame> fragment_ip(const std::vector<Frame>& in, uint32_t seed, size_t* datagrams = nullptr) {
+  std::mt19937 rng(seed);
+  std::vector<Frame> out;
+  uint32_t id = 1000;
+  for (const auto& f : in) {
+    std::vector<uint8_t> ip = ip_of(f);
+    bool v6 = (ip[0] >> 4) == 6;
+    size_t hl = v6 ? 40 : size_t(ip[0] & 0x0F) * 4;
+    std::vector<uint8_t> head(ip.begin(), ip.begin() + long(hl)), payload(ip.begin() + long(hl), ip.end());
+    if (payload.size() < 16) {
+      out.push_back(Frame{101, f.time_us, ip});
+      continue;
+    }
+    ++id;
+    if (datagrams) ++*datagrams;
+    std::vector<Frame> pieces;
+    for (size_t off = 0; off < payload.size();) {
+      size_t n = std::min(payload.size() - off, size_t(8 * (1 + rng() % 8)));
+      if (off == 0 && n == payload.size()) n = (payload.size() - 1) / 8 * 8;  // always at least two
+      bool more = off + n < payload.size();
+      std::vector<uint8_t> b = head;
+      if (v6) {
+        uint8_t next = b[6];
+        b[6] = 44;
+        uint16_t off_flags = uint16_t((off / 8) << 3 | (more ? 1 : 0));
+        for (uint8_t x : {next, uint8_t(0), uint8_t(off_flags >> 8), uint8_t(off_flags), uint8_t(id >> 24),
+                          uint8_t(id >> 16), uint8_t(id >> 8), uint8_t(id)})
+          b.push_back(x);
+        b.insert(b.end(), payload.begin() + long(off), payload.begin() + long(off + n));
+        put_be16(&b[4], uint32_t(b.size() - 40));
+      } else {
+        put_be16(&b[4], id & 0xFFFF);
+        put_be16(&b[6], uint32_t((more ? 0x2000 : 0) | (off / 8)));
+        b.insert(b.end(), payload.begin() + long(off), payload.begin() + long(off + n));
+        put_be16(&b[2], uint32_t(b.size()));
+      }
+      pieces.push_back(Frame{101, f.time_us, std::move(b)});
+      off += n;
+    }
+    // An exact duplicate is harmless before the datagram completes; after it, it starts a datagram
+    // that never completes (given up later, as a receiver's queue times out).
+    pieces.push_back(pieces[rng() % pieces.size()]);
+    std::shuffle(pieces.begin(), pieces.end(), rng);
+    for (auto& p : pieces) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+TEST_CASE("IP fragments (IPv4 and IPv6, shuffled, duplicated) are reassembled and give the same leaks") {
+  for (const char* capture : {"http-canaries.pcap", "ipv6.pcapng", "dns-raw.pcap"}) {
+    INFO(capture);
+    std::vector<Frame> frames = read_frames(traffic_fixture(capture));
+    std::set<LeakKey> want = keys(analyze_frames(frames));
+    REQUIRE(!want.empty());
+    size_t datagrams = 0;
+    traffic::TrafficFacts f = analyze_frames(fragment_ip(frames, 7, &datagrams));
+    CHECK(keys(f) == want);
+    CHECK(f.captures[0].ip_fragments > frames.size());
+    CHECK(f.captures[0].ip_datagrams_reassembled == datagrams);
+  }
+}
+
+TEST_CASE("overlapping IP fragments discard the datagram, as the receiver does") {
+  std::vector<Frame> frames = read_frames(traffic_fixture("dns-raw.pcap"));
+  size_t datagrams = 0;
+  std::vector<Frame> fragmented = fragment_ip(frames, 9, &datagrams);
+  // Make every fragment but each datagram's last one reach 8 bytes into the next.
+  std::vector<Frame> overlapped;
+  size_t bent = 0;
+  for (auto f : fragmented) {
+    bool v4 = (f.bytes[0] >> 4) == 4;
+    if (v4 && (f.bytes[6] & 0x20) && f.bytes.size() >= 28) {
+      f.bytes.insert(f.bytes.end(), 8, 0x41);
+      put_be16(&f.bytes[2], uint32_t(f.bytes.size()));
+      ++bent;
+    }
+    overlapped.push_back(std::move(f));
+  }
+  REQUIRE(bent > 0);
+  traffic::TrafficFacts f = analyze_frames(overlapped);
+  traffic::TrafficFacts whole = analyze_frames(fragmented);
+  CHECK(f.captures[0].ip_fragments_dropped >= datagrams / 2);
+  // A later copy of a bent fragment can still tile with what arrives after the discard, as it would
+  // at the receiver; most datagrams are lost, and with them most leaks.
+  CHECK(f.captures[0].ip_datagrams_reassembled * 2 < whole.captures[0].ip_datagrams_reassembled);
+  CHECK(keys(f).size() < keys(whole).size());
+}
+
+TEST_CASE("IpReassembly - limits: at most kMaxPending datagrams are held") {
+  traffic::IpReassembly r;
+  std::vector<uint8_t> p(20 + 8, 0);
+  p[0] = 0x45, p[9] = 17;
+  put_be16(&p[2], 28);
+  for (uint32_t id = 0; id < traffic::IpReassembly::kMaxPending + 100; ++id) {
+    put_be16(&p[4], id);
+    put_be16(&p[6], 0x2000);  // first fragment, more to come: never completed
+    p[12] = uint8_t(id >> 16);
+    CHECK_FALSE(r.add(4, Bytes(p.data(), p.size())).has_value());
+  }
+  CHECK(r.pending() == traffic::IpReassembly::kMaxPending);
+  CHECK(r.dropped() == 100);
 }
 
 TEST_CASE("TcpStream - wraparound / holes and first-copy-wins") {
