@@ -161,3 +161,15 @@ TEST_CASE("every shipped rule is covered by a real input above") {
     CHECK(covered.count(rule.id) == 1);
   }
 }
+
+TEST_CASE("a real notification listener service raises DATA-PERM-NOTIFICATIONS without the uses-permission") {
+  // fb913cccb0957c5b declares a service guarded by BIND_NOTIFICATION_LISTENER_SERVICE (aapt badging:
+  // provides-component:'notification-listener') and, like real apps, does not request the permission,
+  // which only the system holds. The rule first looked only at uses-permission and missed it.
+  AppReport r = report_of(corpus("fb913cccb0957c5b"));
+  bool via_service = false;
+  for (const auto& f : r.judgement.findings)
+    if (f.rule->id == "DATA-PERM-NOTIFICATIONS")
+      for (const auto& c : f.citations) via_service |= c.path == "manifest.components[]";
+  CHECK(via_service);
+}
