@@ -139,7 +139,7 @@ PY
 }
 
 # ---- leaky, clean, xss: one APK each ----
-for app in leaky clean xss; do
+for app in leaky clean xss refflags; do
   build_apk "$app" "$APPS/$app"
 done
 

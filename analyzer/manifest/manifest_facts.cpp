@@ -131,6 +131,10 @@ class ManifestTyper {
       if (auto v = parse_int(s)) return *v != 0;
       return false;
     }
+    // android:debuggable="@bool/x": the platform's TypedArray resolves the reference, so must we
+    // (otherwise a flag hidden behind a resource reads as its default).
+    if ((at->type == kAxmlReference || at->type == kAxmlDynamicReference) && res_)
+      if (auto v = res_->integer_value(at->data)) return *v != 0;
     return std::nullopt;
   }
   std::optional<long long> integer(size_t e, uint32_t id) const {

@@ -413,6 +413,14 @@ std::optional<std::string> ArscTable::string_value(uint32_t id) const {
 
 std::optional<std::string> ArscTable::file_path(uint32_t id) const { return string_value(id); }
 
+std::optional<uint32_t> ArscTable::integer_value(uint32_t id) const {
+  auto v = resolve(id, ResConfig::aapt_default());
+  if (!v || v->entry.complex) return std::nullopt;
+  // TYPE_INT_DEC, TYPE_INT_HEX, TYPE_INT_BOOLEAN (ResourceTypes.h)
+  if (v->entry.data_type != 0x10 && v->entry.data_type != 0x11 && v->entry.data_type != 0x12) return std::nullopt;
+  return v->entry.data;
+}
+
 std::optional<std::string> ArscTable::type_name(const ArscPackage& p, uint8_t type_id) const {
   if (type_id == 0 || type_id <= p.type_id_offset) return std::nullopt;
   return p.type_strings.at(type_id - 1 - p.type_id_offset);

@@ -90,6 +90,7 @@ class ArscTable final : public ResourceTable {
   // ResourceTable: values for aapt's default request (ResConfig::aapt_default()).
   std::optional<std::string> string_value(uint32_t id) const override;
   std::optional<std::string> file_path(uint32_t id) const override;
+  std::optional<uint32_t> integer_value(uint32_t id) const override;
   std::optional<std::string> resource_name(uint32_t id) const override;
   std::optional<uint32_t> find_id(uint8_t package_id, std::string_view type, std::string_view name) const override;
 

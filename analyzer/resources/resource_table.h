@@ -20,6 +20,9 @@ class ResourceTable {
   // `aapt dump badging` prints as `application-label:`: no locale, mdpi, portrait, newest sdk;
   // references (@string -> @string) are followed up to 20 hops.
   virtual std::optional<std::string> string_value(uint32_t resource_id) const = 0;
+  // The data of an integer or boolean resource (@bool/..., @integer/...) in the same default
+  // configuration, references followed: how the platform reads android:debuggable="@bool/x".
+  virtual std::optional<uint32_t> integer_value(uint32_t) const { return std::nullopt; }
   // The file path of a file resource (e.g. @xml/network_security_config -> res/xml/nsc.xml).
   virtual std::optional<std::string> file_path(uint32_t resource_id) const = 0;
   // "package:type/name" of a resource id, as aapt prints it.

@@ -7,6 +7,7 @@
 #include "archive/app_package.h"
 #include "core/data_dir.h"
 #include "manifest/manifest_facts.h"
+#include "resources/resource_table.h"
 #include "test_support.h"
 
 using namespace apkvet;
@@ -328,4 +329,24 @@ TEST_CASE("the permission catalogue holds every entry of the shipped file, as wr
   CHECK(lookup_permission("android.permission.READ_CONTACTS").protection_level == "dangerous");
   CHECK(lookup_permission("android.permission.READ_CONTACTS").runtime_group == "android.permission-group.CONTACTS");
   CHECK_FALSE(lookup_permission("com.example.NOT_A_PERMISSION").known);
+}
+
+TEST_CASE("flags written as resource references (@bool/...) read as the platform resolves them") {
+  // fixtures/apps/refflags: debuggable, allowBackup, usesCleartextTraffic and a service's exported are
+  // all "@bool/..." resources that are true. aapt dump badging resolves debuggable too.
+  AppPackage app(test::fixture("refflags.apk"));
+  std::shared_ptr<const ResourceTable> table;
+  analyze_resources(app, app.anomalies(), table);
+  REQUIRE(table);
+  ManifestFacts m = analyze_manifest(app, table.get(), app.anomalies());
+  CHECK(m.application.debuggable == std::optional<bool>(true));
+  CHECK(m.application.allow_backup_explicit == std::optional<bool>(true));
+  CHECK(m.application.uses_cleartext_traffic_explicit == std::optional<bool>(true));
+  const ManifestComponent* sync = component(m, "gov.test.refflags.SyncService");
+  REQUIRE(sync);
+  CHECK(sync->exported);
+  CHECK(sync->exported_reason == "explicit");
+  // Without the resource table the references cannot be read: the literal-only view, as before.
+  ManifestFacts literal = analyze_manifest(app, nullptr, app.anomalies());
+  CHECK_FALSE(literal.application.debuggable.value_or(false));
 }
