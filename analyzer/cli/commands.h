@@ -31,6 +31,10 @@ struct JudgeOptions {
   std::string policy, waivers, rules_dir, date;
   // If args[i] is one of them, takes it and its value (advancing i) and returns true.
   bool take(const std::vector<std::string>& args, size_t& i);
+  // The day the scan judges certificate and pin expiry on (ScanOptions::as_of): the report's date
+  // when it was fixed (--date or SOURCE_DATE_EPOCH), so a fixed date gives the same report any day;
+  // else "" (the time of the scan).
+  std::string as_of(const JudgeContext& ctx) const;
 };
 
 // Loads the rules, policy and waivers; a malformed or missing file is printed as

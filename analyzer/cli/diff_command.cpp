@@ -37,8 +37,10 @@ int run_diff(const std::vector<std::string>& args) {
   const JudgeContext& ctx = *judged;
   Json reports[2];
   bool unreadable = false;
+  ScanOptions scan_options;
+  scan_options.as_of = judge.as_of(ctx);  // --date: certificate and pin expiry judged on that day too
   for (int k = 0; k < 2; ++k) {
-    AppReport r = make_app_report(scan_file(files[k], ScanOptions{}), ctx);
+    AppReport r = make_app_report(scan_file(files[k], scan_options), ctx);
     if (!r.ok) {
       std::cerr << "apkvet: " << r.error << "\n";
       unreadable = true;

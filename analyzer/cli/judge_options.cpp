@@ -1,4 +1,5 @@
 // Option parsing shared by the commands that judge apps (scan, diff, batch, traffic).
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
@@ -28,6 +29,12 @@ std::optional<JudgeContext> load_judge(const JudgeOptions& options) {
     std::cerr << "apkvet: " << e.what() << "\n";
     return std::nullopt;
   }
+}
+
+std::string JudgeOptions::as_of(const JudgeContext& ctx) const {
+  if (!date.empty()) return date;
+  const char* sde = std::getenv("SOURCE_DATE_EPOCH");
+  return sde && *sde ? ctx.today : "";
 }
 
 }  // namespace apkvet::cli

@@ -51,7 +51,15 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     return result;
   }
   AppFacts& facts = result.facts;
-  const int64_t scan_time = static_cast<int64_t>(std::time(nullptr));  // judged against, never parsed with
+  int64_t scan_time = static_cast<int64_t>(std::time(nullptr));  // judged against, never parsed with
+  if (!options.as_of.empty()) {
+    std::tm day{};
+    if (!strptime(options.as_of.c_str(), "%Y-%m-%d", &day)) {
+      result.error = path + ": --date wants YYYY-MM-DD, got '" + options.as_of + "'";
+      return result;
+    }
+    scan_time = static_cast<int64_t>(timegm(&day));
+  }
   AnomalySink& anomalies = app->anomalies();
   facts.input = describe_input(*app);
 

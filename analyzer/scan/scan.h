@@ -14,6 +14,9 @@ struct ScanOptions {
   // all. Areas an enabled one depends on still run (the manifest needs resources for its label).
   std::set<std::string> only;
   bool wants(const std::string& area) const { return only.empty() || only.count(area) > 0; }
+  // YYYY-MM-DD (00:00 UTC) to judge certificate validity and pin-set expiry against, so that a
+  // report made with --date is the same on any day; empty: the time of the scan.
+  std::string as_of;
 };
 
 // Never throws: an input that cannot be read gives ok=false and a reason naming the file; a parser

@@ -1,5 +1,7 @@
 // Command-line options that decide which reference data and policy a scan uses.
 #include <doctest/doctest.h>
+
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -37,4 +39,20 @@ TEST_CASE("--policy by name finds the shipped policy and reports its clauses by 
   CHECK(j["verdict"] == "reject");
   REQUIRE(!j["reasons"].empty());
   CHECK(j["reasons"][0]["clause"].get<std::string>().rfind("policies/government-device.yaml:", 0) == 0);
+}
+
+TEST_CASE("--date is also the day certificate validity and pin-set expiry are judged on") {
+  // fixtures/apps/risky: certificate valid 2015-01-01..2016-01-01, pin-set expired 2020-01-01.
+  auto rules_on = [](const std::string& date) {
+    auto doc = nlohmann::json::parse(run("scan --format json --date " + date + " " + apkvet::test::fixture("risky.apk")));
+    std::set<std::string> ids;
+    for (const auto& f : doc["results"][0]["judgement"]["findings"]) ids.insert(f["rule"].get<std::string>());
+    return ids;
+  };
+  std::set<std::string> in_2015 = rules_on("2015-06-01"), in_2026 = rules_on("2026-12-01");
+  CHECK(in_2015.count("SIGN-CERTIFICATE-EXPIRED") == 0);
+  CHECK(in_2015.count("EGRESS-PINS-EXPIRED") == 0);
+  CHECK(in_2026.count("SIGN-CERTIFICATE-EXPIRED") == 1);
+  CHECK(in_2026.count("EGRESS-PINS-EXPIRED") == 1);
+  CHECK(in_2015.count("HYG-TEST-ONLY") == 1);  // the rest does not depend on the day
 }
