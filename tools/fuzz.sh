@@ -10,13 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}; shift || true
 build=build-fuzz
-cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DAPKVET_FUZZ=ON -DAPKVET_TESTS=ON >/dev/null
+# Build output is kept quiet but printed when the build fails (a bare non-zero exit says nothing).
+quiet() { local log; log=$(mktemp); if ! "$@" >"$log" 2>&1; then tail -40 "$log"; rm -f "$log"; echo "fuzz: build failed: $*"; exit 1; fi; rm -f "$log"; }
+quiet cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DAPKVET_FUZZ=ON -DAPKVET_TESTS=ON
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for src in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$src" .cpp)"); done
 fi
-ninja -C $build "${targets[@]}" >/dev/null
+quiet ninja -C $build "${targets[@]}"
 python3 tools/fuzz-seeds.py $build/seeds >/dev/null
 failed=0
 for t in "${targets[@]}"; do

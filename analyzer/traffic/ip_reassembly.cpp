@@ -77,9 +77,11 @@ std::optional<std::vector<uint8_t>> IpReassembly::add_piece(const Key& key, size
     ++dropped_;
     return std::nullopt;
   }
-  auto [it, fresh] = pending_.try_emplace(key);
+  // (not a structured binding: clang 14, the fuzz build's compiler, cannot capture one in a lambda)
+  auto inserted = pending_.try_emplace(key);
+  auto it = inserted.first;
   Datagram& d = it->second;
-  if (fresh) d.order = next_order_++;
+  if (inserted.second) d.order = next_order_++;
   auto drop = [&]() -> std::optional<std::vector<uint8_t>> {
     pending_bytes_ -= d.bytes;
     pending_.erase(it);
