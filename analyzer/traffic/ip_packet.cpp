@@ -49,7 +49,7 @@ IpResult parse_transport(uint8_t proto, Bytes seg, TransportPacket& out) {
 
 }  // namespace
 
-IpResult parse_ip_packet(int version, Bytes p, TransportPacket& out) {
+IpResult parse_ip_packet(int version, Bytes p, TransportPacket& out, IpFragment* fragment) {
   try {
     ByteReader r(p);
     if (version == 4) {
@@ -63,7 +63,12 @@ IpResult parse_ip_packet(int version, Bytes p, TransportPacket& out) {
       out.src.version = out.dst.version = 4;
       std::memcpy(out.src.bytes.data(), r.view_at(12, 4).data(), 4);
       std::memcpy(out.dst.bytes.data(), r.view_at(16, 4).data(), 4);
-      if ((frag & 0x2000) || (frag & 0x1FFF)) return IpResult::fragment;
+      if ((frag & 0x2000) || (frag & 0x1FFF)) {
+        if (fragment && ihl <= total)  // (a header cut by the capture: a fragment, but of no use)
+          *fragment = IpFragment{be16(r, 4), size_t(frag & 0x1FFF) * 8, (frag & 0x2000) != 0, proto,
+                                 p.subspan(0, ihl), p.subspan(ihl, total - ihl)};
+        return IpResult::fragment;
+      }
       if (ihl > total) return IpResult::malformed;
       return parse_transport(proto, p.subspan(ihl, total - ihl), out);
     }
@@ -77,7 +82,14 @@ IpResult parse_ip_packet(int version, Bytes p, TransportPacket& out) {
       // Walk extension headers: hop-by-hop (0), routing (43), destination options (60); a fragment
       // header (44) means a fragment.
       for (int n = 0; n < 8 && (next == 0 || next == 43 || next == 60 || next == 44); ++n) {
-        if (next == 44) return IpResult::fragment;
+        if (next == 44) {
+          if (fragment && at + 8 <= end) {  // (a fragment header cut by the capture: of no use)
+            uint16_t off_flags = be16(r, at + 2);
+            *fragment = IpFragment{be32(r, at + 4), size_t(off_flags >> 3) * 8, (off_flags & 1) != 0,
+                                   r.view_at(at, 1)[0], p.subspan(0, 40), p.subspan(at + 8, end - at - 8)};
+          }
+          return IpResult::fragment;
+        }
         uint8_t following = r.view_at(at, 1)[0];
         size_t len = (size_t(r.view_at(at + 1, 1)[0]) + 1) * 8;
         at += len;

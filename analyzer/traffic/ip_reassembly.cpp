@@ -1,73 +1,32 @@
 #include "traffic/ip_reassembly.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace apkvet::traffic {
 
 namespace {
 
-uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-uint32_t get32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 void put16(uint8_t* p, size_t v) { p[0] = uint8_t(v >> 8), p[1] = uint8_t(v); }
 
 }  // namespace
 
-std::optional<std::vector<uint8_t>> IpReassembly::add(int version, Bytes b) {
-  Key key{};
-  key.version = version;
-  if (version == 4) {
-    if (b.size() < 20) return std::nullopt;
-    size_t ihl = size_t(b[0] & 0x0F) * 4, total = get16(&b[2]);
-    if (total == 0) total = b.size();
-    if (ihl < 20 || ihl > b.size() || total < ihl) return std::nullopt;
-    total = std::min(total, b.size());
-    uint16_t frag = get16(&b[6]);
-    size_t offset = size_t(frag & 0x1FFF) * 8;
-    bool more = frag & 0x2000;
-    if (offset == 0 && !more) return std::nullopt;  // not a fragment
-    std::memcpy(key.src.data(), &b[12], 4);
-    std::memcpy(key.dst.data(), &b[16], 4);
-    key.id = get16(&b[4]);
-    key.protocol = b[9];
-    std::vector<uint8_t> header;
-    if (offset == 0) header.assign(b.begin(), b.begin() + long(ihl));
-    return add_piece(key, offset, more, b.subspan(ihl, total - ihl), std::move(header));
+std::optional<std::vector<uint8_t>> IpReassembly::add(const IpAddress& src, const IpAddress& dst, const IpFragment& f) {
+  if (f.header.empty()) return std::nullopt;  // the capture cut the header
+  Key key{src.version, src.bytes, dst.bytes, f.id, src.version == 4 ? f.protocol : uint8_t(0)};
+  std::vector<uint8_t> header;
+  if (f.offset == 0) {
+    header.assign(f.header.begin(), f.header.end());
+    // IPv6: the fixed header with the fragment's next header; the extension headers before the
+    // fragment header are not needed to read the transport.
+    if (src.version == 6) header[6] = f.protocol;
   }
-  if (version == 6) {
-    if (b.size() < 40) return std::nullopt;
-    size_t end = std::min(b.size(), 40 + size_t(get16(&b[4])));
-    uint8_t next = b[6];
-    size_t at = 40;
-    // Extension headers before the fragment header (hop-by-hop, routing, destination options).
-    for (int n = 0; n < 8 && (next == 0 || next == 43 || next == 60); ++n) {
-      if (at + 2 > end) return std::nullopt;
-      next = b[at];
-      at += (size_t(b[at + 1]) + 1) * 8;
-    }
-    if (next != 44 || at + 8 > end) return std::nullopt;
-    uint16_t off_flags = get16(&b[at + 2]);
-    size_t offset = size_t(off_flags >> 3) * 8;
-    bool more = off_flags & 1;
-    std::memcpy(key.src.data(), &b[8], 16);
-    std::memcpy(key.dst.data(), &b[24], 16);
-    key.id = get32(&b[at + 4]);
-    std::vector<uint8_t> header;
-    if (offset == 0) {
-      // The rebuilt packet: the fixed header with the fragment's next header; the extension
-      // headers before the fragment header are not needed to read the transport.
-      header.assign(b.begin(), b.begin() + 40);
-      header[6] = b[at];
-    }
-    if (offset == 0 && !more) {  // an "atomic fragment" (RFC 6946): the whole datagram in one
-      std::vector<uint8_t> whole = std::move(header);
-      put16(&whole[4], end - at - 8);
-      whole.insert(whole.end(), b.begin() + long(at + 8), b.begin() + long(end));
-      return whole;
-    }
-    return add_piece(key, offset, more, b.subspan(at + 8, end - at - 8), std::move(header));
+  if (src.version == 4 && f.offset == 0 && !f.more) return std::nullopt;  // not a fragment
+  if (src.version == 6 && f.offset == 0 && !f.more) {  // an "atomic fragment" (RFC 6946): the whole datagram in one
+    put16(&header[4], f.data.size());
+    header.insert(header.end(), f.data.begin(), f.data.end());
+    return header;
   }
-  return std::nullopt;
+  return add_piece(key, f.offset, f.more, f.data, std::move(header));
 }
 
 std::optional<std::vector<uint8_t>> IpReassembly::add_piece(const Key& key, size_t offset, bool more, Bytes payload,

@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/byte_reader.h"
+#include "traffic/ip_packet.h"
 
 namespace apkvet::traffic {
 
@@ -19,10 +19,11 @@ class IpReassembly {
   static constexpr size_t kMaxPendingBytes = 16u << 20;
   static constexpr size_t kMaxDatagram = 65535;  // the largest IPv4 datagram; larger IPv6 ones are jumbograms
 
-  // One fragment: the whole IP packet (`version` 4 or 6). Returns the reassembled datagram as an
-  // unfragmented IP packet of the same version when this fragment completes it; nullopt otherwise
-  // (held, or not a fragment this class can use — malformed, or beyond the limits).
-  std::optional<std::vector<uint8_t>> add(int version, Bytes packet);
+  // One fragment, as parse_ip_packet read it, with its packet's addresses. Returns the reassembled
+  // datagram as an unfragmented IP packet of the same version when this fragment completes it;
+  // nullopt otherwise (held, or not a fragment this class can use: cut by the capture, or beyond
+  // the limits).
+  std::optional<std::vector<uint8_t>> add(const IpAddress& src, const IpAddress& dst, const IpFragment& fragment);
 
   size_t pending() const { return pending_.size(); }
   uint64_t dropped() const { return dropped_; }  // datagrams given up (limits, inconsistent lengths)

@@ -474,11 +474,12 @@ struct TrafficAnalyzer::Impl {
       return;
     }
     TransportPacket p;
-    IpResult parsed = parse_ip_packet(net->ip_version, net->bytes, p);
+    IpFragment fragment;
+    IpResult parsed = parse_ip_packet(net->ip_version, net->bytes, p, &fragment);
     std::optional<std::vector<uint8_t>> datagram;  // a reassembled one: `p` views it
     if (parsed == IpResult::fragment) {
       ++c.ip_fragments;
-      datagram = fragments.add(net->ip_version, net->bytes);
+      datagram = fragments.add(p.src, p.dst, fragment);
       c.ip_fragments_dropped = fragments.dropped();
       if (!datagram) return;
       ++c.ip_datagrams_reassembled;

@@ -241,7 +241,10 @@ TEST_CASE("IpReassembly - limits: at most kMaxPending datagrams are held") {
     put_be16(&p[4], id);
     put_be16(&p[6], 0x2000);  // first fragment, more to come: never completed
     p[12] = uint8_t(id >> 16);
-    CHECK_FALSE(r.add(4, Bytes(p.data(), p.size())).has_value());
+    traffic::TransportPacket t;
+    traffic::IpFragment f;
+    REQUIRE(traffic::parse_ip_packet(4, Bytes(p.data(), p.size()), t, &f) == traffic::IpResult::fragment);
+    CHECK_FALSE(r.add(t.src, t.dst, f).has_value());
   }
   CHECK(r.pending() == traffic::IpReassembly::kMaxPending);
   CHECK(r.dropped() == 100);
