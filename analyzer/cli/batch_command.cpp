@@ -56,7 +56,7 @@ int run_batch(const std::vector<std::string>& args) {
   if (!judged) return kExitConfig;
   const JudgeContext& ctx = *judged;
   o.key = catalogue::current_key(ctx, judge.policy, judge.waivers);
-  o.scan.as_of = judge.as_of(ctx);  // --date: certificate and pin expiry judged on that day too
+  o.scan.as_of = judge.as_of();  // --date: certificate and pin expiry judged on that day too
   catalogue::ExpandedInputs expanded = catalogue::expand_inputs(inputs, std::cin);
   o.files = std::move(expanded.files);
   o.input_errors = std::move(expanded.errors);

@@ -29,12 +29,13 @@ std::string option_value(const std::vector<std::string>& args, size_t& i);
 // The options of every command that judges apps: --policy, --waivers, --rules, --date.
 struct JudgeOptions {
   std::string policy, waivers, rules_dir, date;
-  // If args[i] is one of them, takes it and its value (advancing i) and returns true.
+  // If args[i] is one of them, takes it and its value (advancing i) and returns true; throws
+  // std::invalid_argument for a --date that is not YYYY-MM-DD.
   bool take(const std::vector<std::string>& args, size_t& i);
   // The day the scan judges certificate and pin expiry on (ScanOptions::as_of): the report's date
   // when it was fixed (--date or SOURCE_DATE_EPOCH), so a fixed date gives the same report any day;
   // else "" (the time of the scan).
-  std::string as_of(const JudgeContext& ctx) const;
+  std::string as_of() const;
 };
 
 // Loads the rules, policy and waivers; a malformed or missing file is printed as

@@ -38,7 +38,7 @@ int run_diff(const std::vector<std::string>& args) {
   Json reports[2];
   bool unreadable = false;
   ScanOptions scan_options;
-  scan_options.as_of = judge.as_of(ctx);  // --date: certificate and pin expiry judged on that day too
+  scan_options.as_of = judge.as_of();  // --date: certificate and pin expiry judged on that day too
   for (int k = 0; k < 2; ++k) {
     AppReport r = make_app_report(scan_file(files[k], scan_options), ctx);
     if (!r.ok) {

@@ -1,9 +1,9 @@
 // Option parsing shared by the commands that judge apps (scan, diff, batch, traffic).
-#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
 #include "cli/commands.h"
+#include "scan/scan.h"
 
 namespace apkvet::cli {
 
@@ -17,8 +17,10 @@ bool JudgeOptions::take(const std::vector<std::string>& args, size_t& i) {
   if (a == "--policy") policy = option_value(args, i);
   else if (a == "--waivers") waivers = option_value(args, i);
   else if (a == "--rules") rules_dir = option_value(args, i);
-  else if (a == "--date") date = option_value(args, i);
-  else return false;
+  else if (a == "--date") {
+    date = option_value(args, i);
+    if (!utc_day_start(date)) throw std::invalid_argument("--date wants a day YYYY-MM-DD, got '" + date + "'");
+  } else return false;
   return true;
 }
 
@@ -31,10 +33,6 @@ std::optional<JudgeContext> load_judge(const JudgeOptions& options) {
   }
 }
 
-std::string JudgeOptions::as_of(const JudgeContext& ctx) const {
-  if (!date.empty()) return date;
-  const char* sde = std::getenv("SOURCE_DATE_EPOCH");
-  return sde && *sde ? ctx.today : "";
-}
+std::string JudgeOptions::as_of() const { return fixed_report_date(date).value_or(""); }
 
 }  // namespace apkvet::cli

@@ -55,7 +55,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::optional<JudgeContext> judged = load_judge(judge);
   if (!judged) return kExitConfig;
   const JudgeContext& ctx = *judged;
-  options.as_of = judge.as_of(ctx);  // --date: certificate and pin expiry judged on that day too
+  options.as_of = judge.as_of();  // --date: certificate and pin expiry judged on that day too
   // --output FILE: the report goes to the file (any format); diagnostics stay on stderr.
   std::ofstream file_out;
   if (!output_path.empty()) {

@@ -84,7 +84,9 @@ int run_traffic(const std::vector<std::string>& args) {
   Json facts = Json::object();
   traffic::AppContext app;
   if (!apk_path.empty()) {
-    ScanResult scan = scan_file(apk_path);
+    ScanOptions scan_options;
+    scan_options.as_of = judge.as_of();  // --date: certificate and pin expiry judged on that day too
+    ScanResult scan = scan_file(apk_path, scan_options);
     if (!scan.ok) {
       std::cerr << "apkvet: " << scan.error << "\n";
       return kExitUnreadableInput;

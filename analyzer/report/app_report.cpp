@@ -43,14 +43,22 @@ AppReport make_app_report(const ScanResult& scan, const JudgeContext& ctx) {
   return r;
 }
 
-std::string today_utc() {
-  std::time_t now = std::time(nullptr);
-  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) now = static_cast<std::time_t>(std::atoll(sde));
+namespace {
+std::string utc_day(std::time_t t) {
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&t, &tm);
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
 }
+}  // namespace
+
+std::optional<std::string> fixed_report_date(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) return utc_day(static_cast<std::time_t>(std::atoll(sde)));
+  return std::nullopt;
+}
+
+std::string today_utc() { return fixed_report_date("").value_or(utc_day(std::time(nullptr))); }
 
 }  // namespace apkvet

@@ -2,6 +2,7 @@
 // them. Every renderer (text, JSON, HTML, SARIF) and the catalogue consume this, so they cannot
 // disagree, and a stored report can be re-rendered without the APK.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct AppReport {
 
 AppReport make_app_report(const ScanResult& scan, const JudgeContext& ctx);
 
+// The report date when the caller fixed it: `given` (--date) when not empty, else the day of
+// SOURCE_DATE_EPOCH (reproducible builds of reports); nullopt when neither is set.
+std::optional<std::string> fixed_report_date(const std::string& given);
 // Today's date as YYYY-MM-DD, honouring SOURCE_DATE_EPOCH for reproducible reports.
 std::string today_utc();
 

@@ -40,6 +40,15 @@ InputFacts describe_input(const AppPackage& app) {
 
 }  // namespace
 
+std::optional<int64_t> utc_day_start(const std::string& yyyy_mm_dd) {
+  std::tm day{};
+  const char* end = strptime(yyyy_mm_dd.c_str(), "%Y-%m-%d", &day);
+  if (!end || *end || yyyy_mm_dd.size() != 10) return std::nullopt;
+  auto t = static_cast<int64_t>(timegm(&day));
+  if (utc_date(t) != yyyy_mm_dd) return std::nullopt;  // 2026-02-30 and the like
+  return t;
+}
+
 ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   ScanResult result;
   result.input_path = path;
@@ -53,12 +62,12 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   AppFacts& facts = result.facts;
   int64_t scan_time = static_cast<int64_t>(std::time(nullptr));  // judged against, never parsed with
   if (!options.as_of.empty()) {
-    std::tm day{};
-    if (!strptime(options.as_of.c_str(), "%Y-%m-%d", &day)) {
-      result.error = path + ": --date wants YYYY-MM-DD, got '" + options.as_of + "'";
+    std::optional<int64_t> day = utc_day_start(options.as_of);
+    if (!day) {
+      result.error = path + ": the day to judge expiry on must be YYYY-MM-DD, got '" + options.as_of + "'";
       return result;
     }
-    scan_time = static_cast<int64_t>(timegm(&day));
+    scan_time = *day;
   }
   AnomalySink& anomalies = app->anomalies();
   facts.input = describe_input(*app);

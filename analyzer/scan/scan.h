@@ -1,5 +1,7 @@
 // One way through: open the input, run each parser once in dependency order, collect the facts.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -18,6 +20,10 @@ struct ScanOptions {
   // report made with --date is the same on any day; empty: the time of the scan.
   std::string as_of;
 };
+
+// 00:00 UTC of the day `yyyy_mm_dd` as a Unix time; nullopt unless it is exactly such a date that
+// exists (for ScanOptions::as_of and the --date option that fills it).
+std::optional<int64_t> utc_day_start(const std::string& yyyy_mm_dd);
 
 // Never throws: an input that cannot be read gives ok=false and a reason naming the file; a parser
 // that fails on part of the input leaves an anomaly and the others still run.
