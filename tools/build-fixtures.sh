@@ -117,7 +117,7 @@ build_apk() {
   aapt "${args[@]}" >"$w/aapt.log" 2>&1 || { cat "$w/aapt.log" >&2; die "aapt failed for $name"; }
   normalize_zip_times "$w/unsigned.apk"
   zipalign -p -f 4 "$w/unsigned.apk" "$w/aligned.apk"
-  sign "$w/aligned.apk" "$STAGE_OUT/$name.apk" "${ks:-$KEYSTORE}" "${alias:-$KEY_ALIAS}"
+  sign "$w/aligned.apk" "$STAGE_OUT/$name.apk" "$ks" "$alias"
 }
 
 # A ZIP written by Python with fixed timestamps and a fixed entry order: JARs and bundle containers.
