@@ -1,7 +1,5 @@
 #include "traffic/traffic_analysis.h"
 
-#include <pcap/pcap.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -19,6 +17,7 @@
 #include "traffic/ip_packet.h"
 #include "traffic/ip_reassembly.h"
 #include "traffic/link_layer.h"
+#include "traffic/pcap_library.h"
 #include "traffic/tcp_reassembly.h"
 #include "traffic/tls_client_hello.h"
 
@@ -545,27 +544,35 @@ bool TrafficAnalyzer::add_file(const std::string& path) {
   bool pcapng = m == 0x0A0D0D0A;
   if (pcap || pcapng) {
     begin_capture(name, pcapng ? "pcapng" : "pcap");
+    const PcapLibrary* lib = nullptr;
+    try {
+      lib = &pcap_library();
+    } catch (const std::exception& e) {
+      impl_->cur().errors.push_back(e.what());
+      end_capture();
+      return false;
+    }
     char err[PCAP_ERRBUF_SIZE] = {};
     // libpcap reads both pcap and pcapng; nanosecond files are scaled to microseconds.
-    pcap_t* h = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
+    pcap_t* h = lib->open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
     if (!h) {
       impl_->cur().errors.push_back(std::string("libpcap: ") + err);
       end_capture();
       return false;
     }
-    int linktype = pcap_datalink(h);
+    int linktype = lib->datalink(h);
     if (!link_type_supported(linktype))
       impl_->cur().errors.push_back("unsupported link type " + std::to_string(linktype) + " (" +
-                                    (pcap_datalink_val_to_name(linktype) ? pcap_datalink_val_to_name(linktype) : "?") + ")");
+                                    (lib->datalink_val_to_name(linktype) ? lib->datalink_val_to_name(linktype) : "?") + ")");
     pcap_pkthdr* hdr = nullptr;
     const u_char* data = nullptr;
     int rc;
-    while ((rc = pcap_next_ex(h, &hdr, &data)) == 1) {
+    while ((rc = lib->next_ex(h, &hdr, &data)) == 1) {
       int64_t us = int64_t(hdr->ts.tv_sec) * 1000000 + hdr->ts.tv_usec;
       impl_->packet(linktype, us, Bytes(data, hdr->caplen));
     }
-    if (rc == PCAP_ERROR) impl_->cur().errors.push_back(std::string("libpcap: ") + pcap_geterr(h) + " (capture cut short)");
-    pcap_close(h);
+    if (rc == PCAP_ERROR) impl_->cur().errors.push_back(std::string("libpcap: ") + lib->geterr(h) + " (capture cut short)");
+    lib->close(h);
     end_capture();
     return true;
   }
