@@ -22,6 +22,7 @@
 #include "catalogue/inputs.h"
 #include "code/code_rules.h"
 #include "manifest/manifest_facts.h"
+#include "native/elf_module.h"
 #include "native/isolation.h"
 #include "native/native_rules.h"
 #include "report/json_report.h"
@@ -147,20 +148,25 @@ class Progress {
 };
 
 // Loads the analyzer's own data (tracker signatures compiled into a Hyperscan database, the
-// permission catalogue, native signatures, owner and false-positive rules, GeoIP) once in the parent,
+// permission catalogue, native signatures, owner and false-positive rules, GeoIP, the ELF reader
+// module) once in the parent,
 // so every forked worker inherits it instead of spending ~0.6 s rebuilding it per APK (the permission
 // catalogue alone was 7% of a batch's CPU). Only our rule files are read here, never an input.
 void warm_up() {
-  try {
-    code::default_code_rules();
-    lookup_permission("android.permission.INTERNET");  // loads the permission catalogue
-    NativeRules::builtin();
-    OwnerRules::builtin();
-    FalsePositiveRules::builtin();
-    GeoIp::get();
-  } catch (const std::exception&) {
-    // A worker meets the same problem and records it against its APK.
-  }
+  // Each on its own: a worker meets the same problem and records it against its APK.
+  auto load = [](void (*step)()) {
+    try {
+      step();
+    } catch (const std::exception&) {
+    }
+  };
+  load([] { code::default_code_rules(); });
+  load([] { lookup_permission("android.permission.INTERNET"); });  // loads the permission catalogue
+  load([] { NativeRules::builtin(); });
+  load([] { OwnerRules::builtin(); });
+  load([] { FalsePositiveRules::builtin(); });
+  load([] { GeoIp::get(); });
+  load([] { elf_module_scanner(); });  // the ELF reader module (LIEF, Capstone)
 }
 
 struct Batch {

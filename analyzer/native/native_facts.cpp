@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "native/elf_module.h"
 #include "native/jni_names.h"
 #include "native/native_rules.h"
 
@@ -329,6 +330,24 @@ void finish(NativeLibrary& lib, const WorkerResult* worker, ElfScan scan, const 
   classify(scan, rules, opt, lib, pool);
 }
 
+// The ELF reader: the caller's, else the module, loaded here in the parent before any worker is
+// forked. nullptr when the module cannot be loaded: the libraries in `libs` are marked unanalyzed
+// and one anomaly says why (an incomplete analysis must not look like a clean one).
+ScanElfFunction elf_reader(const NativeOptions& opt, std::vector<NativeLibrary*> libs, AnomalySink& anomalies) {
+  if (opt.scan_elf) return opt.scan_elf;
+  try {
+    return elf_module_scanner();
+  } catch (const std::exception& e) {
+    for (NativeLibrary* lib : libs) {
+      lib->status = "reader_unavailable";
+      lib->error = e.what();
+    }
+    anomalies.add("native.reader_unavailable", Severity::high,
+                  std::string("Native libraries were not analyzed: ") + e.what(), {"lib/", "", ""});
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,
@@ -337,6 +356,8 @@ NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const
   lib.file = file;
   lib.abi = abi;
   if (!precheck(bytes, lib, anomalies, opt)) return lib;
+  ScanElfFunction scan_elf = elf_reader(opt, {&lib}, anomalies);
+  if (!scan_elf) return lib;
   const NativeRules* rules = rules_or_null(anomalies);
   if (opt.isolate) {
     WorkerResult w = run_in_worker([&] { return serialize_elf_scan(scan_elf(bytes, opt.scan)); }, opt.isolation);
@@ -392,6 +413,13 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     }
     bytes[i] = *b;
     if (precheck(bytes[i], libs[i], anomalies, options)) to_scan.push_back(i);
+  }
+  ScanElfFunction scan_elf = nullptr;
+  if (!to_scan.empty()) {
+    std::vector<NativeLibrary*> scanned;
+    for (size_t i : to_scan) scanned.push_back(&libs[i]);
+    scan_elf = elf_reader(options, scanned, anomalies);
+    if (!scan_elf) to_scan.clear();
   }
   const NativeRules* rules = to_scan.empty() ? nullptr : rules_or_null(anomalies);
   std::vector<WorkerResult> results;

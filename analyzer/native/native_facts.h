@@ -9,7 +9,7 @@
 
 #include "archive/app_package.h"
 #include "facts/evidence.h"
-#include "native/elf_scan.h"
+#include "elf/elf_scan.h"
 #include "native/isolation.h"
 
 namespace apkvet {
@@ -72,7 +72,7 @@ struct NativeLibrary {
   std::string abi;         // the lib/<abi>/ folder, "" for an ELF hidden elsewhere
   bool hidden = false;     // not under lib/<abi>/*.so
   std::string status;      // analyzed, not_elf, invalid_elf, parse_failed, worker_crashed, worker_timeout,
-                           // worker_out_of_memory, unreadable, too_large
+                           // worker_out_of_memory, unreadable, too_large, reader_unavailable
   std::string error;
   uint64_t size = 0;
   std::string arch;        // arm64, arm, x86, x86_64, mips, ...
@@ -124,6 +124,9 @@ struct NativeOptions {
   size_t max_libraries = 1024;
   size_t max_strings = 100'000;  // app-wide string pool
   size_t max_functions_reported = 300;  // per library
+  // The ELF reader; nullptr: the module (native/elf_module.h). Tests and fuzzing that link
+  // analyzer/elf pass apkvet::scan_elf to read in their own process.
+  ScanElfFunction scan_elf = nullptr;
 };
 
 NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies);

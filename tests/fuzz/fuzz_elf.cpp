@@ -5,7 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "native/elf_layout.h"
+#include "elf/elf_layout.h"
+#include "elf/elf_scan.h"
 #include "native/native_facts.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -17,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   apkvet::NativeOptions options;
   options.isolate = false;
+  options.scan_elf = &apkvet::scan_elf;  // linked in, not the module: coverage of LIEF and Capstone
   options.scan.max_instructions = 200'000;
   apkvet::AnomalySink sink;
   std::vector<apkvet::NativeString> strings;

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "native/elf_layout.h"
+#include "elf/elf_layout.h"
 #include "native_support.h"
 
 using namespace apkvet;

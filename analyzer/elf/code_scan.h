@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "native/elf_layout.h"
-#include "native/elf_scan.h"
+#include "elf/elf_layout.h"
+#include "elf/elf_scan.h"
 
 namespace apkvet {
 

@@ -1,6 +1,6 @@
 // Reads one ELF: our validation first, then LIEF for the dynamic section, symbols and relocations,
 // then Capstone over every function (code_scan.cpp), then .rodata strings.
-#include "native/elf_scan.h"
+#include "elf/elf_scan.h"
 
 #include <LIEF/ELF.hpp>
 #include <LIEF/logging.hpp>
@@ -10,26 +10,10 @@
 #include <set>
 #include <unordered_map>
 
-#include "native/code_scan.h"
-#include "native/elf_layout.h"
+#include "elf/code_scan.h"
+#include "elf/elf_layout.h"
 
 namespace apkvet {
-
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfStringRef, value, address, on_stack)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfCall, callee, args, address)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfFunction, name, address, size, calls, strings, local_calls, register_natives)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfSyscall, number, address, function)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfRodataString, value, offset)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfScan, valid, parsed, error, warnings, elf_class, machine, arch, type, entry, soname,
-                                   needed, rpath, runpath, dt_flags, dt_flags_1, dt_bind_now, dt_textrel,
-                                   android_packed_relocs, relr, has_gnu_stack, stack_exec, has_relro, has_interp,
-                                   has_symtab, has_debug_info, bti, pac, sections, imports, exports, imports_total,
-                                   exports_total, functions, syscalls, instructions, code_truncated, rodata_strings,
-                                   rodata_truncated)
-
-std::vector<uint8_t> serialize_elf_scan(const ElfScan& scan) { return Json::to_cbor(Json(scan)); }
-
-ElfScan deserialize_elf_scan(Bytes bytes) { return Json::from_cbor(bytes.begin(), bytes.end()).get<ElfScan>(); }
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "native/elf_layout.h"
+#include "elf/elf_layout.h"
 
 #include <algorithm>
 #include <cstring>

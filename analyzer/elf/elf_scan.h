@@ -1,12 +1,12 @@
 // What one ELF file yields when read with our own validation, LIEF and Capstone: the raw result
-// that a (forked) worker sends back, before any classification. Plain data, serializable to CBOR.
+// that a (forked) worker sends back, before any classification. Plain data, serializable to CBOR
+// (native/elf_module.h). This folder is built as the module the analyzer loads on first use.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/byte_reader.h"
-#include "facts/evidence.h"
 
 namespace apkvet {
 
@@ -100,9 +100,6 @@ struct ElfScan {
 // Reads one ELF in this process: validation, then LIEF, then Capstone. Never throws; a failure
 // is in `error`. Must only see bytes that may crash LIEF inside an isolated worker (see isolation.h).
 ElfScan scan_elf(Bytes data, const ElfScanLimits& limits = {});
-
-// The worker wire format (CBOR) and back.
-std::vector<uint8_t> serialize_elf_scan(const ElfScan& scan);
-ElfScan deserialize_elf_scan(Bytes bytes);  // throws std::exception on malformed input
+using ScanElfFunction = ElfScan (*)(Bytes data, const ElfScanLimits& limits);
 
 }  // namespace apkvet

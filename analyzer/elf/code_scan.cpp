@@ -1,4 +1,4 @@
-#include "native/code_scan.h"
+#include "elf/code_scan.h"
 
 #include <capstone/capstone.h>
 
