@@ -52,7 +52,8 @@ TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
   REQUIRE(parsed.rules.size() > 50);
   REQUIRE(rule_caches(cache).size() == 1);
   RuleSet cached = load_rules((rules / "checks").string());
-  CHECK(rule_set_to_json(cached) == rule_set_to_json(parsed));
+  // As text: Json's == holds across number types (1 == 1u == 1.0); the dump shows each one.
+  CHECK(rule_set_to_json(cached).dump() == rule_set_to_json(parsed).dump());
   CHECK(cached.version == parsed.version);
   CHECK(cached.find("HYG-DEBUGGABLE")->source == parsed.find("HYG-DEBUGGABLE")->source);
 
