@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <simdjson.h>
 
@@ -570,7 +571,7 @@ void ManifestTyper::implied_permissions() {
 
 namespace {
 struct PermissionCatalog {
-  std::map<std::string, PermissionInfo, std::less<>> by_name;
+  std::unordered_map<std::string, PermissionInfo> by_name;  // looked up only, never listed in order
   bool loaded = false;
 };
 
