@@ -1,6 +1,10 @@
 #include "core/data_dir.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,9 +16,11 @@
 
 namespace apkvet {
 
-std::string rules_dir() {
+namespace {
+
+// rules/ beside or above the executable, else in the source tree; "" when there is none.
+std::string find_rules_dir() {
   namespace fs = std::filesystem;
-  if (const char* env = std::getenv("APKVET_RULES_DIR"); env && *env) return env;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
@@ -25,17 +31,42 @@ std::string rules_dir() {
   }
   fs::path source = fs::path(APKVET_SOURCE_DIR) / "rules";
   if (fs::is_directory(source, ec)) return source.string();
-  throw std::runtime_error("cannot find the rules directory: set APKVET_RULES_DIR");
+  return "";
+}
+
+}  // namespace
+
+std::string rules_dir() {
+  if (const char* env = std::getenv("APKVET_RULES_DIR"); env && *env) return env;
+  // Searched once per process: a scan asks for a dozen data files, and each search was a readlink
+  // and a stat per folder up from the executable.
+  static const std::string found = find_rules_dir();
+  if (found.empty()) throw std::runtime_error("cannot find the rules directory: set APKVET_RULES_DIR");
+  return found;
 }
 
 std::string rules_path(const std::string& relative) { return rules_dir() + "/" + relative; }
 
 std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  // One read into a string of the file's size: through a stream the bytes were copied twice.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(path + ": cannot read");
+  std::string text;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) text.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      throw std::runtime_error(path + ": cannot read");
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
 std::string user_cache_dir() {

@@ -94,8 +94,10 @@ RuleSet load_rules(const std::string& dir) {
   std::string all_text;
   for (const auto& f : files) {
     std::string text = read_text_file(f.string());
-    std::string shown = fs::relative(f, fs::path(dir).parent_path(), ec).string();
-    if (ec) shown = f.string();
+    // The files were listed under `dir`, so the relative name is lexical (fs::relative resolved
+    // every component of both paths on disk, a dozen system calls per file).
+    std::string shown = f.lexically_relative(fs::path(dir).parent_path()).string();
+    if (shown.empty()) shown = f.string();
     all_text += shown + "\n" + text;
     shown_and_text.emplace_back(std::move(shown), std::move(text));
   }
