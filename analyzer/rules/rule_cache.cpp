@@ -1,6 +1,9 @@
 #include "rules/rule_cache.h"
 
 #include <simdjson.h>
+#include <sys/stat.h>
+
+#include <chrono>
 
 #include "core/data_dir.h"
 #include "core/digest.h"
@@ -122,6 +125,55 @@ std::optional<RuleSet> load_cached_rules(const std::string& all_text) {
 
 void store_cached_rules(const std::string& all_text, const RuleSet& set) {
   write_cache_entry(cache_entry_name(all_text), rule_set_to_json(set).dump());
+}
+
+namespace {
+
+constexpr int64_t kSettledNs = 2'000'000'000;  // files changed more recently are not trusted by identity
+
+std::string identity_entry_name(const std::vector<RuleFileIdentity>& files) {
+  std::string key = std::string(kFormat) + "\nidentity\n" + APKVET_VERSION + "\n";
+  for (const auto& f : files)
+    key += f.shown + "\n" + std::to_string(f.device) + " " + std::to_string(f.inode) + " " + std::to_string(f.size) +
+           " " + std::to_string(f.modified_ns) + " " + std::to_string(f.changed_ns) + "\n";
+  return "rules-files-" + sha256_hex(key) + ".txt";
+}
+
+}  // namespace
+
+std::vector<RuleFileIdentity> rule_file_identities(const std::vector<std::pair<std::string, std::string>>& path_and_shown) {
+  std::vector<RuleFileIdentity> out;
+  for (const auto& [path, shown] : path_and_shown) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};  // no identity: the content key decides
+    out.push_back({shown, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_size), int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                   int64_t(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec});
+  }
+  return out;
+}
+
+std::optional<RuleSet> load_cached_rules_by_identity(const std::vector<RuleFileIdentity>& files) {
+  if (files.empty()) return std::nullopt;
+  std::optional<std::string> content_entry = read_cache_entry(identity_entry_name(files));
+  if (!content_entry || content_entry->rfind("rules-", 0) != 0 || content_entry->find('/') != std::string::npos)
+    return std::nullopt;
+  std::optional<std::string> text = read_cache_entry(*content_entry);
+  if (!text) return std::nullopt;
+  try {
+    return rule_set_from_json_text(*text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void remember_rule_files(const std::vector<RuleFileIdentity>& files, const std::string& all_text) {
+  if (files.empty()) return;
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const auto& f : files)
+    if (f.modified_ns > now - kSettledNs || f.changed_ns > now - kSettledNs) return;  // not settled yet
+  write_cache_entry(identity_entry_name(files), cache_entry_name(all_text));
 }
 
 }  // namespace apkvet::rules

@@ -4,9 +4,12 @@
 // apkvet version, so an edited rule file is parsed again (with its file:line errors); any problem
 // with the cache means the YAML is parsed as if there were none.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "rules/rule_set.h"
 
@@ -14,6 +17,21 @@ namespace apkvet::rules {
 
 std::optional<RuleSet> load_cached_rules(const std::string& all_text);
 void store_cached_rules(const std::string& all_text, const RuleSet& set);
+
+// A cheaper key looked up before any rule file is read: the files' identities (name, device, inode,
+// size, modification and change times), as git's index and make trust them. Its entry names the
+// content-keyed entry above. Reading and hashing the rule files for the content key cost every
+// scan ~0.5 ms. The identity entry is written only for files whose times are over two seconds old:
+// a file written twice within one tick of the file system's clock would otherwise keep its identity
+// across the second edit (git's "racy clean" problem).
+struct RuleFileIdentity {
+  std::string shown;  // the name that goes into the content key
+  uint64_t device = 0, inode = 0, size = 0;
+  int64_t modified_ns = 0, changed_ns = 0;
+};
+std::vector<RuleFileIdentity> rule_file_identities(const std::vector<std::pair<std::string, std::string>>& path_and_shown);
+std::optional<RuleSet> load_cached_rules_by_identity(const std::vector<RuleFileIdentity>& files);
+void remember_rule_files(const std::vector<RuleFileIdentity>& files, const std::string& all_text);
 
 // The JSON form, exposed for tests: a rule set read back equals the one written. Reading throws
 // (std::exception) on anything malformed.

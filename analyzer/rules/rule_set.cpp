@@ -89,23 +89,33 @@ RuleSet load_rules(const std::string& dir) {
     if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
   if (ec) throw RuleFileError(dir + ": cannot list rule files: " + ec.message());
   std::sort(files.begin(), files.end());
-  // Read every file first: their names and contents are the rule set's version and the cache key.
-  std::vector<std::pair<std::string, std::string>> shown_and_text;
-  std::string all_text;
+  std::vector<std::pair<std::string, std::string>> path_and_shown;
   for (const auto& f : files) {
-    std::string text = read_text_file(f.string());
     // The files were listed under `dir`, so the relative name is lexical (fs::relative resolved
     // every component of both paths on disk, a dozen system calls per file).
     std::string shown = f.lexically_relative(fs::path(dir).parent_path()).string();
-    if (shown.empty()) shown = f.string();
-    all_text += shown + "\n" + text;
-    shown_and_text.emplace_back(std::move(shown), std::move(text));
+    path_and_shown.emplace_back(f.string(), shown.empty() ? f.string() : shown);
   }
-  if (auto cached = load_cached_rules(all_text)) return std::move(*cached);
+  // Unchanged files (by identity) name their parsed rule set without being read.
+  std::vector<RuleFileIdentity> identities = rule_file_identities(path_and_shown);
+  if (auto cached = load_cached_rules_by_identity(identities)) return std::move(*cached);
+  // Read every file: their names and contents are the rule set's version and the cache key.
+  std::vector<std::pair<std::string, std::string>> shown_and_text;
+  std::string all_text;
+  for (const auto& [path, shown] : path_and_shown) {
+    std::string text = read_text_file(path);
+    all_text += shown + "\n" + text;
+    shown_and_text.emplace_back(shown, std::move(text));
+  }
+  if (auto cached = load_cached_rules(all_text)) {
+    remember_rule_files(identities, all_text);
+    return std::move(*cached);
+  }
   RuleSet set;
   for (const auto& [shown, text] : shown_and_text) add_rules(set, text, shown);
   finish(set, all_text);
   store_cached_rules(all_text, set);
+  remember_rule_files(identities, all_text);
   return set;
 }
 

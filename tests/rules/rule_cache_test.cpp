@@ -1,13 +1,16 @@
 // Parsed rules cached on disk: the shipped rules read back from the cache equal the ones parsed from
 // YAML (every field, every condition, and the same findings on the same facts); a damaged cache file
-// is ignored; an edited rule file is parsed again.
+// is ignored; an edited rule file is parsed again, also when only its identity was looked up.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "rules/judgement.h"
 #include "rules/rule_cache.h"
@@ -76,6 +79,48 @@ TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
   // An edited rule file is a new key: parsed again, with file:line errors.
   { std::ofstream(rules / "checks" / "zz_broken.yaml") << "rules:\n  - id: X\n    title: t\n"; }
   CHECK_THROWS_AS(load_rules((rules / "checks").string()), RuleFileError);
+
+  unsetenv("APKVET_CACHE_DIR");
+  fs::remove_all(cache);
+  fs::remove_all(rules);
+}
+
+TEST_CASE("rule files unchanged by identity are not read again, and an edit of the same size is seen") {
+  fs::path cache = fs::temp_directory_path() / ("apkvet-rules-identity-cache-" + std::to_string(::getpid()));
+  fs::path rules = fs::temp_directory_path() / ("apkvet-rules-identity-copy-" + std::to_string(::getpid()));
+  fs::remove_all(cache);
+  fs::remove_all(rules);
+  fs::create_directories(rules);
+  fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/checks", rules / "checks", fs::copy_options::recursive);
+  setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
+  auto identity_entries = [&] {
+    size_t n = 0;
+    for (const auto& p : rule_caches(cache)) n += p.filename().string().rfind("rules-files-", 0) == 0;
+    return n;
+  };
+  const std::string dir = (rules / "checks").string();
+
+  // Just copied: the files' times are too recent to be trusted, so no identity entry yet.
+  std::string parsed = rule_set_to_json(load_rules(dir)).dump();
+  CHECK(identity_entries() == 0);
+  // Settled (over two seconds old): the next load remembers them, the one after is served by identity.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  CHECK(rule_set_to_json(load_rules(dir)).dump() == parsed);
+  CHECK(identity_entries() == 1);
+  CHECK(rule_set_to_json(load_rules(dir)).dump() == parsed);
+
+  // The same number of bytes, another title: a new identity (times), so the file is read again.
+  fs::path file = rules / "checks" / "hygiene_manifest.yaml";
+  std::string text;
+  {
+    std::ifstream in(file);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t at = text.find("title: App is debuggable");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 24, "title: App is DEBUGGABLE");
+  { std::ofstream(file, std::ios::trunc) << text; }
+  CHECK(load_rules(dir).find("HYG-DEBUGGABLE")->title == "App is DEBUGGABLE");
 
   unsetenv("APKVET_CACHE_DIR");
   fs::remove_all(cache);
