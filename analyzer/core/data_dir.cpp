@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "version.h"
@@ -79,11 +78,11 @@ std::string user_cache_dir() {
 std::optional<std::string> read_cache_entry(const std::string& name) {
   std::string dir = user_cache_dir();
   if (dir.empty()) return std::nullopt;
-  std::ifstream in(dir + "/" + name, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  try {
+    return read_text_file(dir + "/" + name);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 void write_cache_entry(const std::string& name, std::string_view bytes) {

@@ -14,10 +14,9 @@
 #include <unordered_map>
 
 #include <simdjson.h>
-#include <unistd.h>
 
 #include "core/data_dir.h"
-#include "core/mapped_file.h"
+#include "core/json_text.h"
 
 namespace apkvet {
 namespace {
@@ -585,26 +584,15 @@ struct PermissionCatalog {
     std::string_view raw;  // the entry's JSON object, inside `text`
     bool platform = false;
   };
-  std::unique_ptr<MappedFile> file;
-  simdjson::padded_string copy;  // used when the map's last page leaves no room for simdjson's padding
+  std::unique_ptr<JsonText> file;
   simdjson::padded_string_view text;
   std::unordered_map<std::string_view, Entry> by_name;  // views into `text`
 };
 
 void index_permission_catalog(const std::string& path, PermissionCatalog& cat) {
   using simdjson::ondemand::object;
-  // Parsed straight from the memory map when its last page leaves simdjson's padding after the text
-  // (the kernel zero-fills the rest of that page).
-  cat.file = std::make_unique<MappedFile>(path);
-  Bytes bytes = cat.file->bytes();
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t tail = bytes.size() % page == 0 ? 0 : page - bytes.size() % page;
-  if (tail >= simdjson::SIMDJSON_PADDING) {
-    cat.text = simdjson::padded_string_view(as_chars(bytes).data(), bytes.size(), bytes.size() + tail);
-  } else {
-    cat.copy = simdjson::padded_string(as_chars(bytes));
-    cat.text = cat.copy;
-  }
+  cat.file = std::make_unique<JsonText>(path);  // the memory map, read in place
+  cat.text = cat.file->view();
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc = parser.iterate(cat.text);
   for (auto section : object(doc.get_object())) {

@@ -7,6 +7,7 @@
 
 #include "core/data_dir.h"
 #include "core/digest.h"
+#include "core/json_text.h"
 #include "version.h"
 
 namespace apkvet::rules {
@@ -90,10 +91,11 @@ Json rule_set_to_json(const RuleSet& set) {
   return {{"format", kFormat}, {"version", set.version}, {"rules", rules}};
 }
 
-RuleSet rule_set_from_json_text(std::string_view text) {
+namespace {
+
+RuleSet rule_set_from_padded(simdjson::padded_string_view text) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
-  simdjson::dom::object j = parser.parse(padded).get_object();
+  simdjson::dom::object j = parser.parse(text.data(), text.length(), false).get_object();
   if (std::string_view(j["format"]) != kFormat) throw std::runtime_error("other cache format");
   RuleSet set;
   set.version = text_of(j["version"]);
@@ -113,14 +115,25 @@ RuleSet rule_set_from_json_text(std::string_view text) {
   return set;
 }
 
-std::optional<RuleSet> load_cached_rules(const std::string& all_text) {
-  std::optional<std::string> text = read_cache_entry(cache_entry_name(all_text));
-  if (!text) return std::nullopt;
+// A cache entry parsed in place from its memory map; nullopt when it is missing or malformed
+// (damaged or foreign: the YAML is parsed again).
+std::optional<RuleSet> read_cached_rule_set(const std::string& name) {
+  std::string dir = user_cache_dir();
+  if (dir.empty()) return std::nullopt;
   try {
-    return rule_set_from_json_text(*text);
+    JsonText text(dir + "/" + name);
+    return rule_set_from_padded(text.view());
   } catch (const std::exception&) {  // simdjson_error too
-    return std::nullopt;  // damaged or foreign: parse the YAML again
+    return std::nullopt;
   }
+}
+
+}  // namespace
+
+RuleSet rule_set_from_json_text(std::string_view text) { return rule_set_from_padded(simdjson::padded_string(text)); }
+
+std::optional<RuleSet> load_cached_rules(const std::string& all_text) {
+  return read_cached_rule_set(cache_entry_name(all_text));
 }
 
 void store_cached_rules(const std::string& all_text, const RuleSet& set) {
@@ -158,13 +171,7 @@ std::optional<RuleSet> load_cached_rules_by_identity(const std::vector<RuleFileI
   std::optional<std::string> content_entry = read_cache_entry(identity_entry_name(files));
   if (!content_entry || content_entry->rfind("rules-", 0) != 0 || content_entry->find('/') != std::string::npos)
     return std::nullopt;
-  std::optional<std::string> text = read_cache_entry(*content_entry);
-  if (!text) return std::nullopt;
-  try {
-    return rule_set_from_json_text(*text);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return read_cached_rule_set(*content_entry);
 }
 
 void remember_rule_files(const std::vector<RuleFileIdentity>& files, const std::string& all_text) {
