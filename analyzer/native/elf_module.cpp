@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -44,6 +45,7 @@ ScanElfFunction load_module() {
   std::string tried;
   std::vector<std::string> paths = {executable_dir() + "/" + kModuleName};
   if (paths[0] != APKVET_ELF_MODULE_PATH) paths.push_back(APKVET_ELF_MODULE_PATH);
+  if (const char* env = std::getenv("APKVET_ELF_MODULE"); env && *env) paths = {env};  // a packager's own place
   for (const std::string& path : paths) {
     if (access(path.c_str(), F_OK) != 0) {
       tried += (tried.empty() ? "" : ", ") + path;

@@ -12,9 +12,10 @@
 
 namespace apkvet {
 
-// Loads the module once per process (thread-safe) and returns its scan_elf. It is looked for beside
-// the running executable, then where this build put it. Throws std::runtime_error naming the file
-// and the reason when it cannot be loaded or comes from another build.
+// Loads the module once per process (thread-safe) and returns its scan_elf. It is looked for at
+// $APKVET_ELF_MODULE when set, else beside the running executable, then where this build put it.
+// Throws std::runtime_error naming the file and the reason when it cannot be loaded or comes from
+// another build.
 ScanElfFunction elf_module_scanner();
 
 // The worker wire format (CBOR) and back.
