@@ -40,16 +40,31 @@ Json findings_of(const RuleSet& set, const Json& facts) {
   return out;
 }
 
+// A private copy of the shipped rules and an empty cache directory ($APKVET_CACHE_DIR), removed after.
+struct RulesCopy {
+  fs::path cache, rules;
+  explicit RulesCopy(const std::string& tag)
+      : cache(fs::temp_directory_path() / ("apkvet-" + tag + "-cache-" + std::to_string(::getpid()))),
+        rules(fs::temp_directory_path() / ("apkvet-" + tag + "-copy-" + std::to_string(::getpid()))) {
+    fs::remove_all(cache);
+    fs::remove_all(rules);
+    fs::create_directories(rules);
+    fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/checks", rules / "checks", fs::copy_options::recursive);
+    setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
+  }
+  ~RulesCopy() {
+    unsetenv("APKVET_CACHE_DIR");
+    fs::remove_all(cache);
+    fs::remove_all(rules);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
-  fs::path cache = fs::temp_directory_path() / ("apkvet-rules-cache-" + std::to_string(::getpid()));
-  fs::path rules = fs::temp_directory_path() / ("apkvet-rules-copy-" + std::to_string(::getpid()));
-  fs::remove_all(cache);
-  fs::remove_all(rules);
-  fs::create_directories(rules);
-  fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/checks", rules / "checks", fs::copy_options::recursive);
-  setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
+  RulesCopy copy("rules");
+  const fs::path& cache = copy.cache;
+  const fs::path& rules = copy.rules;
 
   RuleSet parsed = load_rules((rules / "checks").string());
   REQUIRE(parsed.rules.size() > 50);
@@ -79,20 +94,12 @@ TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
   // An edited rule file is a new key: parsed again, with file:line errors.
   { std::ofstream(rules / "checks" / "zz_broken.yaml") << "rules:\n  - id: X\n    title: t\n"; }
   CHECK_THROWS_AS(load_rules((rules / "checks").string()), RuleFileError);
-
-  unsetenv("APKVET_CACHE_DIR");
-  fs::remove_all(cache);
-  fs::remove_all(rules);
 }
 
 TEST_CASE("rule files unchanged by identity are not read again, and an edit of the same size is seen") {
-  fs::path cache = fs::temp_directory_path() / ("apkvet-rules-identity-cache-" + std::to_string(::getpid()));
-  fs::path rules = fs::temp_directory_path() / ("apkvet-rules-identity-copy-" + std::to_string(::getpid()));
-  fs::remove_all(cache);
-  fs::remove_all(rules);
-  fs::create_directories(rules);
-  fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/checks", rules / "checks", fs::copy_options::recursive);
-  setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
+  RulesCopy copy("rules-identity");
+  const fs::path& cache = copy.cache;
+  const fs::path& rules = copy.rules;
   auto identity_entries = [&] {
     size_t n = 0;
     for (const auto& p : rule_caches(cache)) n += p.filename().string().rfind("rules-files-", 0) == 0;
@@ -121,8 +128,4 @@ TEST_CASE("rule files unchanged by identity are not read again, and an edit of t
   text.replace(at, 24, "title: App is DEBUGGABLE");
   { std::ofstream(file, std::ios::trunc) << text; }
   CHECK(load_rules(dir).find("HYG-DEBUGGABLE")->title == "App is DEBUGGABLE");
-
-  unsetenv("APKVET_CACHE_DIR");
-  fs::remove_all(cache);
-  fs::remove_all(rules);
 }
