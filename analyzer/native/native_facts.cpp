@@ -356,14 +356,14 @@ NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const
   lib.file = file;
   lib.abi = abi;
   if (!precheck(bytes, lib, anomalies, opt)) return lib;
-  ScanElfFunction scan_elf = elf_reader(opt, {&lib}, anomalies);
-  if (!scan_elf) return lib;
+  ScanElfFunction read_elf = elf_reader(opt, {&lib}, anomalies);
+  if (!read_elf) return lib;
   const NativeRules* rules = rules_or_null(anomalies);
   if (opt.isolate) {
-    WorkerResult w = run_in_worker([&] { return serialize_elf_scan(scan_elf(bytes, opt.scan)); }, opt.isolation);
+    WorkerResult w = run_in_worker([&] { return serialize_elf_scan(read_elf(bytes, opt.scan)); }, opt.isolation);
     finish(lib, &w, {}, rules, anomalies, opt, pool);
   } else {
-    finish(lib, nullptr, scan_elf(bytes, opt.scan), rules, anomalies, opt, pool);
+    finish(lib, nullptr, read_elf(bytes, opt.scan), rules, anomalies, opt, pool);
   }
   return lib;
 }
@@ -414,18 +414,18 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     bytes[i] = *b;
     if (precheck(bytes[i], libs[i], anomalies, options)) to_scan.push_back(i);
   }
-  ScanElfFunction scan_elf = nullptr;
+  ScanElfFunction read_elf = nullptr;
   if (!to_scan.empty()) {
     std::vector<NativeLibrary*> scanned;
     for (size_t i : to_scan) scanned.push_back(&libs[i]);
-    scan_elf = elf_reader(options, scanned, anomalies);
-    if (!scan_elf) to_scan.clear();
+    read_elf = elf_reader(options, scanned, anomalies);
+    if (!read_elf) to_scan.clear();
   }
   const NativeRules* rules = to_scan.empty() ? nullptr : rules_or_null(anomalies);
   std::vector<WorkerResult> results;
   if (options.isolate && !to_scan.empty())
     results = run_batch_in_worker(
-        to_scan.size(), [&](size_t k) { return serialize_elf_scan(scan_elf(bytes[to_scan[k]], options.scan)); },
+        to_scan.size(), [&](size_t k) { return serialize_elf_scan(read_elf(bytes[to_scan[k]], options.scan)); },
         options.isolation);
   std::vector<std::vector<NativeString>> strings(jobs.size());
   for (size_t k = 0; k < to_scan.size(); ++k) {
@@ -433,7 +433,7 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     if (options.isolate) {
       finish(libs[i], &results[k], {}, rules, anomalies, options, &strings[i]);
     } else {
-      finish(libs[i], nullptr, scan_elf(bytes[i], options.scan), rules, anomalies, options, &strings[i]);
+      finish(libs[i], nullptr, read_elf(bytes[i], options.scan), rules, anomalies, options, &strings[i]);
     }
   }
 
