@@ -149,9 +149,9 @@ class Progress {
 
 // Loads the analyzer's own data (tracker signatures compiled into a Hyperscan database, the
 // permission catalogue, native signatures, owner and false-positive rules, GeoIP, the ELF reader
-// module) once in the parent,
-// so every forked worker inherits it instead of spending ~0.6 s rebuilding it per APK (the permission
-// catalogue alone was 7% of a batch's CPU). Only our rule files are read here, never an input.
+// module) once in the parent, so every forked worker inherits it instead of spending ~0.6 s
+// rebuilding it per APK (the permission catalogue alone was 7% of a batch's CPU). Only our rule
+// files are read here, never an input.
 void warm_up() {
   // Each on its own: a worker meets the same problem and records it against its APK.
   auto load = [](void (*step)()) {
