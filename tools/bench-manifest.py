@@ -6,7 +6,8 @@ measures are kept per tool and APK, each the best of the runs:
   - CPU time (user + system of the process, from wait4): what the work costs, robust on a busy machine;
   - wall time: what a user waits, including process start-up and scheduling delays.
 The per-APK ratio is aapt/apkvet; the median ratio of each measure is printed. Both tools pay process
-start-up (dynamic loading: apkvet links Hyperscan, OpenSSL and more), as a user of either would.
+start-up (dynamic loading and relocation of their shared libraries, their own set-up), as a user of
+either would: for the median corpus APK (81 KB) that is most of the time (docs/performance.md).
 A last line runs apkvet once over all compared APKs (start-up paid once, as in a catalogue scan).
   tools/bench-manifest.py [--apkvet build/apkvet] [--repeat 5] [DIR]"""
 import argparse
