@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,15 +14,20 @@
 
 namespace apkvet {
 
+std::string executable_dir() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "" : exe.parent_path().string();
+}
+
 namespace {
 
 // rules/ beside or above the executable, else in the source tree; "" when there is none.
 std::string find_rules_dir() {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+  if (std::string exe_dir = executable_dir(); !exe_dir.empty()) {
+    for (fs::path dir = exe_dir; !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
       if (fs::is_directory(dir / "rules", ec)) return (dir / "rules").string();
       if (fs::is_directory(dir / "share/apkvet/rules", ec)) return (dir / "share/apkvet/rules").string();
     }
@@ -75,11 +79,16 @@ std::string user_cache_dir() {
   return "";
 }
 
-std::optional<std::string> read_cache_entry(const std::string& name) {
+std::string cache_entry_path(const std::string& name) {
   std::string dir = user_cache_dir();
-  if (dir.empty()) return std::nullopt;
+  return dir.empty() ? "" : dir + "/" + name;
+}
+
+std::optional<std::string> read_cache_entry(const std::string& name) {
+  std::string path = cache_entry_path(name);
+  if (path.empty()) return std::nullopt;
   try {
-    return read_text_file(dir + "/" + name);
+    return read_text_file(path);
   } catch (const std::exception&) {
     return std::nullopt;
   }

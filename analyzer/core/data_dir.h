@@ -7,6 +7,8 @@
 
 namespace apkvet {
 
+// The directory of the running executable (from /proc/self/exe); "" when it cannot be read.
+std::string executable_dir();
 // The rules directory, without a trailing slash. Throws std::runtime_error if none exists.
 std::string rules_dir();
 // rules_dir() + "/" + relative, e.g. rules_path("permissions/android_permissions.json").
@@ -15,6 +17,8 @@ std::string rules_path(const std::string& relative);
 // $APKVET_CACHE_DIR, else $XDG_CACHE_HOME/apkvet, else $HOME/.cache/apkvet; "" when caching is off
 // (APKVET_CACHE_DIR=off) or no home is known. Caches are optimisations: any problem means rebuild.
 std::string user_cache_dir();
+// Where the cache entry `name` is (or would be) kept; "" when caching is off.
+std::string cache_entry_path(const std::string& name);
 // A cache entry's bytes, or nullopt when there is none (or it cannot be read).
 std::optional<std::string> read_cache_entry(const std::string& name);
 // Stores a cache entry: written to a temporary file and renamed, so a concurrent reader (batch

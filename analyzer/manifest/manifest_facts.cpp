@@ -581,20 +581,19 @@ namespace {
 // simdjson, ~0.4 ms and a sixth of the scan's page faults.
 struct PermissionCatalog {
   struct Entry {
-    std::string_view raw;  // the entry's JSON object, inside `text`
+    std::string_view raw;  // the entry's JSON object, inside the mapped file
     bool platform = false;
   };
   std::unique_ptr<JsonText> file;
-  simdjson::padded_string_view text;
-  std::unordered_map<std::string_view, Entry> by_name;  // views into `text`
+  std::unordered_map<std::string_view, Entry> by_name;  // views into the mapped file
 };
 
 void index_permission_catalog(const std::string& path, PermissionCatalog& cat) {
   using simdjson::ondemand::object;
   cat.file = std::make_unique<JsonText>(path);  // the memory map, read in place
-  cat.text = cat.file->view();
+  const simdjson::padded_string_view text = cat.file->view();
   simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc = parser.iterate(cat.text);
+  simdjson::ondemand::document doc = parser.iterate(text);
   for (auto section : object(doc.get_object())) {
     std::string_view section_name = section.unescaped_key();
     bool platform = section_name == "permissions";
@@ -603,7 +602,8 @@ void index_permission_catalog(const std::string& path, PermissionCatalog& cat) {
       // The key as written in the file (a view into it): up to its closing quote; a name with an
       // escape in it is no Android permission name, and is left out.
       const char* key = entry.key().raw();
-      const char* end = static_cast<const char*>(std::memchr(key, '"', static_cast<size_t>(cat.text.data() + cat.text.length() - key)));
+      const char* end =
+          static_cast<const char*>(std::memchr(key, '"', static_cast<size_t>(text.data() + text.length() - key)));
       if (!end) throw std::runtime_error("unterminated key");
       std::string_view name(key, static_cast<size_t>(end - key));
       std::string_view raw = object(entry.value().get_object()).raw_json();
@@ -619,7 +619,8 @@ void index_permission_catalog(const std::string& path, PermissionCatalog& cat) {
 // One entry's fields. Throws (simdjson_error, std::runtime_error) on a field of the wrong type.
 PermissionInfo decode_permission(const PermissionCatalog& cat, std::string_view name, const PermissionCatalog::Entry& e) {
   // The entry's text is followed by the rest of the file and its padding: simdjson may read on.
-  size_t room = static_cast<size_t>(cat.text.data() + cat.text.capacity() - e.raw.data());
+  const simdjson::padded_string_view text = cat.file->view();
+  size_t room = static_cast<size_t>(text.data() + text.capacity() - e.raw.data());
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc = parser.iterate(simdjson::padded_string_view(e.raw.data(), e.raw.size(), room));
   auto text_of = [](simdjson::ondemand::value v) { return std::string(std::string_view(v.get_string())); };

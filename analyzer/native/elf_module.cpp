@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/data_dir.h"
 #include "facts/evidence.h"
 #include "version.h"
 
@@ -32,21 +33,18 @@ namespace {
 
 constexpr const char* kModuleName = "libapkvet-elf.so";
 
-std::string executable_dir() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  std::string path(buf, size_t(n));
-  return path.substr(0, path.find_last_of('/'));
+// $APKVET_ELF_MODULE (a packager's own place); else beside the executable (an installed copy), then
+// in this build tree (tests run from elsewhere).
+std::vector<std::string> module_paths() {
+  if (const char* env = std::getenv("APKVET_ELF_MODULE"); env && *env) return {env};
+  std::vector<std::string> paths = {executable_dir() + "/" + kModuleName};
+  if (paths[0] != APKVET_ELF_MODULE_PATH) paths.push_back(APKVET_ELF_MODULE_PATH);
+  return paths;
 }
 
 ScanElfFunction load_module() {
-  // Beside the executable (an installed copy), then in this build tree (tests run from elsewhere).
   std::string tried;
-  std::vector<std::string> paths = {executable_dir() + "/" + kModuleName};
-  if (paths[0] != APKVET_ELF_MODULE_PATH) paths.push_back(APKVET_ELF_MODULE_PATH);
-  if (const char* env = std::getenv("APKVET_ELF_MODULE"); env && *env) paths = {env};  // a packager's own place
-  for (const std::string& path : paths) {
+  for (const std::string& path : module_paths()) {
     if (access(path.c_str(), F_OK) != 0) {
       tried += (tried.empty() ? "" : ", ") + path;
       continue;

@@ -118,10 +118,10 @@ RuleSet rule_set_from_padded(simdjson::padded_string_view text) {
 // A cache entry parsed in place from its memory map; nullopt when it is missing or malformed
 // (damaged or foreign: the YAML is parsed again).
 std::optional<RuleSet> read_cached_rule_set(const std::string& name) {
-  std::string dir = user_cache_dir();
-  if (dir.empty()) return std::nullopt;
+  std::string path = cache_entry_path(name);
+  if (path.empty()) return std::nullopt;
   try {
-    JsonText text(dir + "/" + name);
+    JsonText text(path);
     return rule_set_from_padded(text.view());
   } catch (const std::exception&) {  // simdjson_error too
     return std::nullopt;
