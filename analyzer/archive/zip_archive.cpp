@@ -1,10 +1,12 @@
 #include "archive/zip_archive.h"
 
-#include <zip.h>
+#include "archive/libzip_library.h"
+
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 namespace apkvet {
 namespace {
@@ -45,7 +47,7 @@ ZipArchive::ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anom
     : data_(data), prefix_(std::move(display_prefix)), anomalies_(anomalies), limits_(limits) {
   locate_end_of_central_directory();
   read_central_directory();
-  cross_check_with_libzip();
+  if (limits_.check_with_libzip) cross_check_with_libzip();
 }
 
 void ZipArchive::anomaly(std::string id, Severity s, std::string msg, std::string_view entry, std::string location,
@@ -325,24 +327,33 @@ void ZipArchive::check_local_header(ZipEntry& e) {
 }
 
 void ZipArchive::cross_check_with_libzip() {
-  zip_error_t err;
-  zip_error_init(&err);
-  zip_source_t* src = zip_source_buffer_create(data_.data(), data_.size(), 0, &err);
-  if (!src) {
-    zip_error_fini(&err);
+  const LibzipLibrary* zip = nullptr;
+  try {
+    zip = &libzip_library();
+  } catch (const std::exception& e) {
+    anomaly("zip.strict_reader_unavailable", Severity::low,
+            std::string("The strict ZIP reader could not be loaded; the archive was not checked with it: ") + e.what(),
+            "");
     return;
   }
-  zip_t* za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+  zip_error_t err;
+  zip->error_init(&err);
+  zip_source_t* src = zip->source_buffer_create(data_.data(), data_.size(), 0, &err);
+  if (!src) {
+    zip->error_fini(&err);
+    return;
+  }
+  zip_t* za = zip->open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
   if (!za) {
     anomaly("zip.strict_reader_refuses", Severity::medium,
             std::string("A strict ZIP reader (libzip) refuses this archive, as many analysis tools would: ") +
-                zip_error_strerror(&err),
+                zip->error_strerror(&err),
             "");
-    zip_source_free(src);
+    zip->source_free(src);
   } else {
-    zip_close(za);
+    zip->discard(za);  // read-only: nothing to write back
   }
-  zip_error_fini(&err);
+  zip->error_fini(&err);
 }
 
 const ZipEntry* ZipArchive::find(std::string_view name) const {

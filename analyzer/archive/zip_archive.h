@@ -22,6 +22,9 @@ struct ZipLimits {
   uint64_t max_entry_size = 512ull << 20;     // inflated size of one entry
   uint64_t max_total_inflate = 2048ull << 20;  // everything inflated from one archive
   uint32_t max_ratio = 1000;                   // inflated/compressed above this is a bomb signal
+  // Not a bound but a second opinion: open the archive with libzip too, a strict reader that refuses
+  // what many analysis tools refuse (anomaly zip.strict_reader_refuses). A scan's "archive" area.
+  bool check_with_libzip = true;
 };
 
 struct ZipEntry {

@@ -38,6 +38,8 @@ void usage(std::ostream& out) {
          "  apkvet traffic --device DEVICE.json [--apk APP.apk] [--format text|json|html] [--policy FILE] CAPTURE...\n"
          "                                             find the test device's identifiers in pcap/pcapng/HAR traffic\n"
          "  apkvet version\n\n"
+         "--only limits a scan to some of: archive (libzip's second opinion of the ZIP structure), resources,\n"
+         "manifest, signing, dex, code, native, strings.\n"
          "--policy takes a file or the name of a shipped policy (government-device, baseline). --geoip-db (or\n"
          "$APKVET_GEOIP_DB) names a MaxMind database for IP countries; without it Debian's GeoIP data is used.\n\n"
          "exit codes: 0 all inputs analysed (with --policy: all approved); 2 at least one input could not be\n"

@@ -1,6 +1,7 @@
 // apkvet scan: analyse inputs, judge them with the rules and an optional policy, render a report.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -37,7 +38,12 @@ int run_scan(const std::vector<std::string>& args) {
       const std::string& a = args[i];
       if (a == "--format") format = option_value(args, i);
       else if (a.rfind("--format=", 0) == 0) format = a.substr(9);
-      else if (a == "--only") for (auto& area : split_list(option_value(args, i))) options.only.insert(area);
+      else if (a == "--only")
+        for (auto& area : split_list(option_value(args, i))) {
+          if (std::find(std::begin(kScanAreas), std::end(kScanAreas), area) == std::end(kScanAreas))
+            throw std::invalid_argument("unknown area " + area + " for --only");
+          options.only.insert(area);
+        }
       else if (judge.take(args, i)) continue;  // --policy --waivers --rules --date
       else if (a == "--output" || a == "-o") output_path = option_value(args, i);
       // A MaxMind-format database for the country of IP literals; without it, Debian's GeoIP data.

@@ -35,6 +35,7 @@ struct InputFacts {
   std::vector<PartFacts> parts;
   std::vector<std::string> nested_dex;
   std::vector<std::string> nested_elf;
+  bool checked_with_libzip = false;  // the "archive" area: libzip's second opinion was asked
 };
 
 struct AppFacts {

@@ -53,8 +53,10 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   ScanResult result;
   result.input_path = path;
   std::unique_ptr<AppPackage> app;
+  OpenLimits limits = options.limits;
+  limits.zip.check_with_libzip = limits.zip.check_with_libzip && options.wants("archive");
   try {
-    app = std::make_unique<AppPackage>(path, options.limits);
+    app = std::make_unique<AppPackage>(path, limits);
   } catch (const std::exception& e) {
     result.error = e.what();
     return result;
@@ -71,6 +73,7 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   }
   AnomalySink& anomalies = app->anomalies();
   facts.input = describe_input(*app);
+  facts.input.checked_with_libzip = limits.zip.check_with_libzip;
 
   std::shared_ptr<const ResourceTable> table;
   guarded("resources", anomalies, "resources.arsc", [&] { facts.resources = analyze_resources(*app, anomalies, table); });

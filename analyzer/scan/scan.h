@@ -10,10 +10,14 @@
 
 namespace apkvet {
 
+// The analyses a scan can be limited to (`--only`). "archive" is libzip's second opinion of the ZIP
+// structure; apkvet's own reader, and its tamper findings, always run, as every other area needs it.
+inline constexpr const char* kScanAreas[] = {"archive", "resources", "manifest", "signing", "dex", "code", "native", "strings"};
+
 struct ScanOptions {
   OpenLimits limits;
-  // Analyses to run, by name ("resources", "manifest", "signing", "dex", "native", ...); empty means
-  // all. Areas an enabled one depends on still run (the manifest needs resources for its label).
+  // Analyses to run, from kScanAreas; empty means all. Areas an enabled one depends on still run
+  // (the manifest needs resources for its label).
   std::set<std::string> only;
   bool wants(const std::string& area) const { return only.empty() || only.count(area) > 0; }
   // YYYY-MM-DD (00:00 UTC) to judge certificate validity and pin-set expiry against, so that a

@@ -1,31 +1,22 @@
 #include "traffic/pcap_library.h"
 
-#include <dlfcn.h>
-
-#include <stdexcept>
-#include <string>
+#include "core/shared_library.h"
 
 namespace apkvet::traffic {
 
 namespace {
 
 PcapLibrary load() {
-  // APKVET_LIBPCAP_SONAME is the SONAME of the libpcap found at configure time (CMakeLists.txt).
-  void* handle = dlopen(APKVET_LIBPCAP_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) throw std::runtime_error(std::string("cannot load libpcap (") + APKVET_LIBPCAP_SONAME + "): " + dlerror());
+  // APKVET_LIBPCAP_SONAME is the SONAME of the libpcap found at configure time (analyzer/CMakeLists.txt).
+  SharedLibrary so(APKVET_LIBPCAP_SONAME, "libpcap");
   PcapLibrary lib;
-  auto resolve = [&](auto& fn, const char* name) {
-    void* sym = dlsym(handle, name);
-    if (!sym) throw std::runtime_error(std::string(APKVET_LIBPCAP_SONAME " has no ") + name);
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
-  };
-  resolve(lib.open_offline_with_tstamp_precision, "pcap_open_offline_with_tstamp_precision");
-  resolve(lib.datalink, "pcap_datalink");
-  resolve(lib.datalink_val_to_name, "pcap_datalink_val_to_name");
-  resolve(lib.next_ex, "pcap_next_ex");
-  resolve(lib.geterr, "pcap_geterr");
-  resolve(lib.close, "pcap_close");
-  return lib;  // the handle stays open for the life of the process
+  so.resolve(lib.open_offline_with_tstamp_precision, "pcap_open_offline_with_tstamp_precision");
+  so.resolve(lib.datalink, "pcap_datalink");
+  so.resolve(lib.datalink_val_to_name, "pcap_datalink_val_to_name");
+  so.resolve(lib.next_ex, "pcap_next_ex");
+  so.resolve(lib.geterr, "pcap_geterr");
+  so.resolve(lib.close, "pcap_close");
+  return lib;
 }
 
 }  // namespace

@@ -85,3 +85,15 @@ TEST_CASE("--date that is not a real day YYYY-MM-DD is a usage error, before any
   int rc = std::system(ok.c_str());
   CHECK(WEXITSTATUS(rc) == 0);
 }
+
+TEST_CASE("--only with an area apkvet does not have is a usage error, not a scan of nothing") {
+  std::string bad = std::string(APKVET_BINARY) + " scan --only manifest,permisions " +
+                    apkvet::test::fixture("clean.apk") + " >/dev/null 2>&1";
+  int rc = std::system(bad.c_str());
+  CHECK(WIFEXITED(rc));
+  CHECK(WEXITSTATUS(rc) == 64);
+  auto doc = nlohmann::json::parse(run("scan --format json --only archive,manifest " + apkvet::test::fixture("clean.apk")));
+  CHECK(doc["results"][0]["input"]["checked_with_libzip"] == true);
+  doc = nlohmann::json::parse(run("scan --format json --only manifest " + apkvet::test::fixture("clean.apk")));
+  CHECK(doc["results"][0]["input"]["checked_with_libzip"] == false);
+}

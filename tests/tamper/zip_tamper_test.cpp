@@ -150,3 +150,35 @@ TEST_CASE("central directory cut mid-record before the end record: anomaly, earl
   CHECK(app.base().zip->entries().size() == 5);  // META-INF/MANIFEST.MF's record is cut
   check_reads_like_clean(app);
 }
+
+TEST_CASE("libzip's second opinion: it refuses the archives Android still installs, not the clean one") {
+  // libzip (ZIP_CHECKCONS) compares local headers with the central directory and counts entries.
+  for (const char* name : {"duplicate_entry.apk", "local_header_mismatch.apk", "badpack_local_method.apk",
+                           "entry_count_mismatch.apk", "prepended_data_unadjusted.apk"}) {
+    INFO(name);
+    auto r = scan_ok(tampered(name));
+    INFO(anomaly_ids(r));
+    CHECK(r.facts.input.checked_with_libzip);
+    CHECK(has_anomaly(r, "zip.strict_reader_refuses"));
+  }
+  auto clean = scan_ok(fixture("clean.apk"));
+  CHECK(clean.facts.input.checked_with_libzip);
+  CHECK_FALSE(has_anomaly(clean, "zip.strict_reader_refuses"));
+}
+
+TEST_CASE("--only without the archive area: libzip is not asked, our own reader's findings remain") {
+  ScanOptions manifest_only;
+  manifest_only.only = {"manifest", "resources"};
+  ScanResult r = scan_file(tampered("duplicate_entry.apk"), manifest_only);
+  REQUIRE(r.ok);
+  INFO(anomaly_ids(r));
+  CHECK_FALSE(r.facts.input.checked_with_libzip);
+  CHECK_FALSE(has_anomaly(r, "zip.strict_reader_refuses"));
+  CHECK(has_anomaly(r, "zip.duplicate_entry"));  // apkvet's reader, which every area reads through
+  ScanOptions with_archive;
+  with_archive.only = {"archive", "manifest"};
+  ScanResult checked = scan_file(tampered("duplicate_entry.apk"), with_archive);
+  REQUIRE(checked.ok);
+  CHECK(checked.facts.input.checked_with_libzip);
+  CHECK(has_anomaly(checked, "zip.strict_reader_refuses"));
+}
