@@ -37,11 +37,11 @@ const char* to_string(PartRole r) {
   return "unknown";
 }
 
-AppPackage::AppPackage(const std::string& path, OpenLimits limits) : file_(path), limits_(limits) {
+AppPackage::AppPackage(const std::string& path, OpenOptions options) : file_(path), options_(options) {
   if (file_.bytes().empty()) throw std::runtime_error(path + ": empty file");
   std::unique_ptr<ZipArchive> top;
   try {
-    top = std::make_unique<ZipArchive>(file_.bytes(), "", anomalies_, limits_.zip);
+    top = std::make_unique<ZipArchive>(file_.bytes(), "", anomalies_, options_.zip);
   } catch (const ParseError& e) {
     throw std::runtime_error(path + ": not an APK: " + e.what());
   }
@@ -55,7 +55,8 @@ AppPackage::AppPackage(const std::string& path, OpenLimits limits) : file_(path)
     open_bundle(*top);
     bundle_ = std::move(top);
   }
-  for (size_t i = 0; i < parts_.size() && i < limits_.max_nested_parts; ++i) find_nested(i);
+  if (options_.search_nested)
+    for (size_t i = 0; i < parts_.size() && i < options_.max_nested_parts; ++i) find_nested(i);
 }
 
 // .apks (bundletool: splits/*.apk, standalones/*.apk, toc.pb) and .xapk (APKPure: *.apk + manifest.json)
@@ -90,7 +91,7 @@ void AppPackage::open_bundle(ZipArchive& top) {
     auto bytes = top.read(*e);
     if (!bytes) continue;
     try {
-      auto zip = std::make_unique<ZipArchive>(*bytes, e->name + "!", anomalies_, limits_.zip);
+      auto zip = std::make_unique<ZipArchive>(*bytes, e->name + "!", anomalies_, options_.zip);
       if (!zip->find("AndroidManifest.xml")) {
         anomalies_.add("bundle.part_without_manifest", Severity::medium, "APK inside the bundle has no manifest",
                        Evidence{e->name, "", ""});
@@ -134,7 +135,7 @@ void AppPackage::find_nested(size_t part_index) {
       continue;
     }
     if (!is_zip_magic(head)) continue;
-    if (part.depth + 1 > limits_.max_nesting_depth || parts_.size() >= limits_.max_nested_parts) {
+    if (part.depth + 1 > options_.max_nesting_depth || parts_.size() >= options_.max_nested_parts) {
       anomalies_.add("archive.nesting_limit", Severity::medium, "Nested archive not opened: nesting limit reached",
                      Evidence{part.evidence_path(e.name), "", ""});
       continue;
@@ -142,7 +143,7 @@ void AppPackage::find_nested(size_t part_index) {
     auto bytes = part.zip->read(e);
     if (!bytes) continue;
     try {
-      auto zip = std::make_unique<ZipArchive>(*bytes, part.evidence_path(e.name) + "!", anomalies_, limits_.zip);
+      auto zip = std::make_unique<ZipArchive>(*bytes, part.evidence_path(e.name) + "!", anomalies_, options_.zip);
       // A nested ZIP matters only if it carries code: DEX, a manifest, or native libraries.
       bool has_code = std::any_of(zip->entries().begin(), zip->entries().end(), [](const ZipEntry& z) {
         return ends_with(z.name, ".dex") || z.name == "AndroidManifest.xml" || ends_with(z.name, ".so");

@@ -40,8 +40,12 @@ struct NestedElf {
   const ZipEntry* entry;
 };
 
-struct OpenLimits {
-  ZipLimits zip;
+struct OpenOptions {
+  ZipOptions zip;
+  // Look inside the app's files for archives, DEX and ELF that are not where Android loads code from
+  // (assets/, res/raw/, ...): hidden code. Only the code areas of a scan use them, and opening every
+  // nested archive is most of the reading of some APKs.
+  bool search_nested = true;
   int max_nesting_depth = 3;
   size_t max_nested_parts = 64;
 };
@@ -49,7 +53,7 @@ struct OpenLimits {
 class AppPackage {
  public:
   // Throws std::runtime_error("<path>: <reason>") when the input cannot be read as an app at all.
-  AppPackage(const std::string& path, OpenLimits limits = {});
+  AppPackage(const std::string& path, OpenOptions options = {});
 
   const std::string& path() const { return file_.path(); }
   Bytes bytes() const { return file_.bytes(); }
@@ -68,7 +72,7 @@ class AppPackage {
   void find_nested(size_t part_index);
 
   MappedFile file_;
-  OpenLimits limits_;
+  OpenOptions options_;
   std::string container_ = "apk";
   std::deque<ApkPart> parts_;
   size_t base_index_ = 0;

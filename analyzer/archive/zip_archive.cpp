@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace apkvet {
@@ -43,11 +44,11 @@ bool valid_utf8(std::string_view s) {
 
 }  // namespace
 
-ZipArchive::ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anomalies, ZipLimits limits)
-    : data_(data), prefix_(std::move(display_prefix)), anomalies_(anomalies), limits_(limits) {
+ZipArchive::ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anomalies, ZipOptions options)
+    : data_(data), prefix_(std::move(display_prefix)), anomalies_(anomalies), options_(options) {
   locate_end_of_central_directory();
   read_central_directory();
-  if (limits_.check_with_libzip) cross_check_with_libzip();
+  if (options_.check_with_libzip) cross_check_with_libzip();
 }
 
 void ZipArchive::anomaly(std::string id, Severity s, std::string msg, std::string_view entry, std::string location,
@@ -64,9 +65,15 @@ void ZipArchive::locate_end_of_central_directory() {
   if (data_.size() < kEocdSize) throw ParseError("file is too small to be a ZIP archive", 0);
   ByteReader r(data_);
   size_t lowest = data_.size() > kEocdSize + kMaxCommentSize ? data_.size() - kEocdSize - kMaxCommentSize : 0;
-  std::vector<size_t> found;
-  for (size_t i = data_.size() - kEocdSize + 1; i-- > lowest;) {
-    if (data_[i] == 0x50 && r.u32_at(i) == kEocdSignature) found.push_back(i);
+  std::vector<size_t> found;  // every end record in the window, the last one first
+  // memrchr finds each candidate 'P' with vector instructions; a byte loop over the 64 KB window cost
+  // every archive ~0.4 M instructions.
+  for (size_t end = data_.size() - kEocdSize + 1; end > lowest;) {
+    const void* p = memrchr(data_.data() + lowest, 0x50, end - lowest);
+    if (!p) break;
+    size_t i = static_cast<size_t>(static_cast<const uint8_t*>(p) - data_.data());
+    if (r.u32_at(i) == kEocdSignature) found.push_back(i);
+    end = i;
   }
   if (found.empty()) throw ParseError("no end-of-central-directory record: not a ZIP archive", data_.size());
   eocd_offset_ = found.front();
@@ -165,10 +172,10 @@ void ZipArchive::read_central_directory() {
               Evidence::offset(pos), hex32(r.u32_at(pos)));
       break;
     }
-    if (entries_.size() >= limits_.max_entries) {
+    if (entries_.size() >= options_.max_entries) {
       anomaly("zip.too_many_entries", Severity::high,
               "Archive has more entries than the limit; the rest are not read", "", Evidence::offset(pos),
-              std::to_string(limits_.max_entries));
+              std::to_string(options_.max_entries));
       break;
     }
     ZipEntry e;
@@ -419,18 +426,18 @@ std::vector<uint8_t> ZipArchive::peek(const ZipEntry& e, size_t n) const {
 }
 
 std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const {
-  if (e.uncompressed_size > limits_.max_entry_size) {
+  if (e.uncompressed_size > options_.max_entry_size) {
     anomaly("zip.bomb_entry_size", Severity::high, "Entry declares an inflated size above the limit; not inflated",
             e.name, "", std::to_string(e.uncompressed_size) + " bytes");
     return std::nullopt;
   }
-  if (e.compressed_size > 0 && e.uncompressed_size / e.compressed_size > limits_.max_ratio &&
+  if (e.compressed_size > 0 && e.uncompressed_size / e.compressed_size > options_.max_ratio &&
       e.uncompressed_size > (1u << 20))
     anomaly("zip.bomb_ratio", Severity::high, "Entry's compression ratio is typical of a zip bomb", e.name, "",
             std::to_string(e.uncompressed_size / e.compressed_size) + ":1");
-  if (total_inflated_ + e.uncompressed_size > limits_.max_total_inflate) {
+  if (total_inflated_ + e.uncompressed_size > options_.max_total_inflate) {
     anomaly("zip.bomb_total_size", Severity::high, "Inflating this entry would pass the archive's inflate budget",
-            e.name, "", std::to_string(limits_.max_total_inflate) + " bytes");
+            e.name, "", std::to_string(options_.max_total_inflate) + " bytes");
     return std::nullopt;
   }
   // Never trust the declared size for the allocation beyond the budget: inflate into a buffer that

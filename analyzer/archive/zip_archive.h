@@ -17,13 +17,14 @@
 
 namespace apkvet {
 
-struct ZipLimits {
+// How one archive is read: bounds against bombs, and whether libzip gives its opinion too.
+struct ZipOptions {
   size_t max_entries = 100'000;
   uint64_t max_entry_size = 512ull << 20;     // inflated size of one entry
   uint64_t max_total_inflate = 2048ull << 20;  // everything inflated from one archive
   uint32_t max_ratio = 1000;                   // inflated/compressed above this is a bomb signal
-  // Not a bound but a second opinion: open the archive with libzip too, a strict reader that refuses
-  // what many analysis tools refuse (anomaly zip.strict_reader_refuses). A scan's "archive" area.
+  // Open the archive with libzip too, a strict reader that refuses what many analysis tools refuse
+  // (anomaly zip.strict_reader_refuses). A scan's "archive" area.
   bool check_with_libzip = true;
 };
 
@@ -47,7 +48,7 @@ class ZipArchive {
   // Reads the central directory of `data` (which must outlive the archive). `display_name` prefixes
   // evidence paths ("" for the top-level APK, "base.apk!" for a part of a bundle).
   // Throws ParseError when there is no usable central directory at all.
-  ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anomalies, ZipLimits limits = {});
+  ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anomalies, ZipOptions options = {});
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const ZipEntry* find(std::string_view name) const;  // first entry of that name, as Android reads it
@@ -83,7 +84,7 @@ class ZipArchive {
   Bytes data_;
   std::string prefix_;
   AnomalySink& anomalies_;
-  ZipLimits limits_;
+  ZipOptions options_;
   uint64_t eocd_offset_ = 0, cd_offset_ = 0, cd_size_ = 0, archive_start_ = 0;
   uint64_t local_offset_shift_ = 0;  // prepended data without fixed offsets: added to every local offset
   uint64_t declared_entries_ = 0;

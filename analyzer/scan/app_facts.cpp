@@ -5,7 +5,7 @@ namespace apkvet {
 void to_json(Json& j, const InputFacts& f) {
   j = Json{{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"container", f.container},
            {"nested_dex", f.nested_dex}, {"nested_elf", f.nested_elf},
-           {"checked_with_libzip", f.checked_with_libzip}};
+           {"checked_with_libzip", f.checked_with_libzip}, {"searched_nested", f.searched_nested}};
   Json parts = Json::array();
   for (const auto& p : f.parts)
     parts.push_back({{"name", p.name}, {"role", p.role}, {"depth", p.depth}, {"entries", p.entries}, {"size", p.size}});

@@ -36,6 +36,7 @@ struct InputFacts {
   std::vector<std::string> nested_dex;
   std::vector<std::string> nested_elf;
   bool checked_with_libzip = false;  // the "archive" area: libzip's second opinion was asked
+  bool searched_nested = false;      // nested archives, DEX and ELF looked for (parts, nested_dex, nested_elf)
 };
 
 struct AppFacts {

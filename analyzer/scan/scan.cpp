@@ -53,10 +53,12 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   ScanResult result;
   result.input_path = path;
   std::unique_ptr<AppPackage> app;
-  OpenLimits limits = options.limits;
-  limits.zip.check_with_libzip = limits.zip.check_with_libzip && options.wants("archive");
+  OpenOptions open = options.open;
+  open.zip.check_with_libzip = open.zip.check_with_libzip && options.wants("archive");
+  open.search_nested = open.search_nested && std::any_of(std::begin(kNestedCodeAreas), std::end(kNestedCodeAreas),
+                                                          [&](const char* area) { return options.wants(area); });
   try {
-    app = std::make_unique<AppPackage>(path, limits);
+    app = std::make_unique<AppPackage>(path, open);
   } catch (const std::exception& e) {
     result.error = e.what();
     return result;
@@ -73,7 +75,8 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
   }
   AnomalySink& anomalies = app->anomalies();
   facts.input = describe_input(*app);
-  facts.input.checked_with_libzip = limits.zip.check_with_libzip;
+  facts.input.checked_with_libzip = open.zip.check_with_libzip;
+  facts.input.searched_nested = open.search_nested;
 
   std::shared_ptr<const ResourceTable> table;
   guarded("resources", anomalies, "resources.arsc", [&] { facts.resources = analyze_resources(*app, anomalies, table); });

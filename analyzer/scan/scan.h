@@ -14,8 +14,11 @@ namespace apkvet {
 // structure; apkvet's own reader, and its tamper findings, always run, as every other area needs it.
 inline constexpr const char* kScanAreas[] = {"archive", "resources", "manifest", "signing", "dex", "code", "native", "strings"};
 
+// The areas that read the nested archives, DEX and ELF files an app carries (OpenOptions::search_nested).
+inline constexpr const char* kNestedCodeAreas[] = {"archive", "dex", "code", "native", "strings"};
+
 struct ScanOptions {
-  OpenLimits limits;
+  OpenOptions open;
   // Analyses to run, from kScanAreas; empty means all. Areas an enabled one depends on still run
   // (the manifest needs resources for its label).
   std::set<std::string> only;

@@ -6,7 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   apkvet::AnomalySink anomalies;
-  apkvet::ZipLimits limits;
+  apkvet::ZipOptions limits;
   limits.max_total_inflate = 64u << 20;
   limits.max_entry_size = 16u << 20;
   try {

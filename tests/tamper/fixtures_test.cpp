@@ -85,3 +85,26 @@ TEST_CASE("nested fixture: the JAR in assets is a nested part, the raw DEX in as
   REQUIRE(app.nested_dex().size() == 1);
   CHECK(std::string(reinterpret_cast<const char*>(app.nested_dex()[0].bytes.data()), 8) == std::string("dex\n035\0", 8));
 }
+
+TEST_CASE("nested code is looked for when an area that reads it runs, and the report says whether it was") {
+  auto full = scan_ok(fixture("nested.apk"));
+  CHECK(full.facts.input.searched_nested);
+  for (const char* area : {"archive", "dex", "code", "native", "strings"}) {
+    INFO(area);
+    ScanOptions options;
+    options.only = {"manifest", area};
+    ScanResult r = scan_file(fixture("nested.apk"), options);
+    REQUIRE(r.ok);
+    CHECK(r.facts.input.searched_nested);
+    CHECK(r.facts.input.parts.size() == 2);
+    CHECK(r.facts.input.nested_dex == std::vector<std::string>{"assets/payload.bin"});
+  }
+  ScanOptions manifest_only;
+  manifest_only.only = {"manifest", "resources", "signing"};
+  ScanResult r = scan_file(fixture("nested.apk"), manifest_only);
+  REQUIRE(r.ok);
+  CHECK_FALSE(r.facts.input.searched_nested);
+  CHECK(r.facts.input.parts.size() == 1);  // the base only: assets/plugin.jar was not opened
+  CHECK(r.facts.input.nested_dex.empty());
+  CHECK(r.facts.manifest.package == full.facts.manifest.package);
+}

@@ -43,11 +43,11 @@ TEST_CASE("overlapping-entries bomb: found from the central directory alone, rea
   AppPackage app(tampered("zip_bomb_overlap.apk"));
   CHECK(app.base().zip->entries().size() == 3 + 32);  // clean.apk without its signature files, plus the bomb
   read_everything(app);
-  CHECK(app.base().zip->bytes_inflated() <= OpenLimits{}.zip.max_total_inflate);
+  CHECK(app.base().zip->bytes_inflated() <= OpenOptions{}.zip.max_total_inflate);
 }
 
 TEST_CASE("overlapping-entries bomb under a small inflate budget: budget anomaly, never more") {
-  OpenLimits limits;
+  OpenOptions limits;
   limits.zip.max_total_inflate = 8u << 20;  // 32 files x ~1 MiB each would need ~33 MiB
   AppPackage app(tampered("zip_bomb_overlap.apk"), limits);
   read_everything(app);
