@@ -27,6 +27,7 @@
 #include "native/isolation.h"
 #include "native/native_rules.h"
 #include "report/json_report.h"
+#include "strings/domain.h"
 #include "strings/endpoints.h"
 #include "strings/geoip.h"
 #include "strings/owners.h"
@@ -149,8 +150,8 @@ class Progress {
 };
 
 // Loads the analyzer's own data (tracker signatures compiled into a Hyperscan database, the
-// permission catalogue, native signatures, owner and false-positive rules, GeoIP, the ELF reader
-// module, libzip) once in the parent, so every forked worker inherits it instead of spending ~0.6 s
+// permission catalogue, native signatures, owner and false-positive rules, GeoIP, the public suffix
+// list, the ELF reader module, libzip) once in the parent, so every forked worker inherits it instead of spending ~0.6 s
 // rebuilding it per APK (the permission catalogue alone was 7% of a batch's CPU). Only our rule
 // files are read here, never an input.
 void warm_up() {
@@ -167,6 +168,7 @@ void warm_up() {
   load([] { OwnerRules::builtin(); });
   load([] { FalsePositiveRules::builtin(); });
   load([] { GeoIp::get(); });
+  load([] { psl_source(); });  // libpsl and its list
   load([] { elf_module_scanner(); });  // the ELF reader module (LIEF, Capstone)
   load([] { libzip_library(); });      // the strict second ZIP reader, with OpenSSL's shared libcrypto
 }

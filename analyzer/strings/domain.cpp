@@ -6,27 +6,58 @@
 #include <ctime>
 #include <string>
 
+#include "core/shared_library.h"
+
 namespace apkvet {
 namespace {
 
+// libpsl (with libidn2 and libunistring), loaded when the first host name is judged: linked, its
+// chain cost every process ~600 symbol bindings (libunistring binds all of its symbols at load).
+struct LibPsl {
+  decltype(&psl_load_file) load_file = nullptr;
+  decltype(&psl_builtin) builtin = nullptr;
+  decltype(&psl_builtin_file_time) builtin_file_time = nullptr;
+  decltype(&psl_is_public_suffix2) is_public_suffix2 = nullptr;
+};
+
+LibPsl load_libpsl() {
+  // APKVET_LIBPSL_SONAME is the SONAME of the libpsl found at configure time (analyzer/CMakeLists.txt).
+  SharedLibrary so(APKVET_LIBPSL_SONAME, "libpsl");
+  LibPsl lib;
+  so.resolve(lib.load_file, "psl_load_file");
+  so.resolve(lib.builtin, "psl_builtin");
+  so.resolve(lib.builtin_file_time, "psl_builtin_file_time");
+  so.resolve(lib.is_public_suffix2, "psl_is_public_suffix2");
+  return lib;
+}
+
 struct Psl {
   psl_ctx_t* ctx = nullptr;
+  decltype(&psl_is_public_suffix2) is_public_suffix2 = nullptr;
   std::string source, date;
   Psl() {
+    LibPsl lib;
+    try {
+      lib = load_libpsl();
+    } catch (const std::exception& e) {
+      source = std::string("unavailable: ") + e.what();  // no list: no host is a public suffix; the report says why
+      return;
+    }
+    is_public_suffix2 = lib.is_public_suffix2;
     static const char* kFiles[] = {"/usr/share/publicsuffix/public_suffix_list.dafsa",
                                    "/usr/share/publicsuffix/public_suffix_list.dat"};
     for (const char* f : kFiles) {
       struct stat st {};
       if (stat(f, &st) != 0) continue;
-      if ((ctx = psl_load_file(f))) {
+      if ((ctx = lib.load_file(f))) {
         source = f;
         date = day(st.st_mtime);
         return;
       }
     }
-    ctx = const_cast<psl_ctx_t*>(psl_builtin());
+    ctx = const_cast<psl_ctx_t*>(lib.builtin());
     source = "libpsl builtin";
-    date = day(psl_builtin_file_time());
+    date = day(lib.builtin_file_time());
   }
   static std::string day(time_t t) {
     char buf[16];
@@ -43,7 +74,7 @@ const Psl& psl() {
 }
 
 bool is_suffix(const std::string& s, int type) {
-  return psl().ctx && psl_is_public_suffix2(psl().ctx, s.c_str(), type);
+  return psl().ctx && psl().is_public_suffix2(psl().ctx, s.c_str(), type);
 }
 
 }  // namespace

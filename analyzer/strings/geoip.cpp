@@ -11,6 +11,8 @@
 #include <regex>
 #include <sys/stat.h>
 
+#include "core/shared_library.h"
+
 namespace apkvet {
 
 struct GeoIp::Impl {
@@ -22,6 +24,33 @@ struct GeoIp::Impl {
 };
 
 namespace {
+
+// libGeoIP, loaded when Debian's legacy data is first opened (most runs never look up an IP): linked,
+// it cost every process its loading and ~100 symbol bindings.
+struct LibGeoIp {
+  decltype(&GeoIP_open) open = nullptr;
+  decltype(&GeoIP_delete) del = nullptr;
+  decltype(&GeoIP_database_info) database_info = nullptr;
+  decltype(&GeoIP_country_code_by_addr) country_code_by_addr = nullptr;
+  decltype(&GeoIP_country_code_by_addr_v6) country_code_by_addr_v6 = nullptr;
+};
+
+LibGeoIp load_libgeoip() {
+  // APKVET_LIBGEOIP_SONAME is the SONAME of the libGeoIP found at configure time (analyzer/CMakeLists.txt).
+  SharedLibrary so(APKVET_LIBGEOIP_SONAME, "libGeoIP");
+  LibGeoIp lib;
+  so.resolve(lib.open, "GeoIP_open");
+  so.resolve(lib.del, "GeoIP_delete");
+  so.resolve(lib.database_info, "GeoIP_database_info");
+  so.resolve(lib.country_code_by_addr, "GeoIP_country_code_by_addr");
+  so.resolve(lib.country_code_by_addr_v6, "GeoIP_country_code_by_addr_v6");
+  return lib;
+}
+
+const LibGeoIp& libgeoip() {
+  static const LibGeoIp lib = load_libgeoip();  // a throw leaves it unset: the next call tries again
+  return lib;
+}
 
 std::string day(time_t t) {
   char buf[16];
@@ -38,7 +67,7 @@ bool exists(const std::string& p) {
 
 // "GEO-106FREE 20191224 Build 1 Copyright (c) ..." -> ("GEO-106FREE", "2019-12-24")
 void legacy_info(GeoIP* gi, GeoIpInfo& info) {
-  char* s = GeoIP_database_info(gi);
+  char* s = libgeoip().database_info(gi);
   if (!s) return;
   std::string text(s);
   free(s);
@@ -91,8 +120,15 @@ GeoIp::GeoIp(const std::string& mmdb_path) : impl_(std::make_unique<Impl>()) {
     info_.error = path + ": " + MMDB_strerror(rc) + "; falling back to Debian geoip-database";
   }
   const std::string v4 = "/usr/share/GeoIP/GeoIP.dat", v6 = "/usr/share/GeoIP/GeoIPv6.dat";
-  if (exists(v4)) impl_->v4 = GeoIP_open(v4.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
-  if (exists(v6)) impl_->v6 = GeoIP_open(v6.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
+  if (exists(v4) || exists(v6)) {
+    try {
+      const LibGeoIp& geoip = libgeoip();
+      if (exists(v4)) impl_->v4 = geoip.open(v4.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
+      if (exists(v6)) impl_->v6 = geoip.open(v6.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
+    } catch (const std::exception& e) {
+      info_.error += (info_.error.empty() ? "" : "; ") + std::string(e.what());
+    }
+  }
   if (impl_->v4 || impl_->v6) {
     std::string error = info_.error;
     info_ = GeoIpInfo{};
@@ -109,8 +145,8 @@ GeoIp::GeoIp(const std::string& mmdb_path) : impl_(std::make_unique<Impl>()) {
 
 GeoIp::~GeoIp() {
   if (impl_->mmdb_open) MMDB_close(&impl_->mmdb);
-  if (impl_->v4) GeoIP_delete(impl_->v4);
-  if (impl_->v6) GeoIP_delete(impl_->v6);
+  if (impl_->v4) libgeoip().del(impl_->v4);
+  if (impl_->v6) libgeoip().del(impl_->v6);
 }
 
 const GeoIp& GeoIp::get(const std::string& mmdb_path) {
@@ -138,9 +174,9 @@ std::string GeoIp::country(const std::string& ip) const {
   std::lock_guard<std::mutex> lock(impl_->legacy_mutex);
   const char* cc = nullptr;
   if (ip.find(':') != std::string::npos) {
-    if (impl_->v6) cc = GeoIP_country_code_by_addr_v6(impl_->v6, ip.c_str());
+    if (impl_->v6) cc = libgeoip().country_code_by_addr_v6(impl_->v6, ip.c_str());
   } else if (impl_->v4) {
-    cc = GeoIP_country_code_by_addr(impl_->v4, ip.c_str());
+    cc = libgeoip().country_code_by_addr(impl_->v4, ip.c_str());
   }
   if (!cc) return "";
   std::string code(cc);
