@@ -8,15 +8,12 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <tuple>
-#include <unordered_map>
 
-#include <simdjson.h>
 
 #include "core/data_dir.h"
-#include "core/json_text.h"
+#include "manifest/permission_catalog.h"
 
 namespace apkvet {
 namespace {
@@ -570,94 +567,7 @@ void ManifestTyper::implied_permissions() {
             [](const ImpliedPermission& x, const ImpliedPermission& y) { return x.name < y.name; });
 }
 
-// ---- permission annotations ----
-
-namespace {
-
-// rules/permissions/android_permissions.json (200 KB, ~1,100 entries), read by every scan to annotate
-// the app's few dozen permissions. It is indexed, not decoded: each entry's name points at its raw
-// JSON object in the memory-mapped file, and only the entries looked up are decoded. Decoding all of
-// them with nlohmann's parser cost every scan ~1.5 ms; into a hash map of decoded entries with
-// simdjson, ~0.4 ms and a sixth of the scan's page faults.
-struct PermissionCatalog {
-  struct Entry {
-    std::string_view raw;  // the entry's JSON object, inside the mapped file
-    bool platform = false;
-  };
-  std::unique_ptr<JsonText> file;
-  std::unordered_map<std::string_view, Entry> by_name;  // views into the mapped file
-};
-
-void index_permission_catalog(const std::string& path, PermissionCatalog& cat) {
-  using simdjson::ondemand::object;
-  cat.file = std::make_unique<JsonText>(path);  // the memory map, read in place
-  const simdjson::padded_string_view text = cat.file->view();
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc = parser.iterate(text);
-  for (auto section : object(doc.get_object())) {
-    std::string_view section_name = section.unescaped_key();
-    bool platform = section_name == "permissions";
-    if (!platform && section_name != "non_platform_permissions") continue;  // counts, provenance
-    for (simdjson::ondemand::field entry : object(section.value().get_object())) {
-      // The key as written in the file (a view into it): up to its closing quote; a name with an
-      // escape in it is no Android permission name, and is left out.
-      const char* key = entry.key().raw();
-      const char* end =
-          static_cast<const char*>(std::memchr(key, '"', static_cast<size_t>(text.data() + text.length() - key)));
-      if (!end) throw std::runtime_error("unterminated key");
-      std::string_view name(key, static_cast<size_t>(end - key));
-      std::string_view raw = object(entry.value().get_object()).raw_json();
-      if (name.find('\\') != std::string_view::npos) continue;
-      if (platform)
-        cat.by_name.insert_or_assign(name, PermissionCatalog::Entry{raw, true});  // the platform's own entry wins
-      else
-        cat.by_name.emplace(name, PermissionCatalog::Entry{raw, false});
-    }
-  }
-}
-
-// One entry's fields. Throws (simdjson_error, std::runtime_error) on a field of the wrong type.
-PermissionInfo decode_permission(const PermissionCatalog& cat, std::string_view name, const PermissionCatalog::Entry& e) {
-  // The entry's text is followed by the rest of the file and its padding: simdjson may read on.
-  const simdjson::padded_string_view text = cat.file->view();
-  size_t room = static_cast<size_t>(text.data() + text.capacity() - e.raw.data());
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc = parser.iterate(simdjson::padded_string_view(e.raw.data(), e.raw.size(), room));
-  auto text_of = [](simdjson::ondemand::value v) { return std::string(std::string_view(v.get_string())); };
-  PermissionInfo info;
-  info.known = true;
-  for (auto field : simdjson::ondemand::object(doc.get_object())) {
-    std::string_view key = field.unescaped_key();
-    simdjson::ondemand::value v = field.value();
-    if (key == "protection_level") info.protection_level = text_of(v);
-    else if (!e.platform) continue;  // a non-platform entry is known by its protection level only
-    else if (key == "base_protection") info.base_protection = text_of(v);
-    else if (key == "runtime_group") info.runtime_group = text_of(v);
-    else if (key == "deprecated") info.deprecated = bool(v.get_bool());
-    else if (key == "added_api" || key == "removed_api") {
-      int64_t level = v.get_int64();
-      if (level < INT32_MIN || level > INT32_MAX) throw std::runtime_error(std::string(name) + ": API level out of range");
-      (key == "added_api" ? info.added_api : info.removed_api) = static_cast<int>(level);
-    }
-  }
-  if (!e.platform) info.base_protection = info.protection_level;
-  return info;
-}
-
-}  // namespace
-
-static const PermissionCatalog& catalog() {
-  static PermissionCatalog cat;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    try {
-      index_permission_catalog(rules_path("permissions/android_permissions.json"), cat);
-    } catch (const std::exception&) {  // unreadable or malformed: every permission is unknown
-      cat.by_name.clear();
-    }
-  });
-  return cat;
-}
+// ---- permission annotations (manifest/permission_catalog.h) ----
 
 void to_json(Json& j, const PermissionInfo& p) {
   j = Json::object();
@@ -757,16 +667,7 @@ const char* to_string(ComponentKind k) {
   return "unknown";
 }
 
-PermissionInfo lookup_permission(const std::string& name) {
-  const PermissionCatalog& cat = catalog();
-  auto it = cat.by_name.find(name);
-  if (it == cat.by_name.end()) return {};
-  try {
-    return decode_permission(cat, name, it->second);
-  } catch (const std::exception&) {  // a malformed entry: the permission is not known
-    return {};
-  }
-}
+PermissionInfo lookup_permission(const std::string& name) { return shipped_permission_catalog().find(name); }
 
 void to_json(Json& j, const ManifestFacts& f) {
   j = Json::object();

@@ -1,20 +1,199 @@
 #include "rules/rule_cache.h"
 
-#include <simdjson.h>
-#include <sys/stat.h>
+#include <cstring>
 
-#include <chrono>
-
+#include "core/byte_reader.h"
 #include "core/data_dir.h"
 #include "core/digest.h"
-#include "core/json_text.h"
 #include "version.h"
 
 namespace apkvet::rules {
 namespace {
 
-// Bump when the JSON form below changes.
-constexpr const char* kFormat = "apkvet-rules-cache-1";
+// The cache's own binary form: every field in order, little-endian integers, length-prefixed
+// strings. Read straight into a RuleSet: as JSON text it needed simdjson (a shared C++ library, so
+// libstdc++ too, at every start), and through nlohmann's CBOR reader ~4 M instructions, as long as
+// the rest of a small scan. Bump kFormat when the form changes; anything malformed reads as no cache.
+constexpr std::string_view kFormat = "apkvet-rules-cache-3\n";
+constexpr int kMaxDepth = 64;  // of nested conditions and operand values in a damaged entry
+
+enum class ValueTag : uint8_t { null, boolean_false, boolean_true, unsigned_int, signed_int, real, string, array, object };
+
+class CacheWriter {
+ public:
+  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v) { le(v, 4); }
+  void u64(uint64_t v) { le(v, 8); }
+  void text(std::string_view s) {
+    u32(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+  }
+  void real(double d) {
+    uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    u64(bits);
+  }
+  void value(const Json& j) {
+    switch (j.type()) {
+      case Json::value_t::boolean: return u8(uint8_t(j.get<bool>() ? ValueTag::boolean_true : ValueTag::boolean_false));
+      case Json::value_t::number_unsigned: return u8(uint8_t(ValueTag::unsigned_int)), u64(j.get<uint64_t>());
+      case Json::value_t::number_integer:
+        return u8(uint8_t(ValueTag::signed_int)), u64(static_cast<uint64_t>(j.get<int64_t>()));
+      case Json::value_t::number_float: return u8(uint8_t(ValueTag::real)), real(j.get<double>());
+      case Json::value_t::string: return u8(uint8_t(ValueTag::string)), text(j.get_ref<const std::string&>());
+      case Json::value_t::array:
+        u8(uint8_t(ValueTag::array));
+        u32(static_cast<uint32_t>(j.size()));
+        for (const Json& x : j) value(x);
+        return;
+      case Json::value_t::object:
+        u8(uint8_t(ValueTag::object));
+        u32(static_cast<uint32_t>(j.size()));
+        for (const auto& [k, x] : j.items()) text(k), value(x);
+        return;
+      default: return u8(uint8_t(ValueTag::null));
+    }
+  }
+  void condition(const Condition& c) {
+    u8(static_cast<uint8_t>(c.kind));
+    u8(static_cast<uint8_t>(c.op));
+    text(c.path);
+    value(c.operand);
+    real(c.count_at_least);
+    u32(static_cast<uint32_t>(c.children.size()));
+    for (const auto& k : c.children) condition(k);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void le(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  std::string out_;
+};
+
+class CacheReader {
+ public:
+  explicit CacheReader(std::string_view bytes) : r_(Bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {}
+  uint8_t u8() { return r_.u8(); }
+  // An enumerator stored as one byte, checked against the enumeration's last value.
+  template <typename Enum>
+  Enum enumerator(Enum last) {
+    uint8_t v = u8();
+    if (v > static_cast<uint8_t>(last)) throw std::runtime_error("rules cache: enumerator out of range");
+    return static_cast<Enum>(v);
+  }
+  uint32_t u32() { return r_.u32(); }
+  uint64_t u64() { return r_.u64(); }
+  std::string text() {
+    Bytes b = r_.view(r_.u32());
+    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  double real() {
+    uint64_t bits = u64();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    return d;
+  }
+  Json value(int depth = 0) {
+    if (depth > kMaxDepth) throw std::runtime_error("rules cache: values nested too deep");
+    switch (static_cast<ValueTag>(u8())) {
+      case ValueTag::null: return nullptr;
+      case ValueTag::boolean_false: return false;
+      case ValueTag::boolean_true: return true;
+      case ValueTag::unsigned_int: return u64();
+      case ValueTag::signed_int: return static_cast<int64_t>(u64());
+      case ValueTag::real: return real();
+      case ValueTag::string: return text();
+      case ValueTag::array: {
+        Json a = Json::array();
+        for (uint32_t n = count(); n; --n) a.push_back(value(depth + 1));
+        return a;
+      }
+      case ValueTag::object: {
+        Json o = Json::object();
+        for (uint32_t n = count(); n; --n) {
+          std::string key = text();
+          o[key] = value(depth + 1);
+        }
+        return o;
+      }
+    }
+    throw std::runtime_error("rules cache: unknown value tag");
+  }
+  Condition condition(int depth = 0) {
+    if (depth > kMaxDepth) throw std::runtime_error("rules cache: conditions nested too deep");
+    Condition c;
+    c.kind = enumerator(Condition::Kind::count);
+    c.op = enumerator(Condition::Op::contains);
+    c.path = text();
+    c.operand = value();
+    c.count_at_least = real();
+    for (uint32_t n = count(); n; --n) c.children.push_back(condition(depth + 1));
+    if (c.kind == Condition::Kind::predicate && c.op == Condition::Op::matches) {
+      re2::RE2::Options options;
+      options.set_log_errors(false);
+      c.regex = std::make_shared<re2::RE2>(c.operand.get<std::string>(), options);
+      if (!c.regex->ok()) throw std::runtime_error("cached rule has a bad regular expression");
+    }
+    return c;
+  }
+  // An element count, at most what the remaining bytes could hold (one byte each): a damaged count
+  // cannot make the reader loop or reserve without end.
+  uint32_t count() {
+    uint32_t n = u32();
+    if (n > r_.remaining()) throw std::runtime_error("rules cache: count beyond the entry");
+    return n;
+  }
+  bool at_end() const { return r_.remaining() == 0; }
+
+ private:
+  ByteReader r_;
+};
+
+std::string rule_set_to_bytes(const RuleSet& set) {
+  CacheWriter w;
+  w.text(kFormat);
+  w.text(set.version);
+  w.u32(static_cast<uint32_t>(set.rules.size()));
+  for (const auto& r : set.rules) {
+    w.text(r.id);
+    w.text(r.title);
+    w.u8(static_cast<uint8_t>(r.axis));
+    w.u8(static_cast<uint8_t>(r.severity));
+    w.condition(r.when);
+    w.text(r.rationale);
+    w.u32(static_cast<uint32_t>(r.references.size()));
+    for (const auto& ref : r.references) w.text(ref);
+    w.text(r.source);
+  }
+  return w.take();
+}
+
+RuleSet rule_set_from_bytes(std::string_view bytes) {
+  CacheReader r(bytes);
+  if (r.text() != kFormat) throw std::runtime_error("other cache format");
+  RuleSet set;
+  set.version = r.text();
+  for (uint32_t n = r.count(); n; --n) {
+    Rule rule;
+    rule.id = r.text();
+    rule.title = r.text();
+    rule.axis = r.enumerator(Axis::hygiene);
+    rule.severity = r.enumerator(Severity::critical);
+    rule.when = r.condition();
+    rule.rationale = r.text();
+    for (uint32_t k = r.count(); k; --k) rule.references.push_back(r.text());
+    rule.source = r.text();
+    set.rules.push_back(std::move(rule));
+  }
+  if (!r.at_end()) throw std::runtime_error("rules cache: bytes after the rule set");
+  return set;
+}
+
+std::string cache_entry_name(const std::string& all_text) {
+  return "rules-" + sha256_hex(std::string(kFormat) + APKVET_VERSION + "\n" + all_text) + ".bin";
+}
 
 Json condition_to_json(const Condition& c) {
   Json j{{"k", static_cast<int>(c.kind)}, {"o", static_cast<int>(c.op)}, {"p", c.path},
@@ -27,57 +206,16 @@ Json condition_to_json(const Condition& c) {
   return j;
 }
 
-// The cache is read with simdjson's DOM parser: nlohmann's parser took ~1 ms of every scan for
-// these ~50 KB. Numbers come back with the types nlohmann's parser gives them (a non-negative
-// integer is unsigned), so a cached rule set is the same value as a parsed one.
-Json to_nlohmann(simdjson::dom::element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      Json a = Json::array();
-      for (simdjson::dom::element x : e.get_array()) a.push_back(to_nlohmann(x));
-      return a;
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      Json o = Json::object();
-      for (simdjson::dom::key_value_pair kv : e.get_object()) o[std::string(kv.key)] = to_nlohmann(kv.value);
-      return o;
-    }
-    case simdjson::dom::element_type::INT64: {
-      int64_t v = e.get_int64();
-      return v >= 0 ? Json(static_cast<uint64_t>(v)) : Json(v);
-    }
-    case simdjson::dom::element_type::UINT64: return Json(uint64_t(e.get_uint64()));
-    case simdjson::dom::element_type::DOUBLE: return Json(double(e.get_double()));
-    case simdjson::dom::element_type::STRING: return Json(std::string(std::string_view(e.get_string())));
-    case simdjson::dom::element_type::BOOL: return Json(bool(e.get_bool()));
-    case simdjson::dom::element_type::NULL_VALUE: return Json(nullptr);
+// A cache entry read back; nullopt when it is missing or malformed (damaged or foreign: the YAML is
+// parsed again).
+std::optional<RuleSet> read_cached_rule_set(const std::string& name) {
+  std::optional<std::string> bytes = read_cache_entry(name);
+  if (!bytes) return std::nullopt;
+  try {
+    return rule_set_from_bytes(*bytes);
+  } catch (const std::exception&) {  // ParseError too
+    return std::nullopt;
   }
-  throw std::runtime_error("unknown JSON type in the rules cache");
-}
-
-std::string text_of(simdjson::dom::element e) { return std::string(std::string_view(e.get_string())); }
-
-Condition condition_from_json(simdjson::dom::object j) {
-  Condition c;
-  c.kind = static_cast<Condition::Kind>(int64_t(j["k"]));
-  c.op = static_cast<Condition::Op>(int64_t(j["o"]));
-  c.path = text_of(j["p"]);
-  c.operand = to_nlohmann(j["v"]);
-  c.count_at_least = double(j["n"]);
-  simdjson::dom::array children;
-  if (j["c"].get(children) == simdjson::SUCCESS)
-    for (simdjson::dom::element k : children) c.children.push_back(condition_from_json(k.get_object()));
-  if (c.kind == Condition::Kind::predicate && c.op == Condition::Op::matches) {
-    re2::RE2::Options options;
-    options.set_log_errors(false);
-    c.regex = std::make_shared<re2::RE2>(c.operand.get<std::string>(), options);
-    if (!c.regex->ok()) throw std::runtime_error("cached rule has a bad regular expression");
-  }
-  return c;
-}
-
-std::string cache_entry_name(const std::string& all_text) {
-  return "rules-" + sha256_hex(std::string(kFormat) + "\n" + APKVET_VERSION + "\n" + all_text) + ".json";
 }
 
 }  // namespace
@@ -88,67 +226,25 @@ Json rule_set_to_json(const RuleSet& set) {
     rules.push_back({{"id", r.id}, {"title", r.title}, {"axis", static_cast<int>(r.axis)},
                      {"severity", static_cast<int>(r.severity)}, {"when", condition_to_json(r.when)},
                      {"rationale", r.rationale}, {"references", r.references}, {"source", r.source}});
-  return {{"format", kFormat}, {"version", set.version}, {"rules", rules}};
+  return {{"version", set.version}, {"rules", rules}};
 }
 
-namespace {
-
-RuleSet rule_set_from_padded(simdjson::padded_string_view text) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object j = parser.parse(text.data(), text.length(), false).get_object();
-  if (std::string_view(j["format"]) != kFormat) throw std::runtime_error("other cache format");
-  RuleSet set;
-  set.version = text_of(j["version"]);
-  for (simdjson::dom::element e : j["rules"].get_array()) {
-    simdjson::dom::object r = e.get_object();
-    Rule rule;
-    rule.id = text_of(r["id"]);
-    rule.title = text_of(r["title"]);
-    rule.axis = static_cast<Axis>(int64_t(r["axis"]));
-    rule.severity = static_cast<Severity>(int64_t(r["severity"]));
-    rule.when = condition_from_json(r["when"].get_object());
-    rule.rationale = text_of(r["rationale"]);
-    for (simdjson::dom::element ref : r["references"].get_array()) rule.references.push_back(text_of(ref));
-    rule.source = text_of(r["source"]);
-    set.rules.push_back(std::move(rule));
-  }
-  return set;
-}
-
-// A cache entry parsed in place from its memory map; nullopt when it is missing or malformed
-// (damaged or foreign: the YAML is parsed again).
-std::optional<RuleSet> read_cached_rule_set(const std::string& name) {
-  std::string path = cache_entry_path(name);
-  if (path.empty()) return std::nullopt;
-  try {
-    JsonText text(path);
-    return rule_set_from_padded(text.view());
-  } catch (const std::exception&) {  // simdjson_error too
-    return std::nullopt;
-  }
-}
-
-}  // namespace
-
-RuleSet rule_set_from_json_text(std::string_view text) { return rule_set_from_padded(simdjson::padded_string(text)); }
+RuleSet rule_set_from_cache_bytes(std::string_view bytes) { return rule_set_from_bytes(bytes); }
+std::string rule_set_to_cache_bytes(const RuleSet& set) { return rule_set_to_bytes(set); }
 
 std::optional<RuleSet> load_cached_rules(const std::string& all_text) {
   return read_cached_rule_set(cache_entry_name(all_text));
 }
 
 void store_cached_rules(const std::string& all_text, const RuleSet& set) {
-  write_cache_entry(cache_entry_name(all_text), rule_set_to_json(set).dump());
+  write_cache_entry(cache_entry_name(all_text), rule_set_to_bytes(set));
 }
 
 namespace {
 
-constexpr int64_t kSettledNs = 2'000'000'000;  // files changed more recently are not trusted by identity
-
 std::string identity_entry_name(const std::vector<RuleFileIdentity>& files) {
-  std::string key = std::string(kFormat) + "\nidentity\n" + APKVET_VERSION + "\n";
-  for (const auto& f : files)
-    key += f.shown + "\n" + std::to_string(f.device) + " " + std::to_string(f.inode) + " " + std::to_string(f.size) +
-           " " + std::to_string(f.modified_ns) + " " + std::to_string(f.changed_ns) + "\n";
+  std::string key = std::string(kFormat) + "identity\n" + APKVET_VERSION + "\n";
+  for (const auto& f : files) key += f.shown + "\n" + to_string(f.id) + "\n";
   return "rules-files-" + sha256_hex(key) + ".txt";
 }
 
@@ -157,11 +253,9 @@ std::string identity_entry_name(const std::vector<RuleFileIdentity>& files) {
 std::vector<RuleFileIdentity> rule_file_identities(const std::vector<std::pair<std::string, std::string>>& path_and_shown) {
   std::vector<RuleFileIdentity> out;
   for (const auto& [path, shown] : path_and_shown) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return {};  // no identity: the content key decides
-    out.push_back({shown, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                   static_cast<uint64_t>(st.st_size), int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                   int64_t(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec});
+    std::optional<FileIdentity> id = file_identity(path);
+    if (!id) return {};  // no identity: the content key decides
+    out.push_back({shown, *id});
   }
   return out;
 }
@@ -176,10 +270,8 @@ std::optional<RuleSet> load_cached_rules_by_identity(const std::vector<RuleFileI
 
 void remember_rule_files(const std::vector<RuleFileIdentity>& files, const std::string& all_text) {
   if (files.empty()) return;
-  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& f : files)
-    if (f.modified_ns > now - kSettledNs || f.changed_ns > now - kSettledNs) return;  // not settled yet
+    if (!settled(f.id)) return;
   write_cache_entry(identity_entry_name(files), cache_entry_name(all_text));
 }
 

@@ -300,7 +300,8 @@ TEST_CASE("apkvet manifest FILE prints the same tree as aapt dump xmltree") {
 }
 
 TEST_CASE("the permission catalogue holds every entry of the shipped file, as written") {
-  // The catalogue is read with simdjson's on-demand parser; compare it with nlohmann's document.
+  // The catalogue is read through its binary index (manifest/permission_catalog.h); compare it with
+  // nlohmann's document of the JSON.
   Json j = Json::parse(read_text_file(rules_path("permissions/android_permissions.json")));
   size_t checked = 0;
   for (const auto& [name, p] : j.at("permissions").items()) {

@@ -129,3 +129,29 @@ TEST_CASE("rule files unchanged by identity are not read again, and an edit of t
   { std::ofstream(file, std::ios::trunc) << text; }
   CHECK(load_rules(dir).find("HYG-DEBUGGABLE")->title == "App is DEBUGGABLE");
 }
+
+TEST_CASE("a damaged rules cache entry is refused whole, never half read") {
+  RulesCopy copy("rules-damaged");
+  RuleSet parsed = load_rules((copy.rules / "checks").string());
+  std::string bytes = rule_set_to_cache_bytes(parsed);
+  CHECK(rule_set_to_json(rule_set_from_cache_bytes(bytes)).dump() == rule_set_to_json(parsed).dump());
+  // Every prefix is short of something the rule set needs.
+  for (size_t n = 0; n < bytes.size(); n += 3) {
+    INFO("first " << n << " of " << bytes.size() << " bytes");
+    CHECK_THROWS(rule_set_from_cache_bytes(bytes.substr(0, n)));
+  }
+  CHECK_THROWS(rule_set_from_cache_bytes(bytes + "x"));  // and nothing may follow it
+  // A flipped byte anywhere: refused or read as some rule set, never a crash or an endless read
+  // (under the sanitizers in CI).
+  size_t refused = 0;
+  for (size_t i = 0; i < bytes.size(); i += 5) {
+    std::string damaged = bytes;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0xa5);
+    try {
+      rule_set_from_cache_bytes(damaged);
+    } catch (const std::exception&) {
+      ++refused;
+    }
+  }
+  CHECK(refused > 0);
+}
