@@ -25,4 +25,18 @@ class SharedLibrary {
   std::string soname_;
 };
 
+// The functions of a library loaded on first use, once per process and thread-safe: `resolve` fills a
+// `Functions` (a struct of function pointers) from the library. A throw (library or function
+// missing) leaves it unloaded and reaches the caller; the next call tries again.
+template <typename Functions>
+const Functions& load_functions(const char* soname, const char* label, void (*resolve)(const SharedLibrary&, Functions&)) {
+  static const Functions functions = [&] {
+    SharedLibrary so(soname, label);
+    Functions f;
+    resolve(so, f);
+    return f;
+  }();
+  return functions;
+}
+
 }  // namespace apkvet

@@ -20,15 +20,14 @@ struct LibPsl {
   decltype(&psl_is_public_suffix2) is_public_suffix2 = nullptr;
 };
 
-LibPsl load_libpsl() {
+const LibPsl& libpsl() {
   // APKVET_LIBPSL_SONAME is the SONAME of the libpsl found at configure time (analyzer/CMakeLists.txt).
-  SharedLibrary so(APKVET_LIBPSL_SONAME, "libpsl");
-  LibPsl lib;
-  so.resolve(lib.load_file, "psl_load_file");
-  so.resolve(lib.builtin, "psl_builtin");
-  so.resolve(lib.builtin_file_time, "psl_builtin_file_time");
-  so.resolve(lib.is_public_suffix2, "psl_is_public_suffix2");
-  return lib;
+  return load_functions<LibPsl>(APKVET_LIBPSL_SONAME, "libpsl", [](const SharedLibrary& so, LibPsl& lib) {
+    so.resolve(lib.load_file, "psl_load_file");
+    so.resolve(lib.builtin, "psl_builtin");
+    so.resolve(lib.builtin_file_time, "psl_builtin_file_time");
+    so.resolve(lib.is_public_suffix2, "psl_is_public_suffix2");
+  });
 }
 
 struct Psl {
@@ -38,7 +37,7 @@ struct Psl {
   Psl() {
     LibPsl lib;
     try {
-      lib = load_libpsl();
+      lib = libpsl();
     } catch (const std::exception& e) {
       source = std::string("unavailable: ") + e.what();  // no list: no host is a public suffix; the report says why
       return;

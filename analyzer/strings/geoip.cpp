@@ -35,21 +35,15 @@ struct LibGeoIp {
   decltype(&GeoIP_country_code_by_addr_v6) country_code_by_addr_v6 = nullptr;
 };
 
-LibGeoIp load_libgeoip() {
-  // APKVET_LIBGEOIP_SONAME is the SONAME of the libGeoIP found at configure time (analyzer/CMakeLists.txt).
-  SharedLibrary so(APKVET_LIBGEOIP_SONAME, "libGeoIP");
-  LibGeoIp lib;
-  so.resolve(lib.open, "GeoIP_open");
-  so.resolve(lib.del, "GeoIP_delete");
-  so.resolve(lib.database_info, "GeoIP_database_info");
-  so.resolve(lib.country_code_by_addr, "GeoIP_country_code_by_addr");
-  so.resolve(lib.country_code_by_addr_v6, "GeoIP_country_code_by_addr_v6");
-  return lib;
-}
-
 const LibGeoIp& libgeoip() {
-  static const LibGeoIp lib = load_libgeoip();  // a throw leaves it unset: the next call tries again
-  return lib;
+  // APKVET_LIBGEOIP_SONAME is the SONAME of the libGeoIP found at configure time (analyzer/CMakeLists.txt).
+  return load_functions<LibGeoIp>(APKVET_LIBGEOIP_SONAME, "libGeoIP", [](const SharedLibrary& so, LibGeoIp& lib) {
+    so.resolve(lib.open, "GeoIP_open");
+    so.resolve(lib.del, "GeoIP_delete");
+    so.resolve(lib.database_info, "GeoIP_database_info");
+    so.resolve(lib.country_code_by_addr, "GeoIP_country_code_by_addr");
+    so.resolve(lib.country_code_by_addr_v6, "GeoIP_country_code_by_addr_v6");
+  });
 }
 
 std::string day(time_t t) {
