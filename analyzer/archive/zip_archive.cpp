@@ -2,11 +2,13 @@
 
 #include "archive/libzip_library.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace apkvet {
@@ -440,6 +442,23 @@ std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const
             e.name, "", std::to_string(options_.max_total_inflate) + " bytes");
     return std::nullopt;
   }
+  const uint8_t* in = data_.data() + e.data_offset;
+  // The common case in one call: a whole-buffer inflate (libdeflate, 2-3x zlib's speed) into the
+  // declared size, when that is believable (deflate expands at most ~1032:1; at most 64 MB). Any
+  // other outcome — more output than declared, a corrupt stream — is left to zlib's streaming below,
+  // whose handling of each case the anomalies describe; a stream libdeflate decodes, zlib decodes to
+  // the same bytes.
+  if (e.uncompressed_size <= (64u << 20) && e.uncompressed_size <= e.compressed_size * 1032 + 1024) {
+    thread_local std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> decompressor(
+        libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+    std::vector<uint8_t> out(static_cast<size_t>(e.uncompressed_size));
+    size_t produced = 0;
+    if (decompressor && libdeflate_deflate_decompress(decompressor.get(), in, static_cast<size_t>(e.compressed_size),
+                                                      out.data(), out.size(), &produced) == LIBDEFLATE_SUCCESS) {
+      out.resize(produced);
+      return inflated(e, std::move(out));
+    }
+  }
   // Never trust the declared size for the allocation beyond the budget: inflate into a buffer that
   // grows only as real output arrives, capped one byte above the declared size to detect lies.
   const uint64_t cap = e.uncompressed_size + 1;
@@ -447,7 +466,7 @@ std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const
   out.reserve(static_cast<size_t>(std::min<uint64_t>(e.uncompressed_size, 64u << 20)));
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return std::nullopt;
-  zs.next_in = const_cast<Bytef*>(data_.data() + e.data_offset);
+  zs.next_in = const_cast<Bytef*>(in);
   zs.avail_in = static_cast<uInt>(std::min<uint64_t>(e.compressed_size, 0xffffffffu));
   uint8_t chunk[65536];
   int rc = Z_OK;
@@ -476,11 +495,18 @@ std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const
             "Entry inflates to more than its declared size (a zip bomb trick); output cut at the declared size", e.name,
             "", "declared " + std::to_string(e.uncompressed_size));
     out.resize(e.uncompressed_size);
-  } else if (out.size() < e.uncompressed_size) {
+  }
+  return inflated(e, std::move(out));
+}
+
+// What every inflated entry is checked for: fewer bytes than declared, its CRC-32; then it counts
+// against the archive's inflate budget.
+std::vector<uint8_t> ZipArchive::inflated(const ZipEntry& e, std::vector<uint8_t> out) const {
+  if (out.size() < e.uncompressed_size) {
     anomaly("zip.size_mismatch", Severity::medium, "Entry inflates to less than its declared size", e.name, "",
             std::to_string(out.size()) + " of " + std::to_string(e.uncompressed_size));
   }
-  uint32_t crc = static_cast<uint32_t>(::crc32(0L, out.data(), static_cast<uInt>(out.size())));
+  uint32_t crc = libdeflate_crc32(0, out.data(), out.size());
   if (crc != e.crc32)
     anomaly("zip.crc_mismatch", Severity::medium, "Entry's CRC-32 does not match its contents", e.name, "",
             hex32(crc) + " vs " + hex32(e.crc32));

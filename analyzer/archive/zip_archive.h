@@ -78,6 +78,7 @@ class ZipArchive {
   void check_entry_name(const ZipEntry& e);
   void cross_check_with_libzip();
   std::optional<std::vector<uint8_t>> inflate(const ZipEntry& e) const;
+  std::vector<uint8_t> inflated(const ZipEntry& e, std::vector<uint8_t> out) const;
   void anomaly(std::string id, Severity s, std::string msg, std::string_view entry, std::string location = "",
                std::string value = "") const;
 
