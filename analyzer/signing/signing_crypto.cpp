@@ -1,5 +1,7 @@
 #include "signing/signing_crypto.h"
 
+#include <algorithm>
+
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
@@ -108,8 +110,20 @@ PkeyPtr parse_public_key(Bytes spki) {
 }
 
 X509Ptr parse_certificate(Bytes der) {
+  // Every scheme that carries a certificate (v1, v2, v3, v3.1, the lineage) parses it again, and
+  // parsing (its public key through OpenSSL 3's decoders) is the costly part of describing it: the
+  // last few certificates parsed on this thread are kept and shared (X509 objects are reference
+  // counted and read-only once parsed).
+  thread_local std::vector<std::pair<std::vector<uint8_t>, X509Ptr>> recent;
+  for (const auto& [bytes, cert] : recent)
+    if (std::equal(bytes.begin(), bytes.end(), der.begin(), der.end()) && X509_up_ref(cert.get()) == 1)
+      return X509Ptr(cert.get());
   const unsigned char* p = der.data();
-  return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || X509_up_ref(cert.get()) != 1) return cert;
+  if (recent.size() >= 8) recent.erase(recent.begin());
+  recent.emplace_back(std::vector<uint8_t>(der.begin(), der.end()), X509Ptr(cert.get()));
+  return cert;
 }
 
 std::vector<uint8_t> encode_public_key(EVP_PKEY* key) {
