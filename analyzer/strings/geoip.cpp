@@ -116,9 +116,11 @@ GeoIp::GeoIp(const std::string& mmdb_path) : impl_(std::make_unique<Impl>()) {
   const std::string v4 = "/usr/share/GeoIP/GeoIP.dat", v6 = "/usr/share/GeoIP/GeoIPv6.dat";
   if (exists(v4) || exists(v6)) {
     try {
+      // Mapped, not read into memory: GEOIP_MEMORY_CACHE copied both files (10 MB) into the heap of
+      // every scan, and a batch's parent then had the pages of that copy duplicated for each worker.
       const LibGeoIp& geoip = libgeoip();
-      if (exists(v4)) impl_->v4 = geoip.open(v4.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
-      if (exists(v6)) impl_->v6 = geoip.open(v6.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
+      if (exists(v4)) impl_->v4 = geoip.open(v4.c_str(), GEOIP_MMAP_CACHE | GEOIP_SILENCE);
+      if (exists(v6)) impl_->v6 = geoip.open(v6.c_str(), GEOIP_MMAP_CACHE | GEOIP_SILENCE);
     } catch (const std::exception& e) {
       info_.error += (info_.error.empty() ? "" : "; ") + std::string(e.what());
     }
