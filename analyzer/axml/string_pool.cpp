@@ -138,12 +138,12 @@ void StringPool::set(Bytes data, size_t offset, size_t size, AnomalySink& anomal
     count_ = static_cast<uint32_t>(max_entries);
   }
   if (count_ > 0) {
-    if (strings_start + 2 >= size) {
+    if (uint64_t(strings_start) + 2 >= size) {  // 64-bit: a start near 4 GiB must not wrap to a small sum
       fail("string data starts at the end of the pool");
     }
     uint64_t pool_end = size;
     if (style_count != 0) {
-      if (styles_start + 2 >= size) fail("style data starts past the end of the pool");
+      if (uint64_t(styles_start) + 2 >= size) fail("style data starts past the end of the pool");
       else if (styles_start <= strings_start) fail("style data starts before the string data");
       else pool_end = styles_start;
     }
@@ -153,7 +153,7 @@ void StringPool::set(Bytes data, size_t offset, size_t size, AnomalySink& anomal
       fail("there are strings but no string data");
     } else {
       size_t last = strings_ + (pool_units_ - 1) * char_size;
-      uint32_t term = utf8_ ? data[last] : r.u16_at(last);
+      uint32_t term = utf8_ ? r.view_at(last, 1)[0] : r.u16_at(last);
       if (term != 0) fail("the last string is not 0-terminated");
     }
   }
