@@ -98,7 +98,7 @@ std::vector<uint8_t> salted_sha256(Bytes data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx, evp_md(DigestAlg::sha256), nullptr);
   EVP_DigestUpdate(ctx, salt, sizeof salt);
   EVP_DigestUpdate(ctx, data.data(), data.size());
   EVP_DigestFinal_ex(ctx, out, &len);

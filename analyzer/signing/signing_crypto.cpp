@@ -7,16 +7,33 @@
 
 namespace apkvet::signing {
 
+namespace {
+
+// A digest fetched from the default provider once: with a legacy EVP_sha256() and the like, OpenSSL 3
+// looks the implementation up again at every EVP_DigestInit (a locked method-store search), and a
+// v1-signed APK digests each of its entries. The legacy object is the fallback if the fetch fails.
+const EVP_MD* fetched(const char* name, const EVP_MD* legacy) {
+  const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md ? md : legacy;  // kept for the life of the process
+}
+
+}  // namespace
+
 const EVP_MD* evp_md(DigestAlg alg) {
+  static const EVP_MD* const md5 = fetched("MD5", EVP_md5()), *const sha1 = fetched("SHA1", EVP_sha1()),
+                             *const sha224 = fetched("SHA224", EVP_sha224()),
+                             *const sha256 = fetched("SHA256", EVP_sha256()),
+                             *const sha384 = fetched("SHA384", EVP_sha384()),
+                             *const sha512 = fetched("SHA512", EVP_sha512());
   switch (alg) {
-    case DigestAlg::md5: return EVP_md5();
-    case DigestAlg::sha1: return EVP_sha1();
-    case DigestAlg::sha224: return EVP_sha224();
-    case DigestAlg::sha256: return EVP_sha256();
-    case DigestAlg::sha384: return EVP_sha384();
-    case DigestAlg::sha512: return EVP_sha512();
+    case DigestAlg::md5: return md5;
+    case DigestAlg::sha1: return sha1;
+    case DigestAlg::sha224: return sha224;
+    case DigestAlg::sha256: return sha256;
+    case DigestAlg::sha384: return sha384;
+    case DigestAlg::sha512: return sha512;
   }
-  return EVP_sha256();
+  return sha256;
 }
 
 const char* jca_name(DigestAlg alg) {
