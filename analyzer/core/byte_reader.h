@@ -14,6 +14,10 @@ namespace apkvet {
 using Bytes = std::span<const uint8_t>;
 
 inline std::string_view as_chars(Bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+// Appends the n low bytes of v, little-endian: how apkvet writes the binary caches ByteReader reads back.
+inline void append_le(std::string& out, uint64_t v, size_t n) {
+  for (size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
 
 struct ParseError : std::runtime_error {
   size_t offset;

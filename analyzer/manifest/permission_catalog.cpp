@@ -25,12 +25,6 @@ constexpr size_t kHeaderSize = sizeof kMagic + 4;
 constexpr size_t kRecordSize = 8 * 4 + 3 * 4;
 constexpr int32_t kNoLevel = INT32_MIN;
 
-struct Entry {
-  std::string name, protection_level, base_protection, runtime_group;
-  int32_t added_api = kNoLevel, removed_api = kNoLevel;
-  bool deprecated = false;
-};
-
 std::string text(const Json& v) {
   if (!v.is_string()) throw std::runtime_error("not a string");
   return v.get<std::string>();
@@ -46,10 +40,10 @@ int32_t api_level(const Json& v) {
 
 // One entry's fields, as the platform's definition gives them; a non-platform entry is known by its
 // protection level only. Throws on a field of the wrong type (the entry is then left out).
-Entry decode(const std::string& name, const Json& fields, bool platform) {
+PermissionInfo decode(const Json& fields, bool platform) {
   if (!fields.is_object()) throw std::runtime_error("entry is not an object");
-  Entry e;
-  e.name = name;
+  PermissionInfo e;
+  e.known = true;
   for (const auto& [key, v] : fields.items()) {
     if (key == "protection_level") e.protection_level = text(v);
     else if (!platform) continue;
@@ -63,10 +57,6 @@ Entry decode(const std::string& name, const Json& fields, bool platform) {
   return e;
 }
 
-void put_u32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
 std::string index_entry_name(const std::string& json_path, const FileIdentity& id) {
   return "permissions-" +
          sha256_hex(std::string(kMagic, sizeof kMagic) + APKVET_VERSION + "\n" + json_path + "\n" + to_string(id)) +
@@ -77,7 +67,7 @@ std::string index_entry_name(const std::string& json_path, const FileIdentity& i
 
 std::string PermissionCatalog::build_index(std::string_view json_text) {
   Json doc = Json::parse(json_text);
-  std::map<std::string, Entry> entries;  // sorted by name
+  std::map<std::string, PermissionInfo> entries;  // sorted by name
   // The platform's own entries first: a non-platform entry of the same name does not replace one.
   for (const char* section : {"permissions", "non_platform_permissions"}) {
     auto it = doc.find(section);
@@ -86,7 +76,7 @@ std::string PermissionCatalog::build_index(std::string_view json_text) {
     for (const auto& [name, fields] : it->items()) {
       if (entries.count(name)) continue;
       try {
-        entries.emplace(name, decode(name, fields, platform));
+        entries.emplace(name, decode(fields, platform));
       } catch (const std::exception&) {  // a field of the wrong type: the permission is not known
       }
     }
@@ -96,19 +86,19 @@ std::string PermissionCatalog::build_index(std::string_view json_text) {
   auto add = [&](const std::string& s, std::string& out) {
     auto [it, fresh] = interned.emplace(s, static_cast<uint32_t>(strings.size()));
     if (fresh) strings += s;
-    put_u32(out, it->second);
-    put_u32(out, static_cast<uint32_t>(s.size()));
+    append_le(out, it->second, 4);
+    append_le(out, s.size(), 4);
   };
   std::string out(kMagic, sizeof kMagic);
-  put_u32(out, static_cast<uint32_t>(entries.size()));
+  append_le(out, entries.size(), 4);
   for (const auto& [name, e] : entries) {
-    add(e.name, out);
+    add(name, out);
     add(e.protection_level, out);
     add(e.base_protection, out);
     add(e.runtime_group, out);
-    put_u32(out, static_cast<uint32_t>(e.added_api));
-    put_u32(out, static_cast<uint32_t>(e.removed_api));
-    put_u32(out, e.deprecated ? 1 : 0);
+    append_le(out, static_cast<uint32_t>(e.added_api.value_or(kNoLevel)), 4);
+    append_le(out, static_cast<uint32_t>(e.removed_api.value_or(kNoLevel)), 4);
+    append_le(out, e.deprecated ? 1 : 0, 4);
   }
   return out + strings;
 }
@@ -116,7 +106,8 @@ std::string PermissionCatalog::build_index(std::string_view json_text) {
 PermissionCatalog::PermissionCatalog(const std::string& json_path) {
   std::optional<FileIdentity> id = file_identity(json_path);
   if (!id) return;  // no file: every permission is unknown
-  std::string cached = cache_entry_path(index_entry_name(json_path, *id));
+  const std::string entry = index_entry_name(json_path, *id);
+  const std::string cached = cache_entry_path(entry);
   if (!cached.empty()) {
     try {
       mapped_ = std::make_unique<MappedFile>(cached);
@@ -131,7 +122,7 @@ PermissionCatalog::PermissionCatalog(const std::string& json_path) {
     return;
   }
   if (!use(Bytes(reinterpret_cast<const uint8_t*>(built_.data()), built_.size()))) return;
-  if (!cached.empty() && settled(*id)) write_cache_entry(index_entry_name(json_path, *id), built_);
+  if (!cached.empty() && settled(*id)) write_cache_entry(entry, built_);
 }
 
 PermissionCatalog::~PermissionCatalog() = default;

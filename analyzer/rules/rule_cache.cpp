@@ -22,8 +22,8 @@ enum class ValueTag : uint8_t { null, boolean_false, boolean_true, unsigned_int,
 class CacheWriter {
  public:
   void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v) { le(v, 4); }
-  void u64(uint64_t v) { le(v, 8); }
+  void u32(uint32_t v) { append_le(out_, v, 4); }
+  void u64(uint64_t v) { append_le(out_, v, 8); }
   void text(std::string_view s) {
     u32(static_cast<uint32_t>(s.size()));
     out_.append(s);
@@ -66,9 +66,6 @@ class CacheWriter {
   std::string take() { return std::move(out_); }
 
  private:
-  void le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
-  }
   std::string out_;
 };
 
