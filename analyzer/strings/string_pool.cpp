@@ -7,6 +7,10 @@
 #include <set>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "resources/arsc_string_pool.h"
 
 namespace apkvet {
@@ -62,25 +66,74 @@ void AppStringPool::add_users_to_last(const std::vector<std::string>& users) {
   s.users_end = static_cast<uint32_t>(users_.size());
 }
 
+namespace {
+
+// Printable ASCII and tab: the bytes strings(1) keeps.
+bool printable(uint8_t c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; }
+
+// Bit i set when p[i] is printable, for the 64 bytes at p. This loop reads every byte of every
+// binary file in the APK (a tenth of a full scan went to a byte-at-a-time loop): SSE2 classifies 16
+// bytes per instruction, and the runs are then found with bit scans instead of a branch per byte.
+uint64_t printable_mask64(const uint8_t* p) {
+#if defined(__SSE2__)
+  uint64_t m = 0;
+  for (int k = 0; k < 4; ++k) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    // Signed compares: bytes 0x80-0xff are negative, so "> 0x1f" already excludes them.
+    __m128i ascii = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+    __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
+    m |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_or_si128(ascii, tab)))) << (16 * k);
+  }
+  return m;
+#else
+  uint64_t m = 0;
+  for (int i = 0; i < 64; ++i) m |= uint64_t(printable(p[i])) << i;
+  return m;
+#endif
+}
+
+}  // namespace
+
 void AppStringPool::add_printable_runs(uint32_t source, Bytes data, uint64_t base_offset) {
   size_t n = std::min<uint64_t>(data.size(), limits_.max_file_bytes);
   if (n < data.size()) ++truncated_files;
-  // Printable ASCII and tab, by table: this loop reads every byte of every binary file in the APK.
-  static const auto kPrintable = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0x20; c < 0x7f; ++c) t[c] = true;
-    t['\t'] = true;
-    return t;
-  }();
   const uint8_t* p = data.data();
-  for (size_t i = 0; i < n;) {
-    while (i < n && !kPrintable[p[i]]) ++i;
-    size_t start = i;
-    while (i < n && kPrintable[p[i]]) ++i;
-    if (i - start >= limits_.min_run && i > start &&
-        !add(source, std::string_view(reinterpret_cast<const char*>(p) + start, i - start), base_offset + start))
-      return;
+  constexpr size_t kNoRun = SIZE_MAX;
+  size_t run_start = kNoRun;
+  // Ends the run in progress at `end`; false when the pool is full.
+  auto end_run = [&](size_t end) {
+    size_t start = run_start;
+    run_start = kNoRun;
+    return end - start < limits_.min_run ||
+           add(source, std::string_view(reinterpret_cast<const char*>(p) + start, end - start), base_offset + start);
+  };
+  for (size_t block = 0; block < n; block += 64) {
+    size_t len = std::min<size_t>(64, n - block);
+    uint64_t m;
+    if (len == 64) {
+      m = printable_mask64(p + block);
+    } else {
+      m = 0;
+      for (size_t i = 0; i < len; ++i) m |= uint64_t(printable(p[block + i])) << i;
+    }
+    // Walk the block's transitions: the next set bit starts a run, the next clear bit ends it.
+    size_t pos = 0;
+    while (pos < len) {
+      uint64_t rest = m >> pos;  // pos < 64
+      if (run_start == kNoRun) {
+        if (rest == 0) break;
+        pos += size_t(__builtin_ctzll(rest));
+        run_start = block + pos;
+      } else {
+        uint64_t clear = ~rest;
+        if (len - pos < 64) clear &= (uint64_t(1) << (len - pos)) - 1;  // the shift brought in zeros, not bytes
+        if (clear == 0) break;
+        pos += size_t(__builtin_ctzll(clear));
+        if (!end_run(block + pos)) return;
+      }
+    }
   }
+  if (run_start != kNoRun) end_run(n);
 }
 
 std::string AppStringPool::location(const PooledString& s, size_t pos) const {

@@ -451,3 +451,68 @@ TEST_CASE("benchmark: string pool and endpoint extraction per corpus APK" * doct
   }
   std::printf("TOTAL\t%zu apks\t\t\t%.1f\t%.1f\t%.1f\n", n, pool_total, extract_total, wall_total);
 }
+
+namespace {
+// strings(1) the plain way: every run of printable ASCII or tab of at least `min_run` bytes.
+std::vector<std::pair<uint64_t, std::string>> printable_runs_reference(const std::vector<uint8_t>& data, size_t min_run) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  size_t i = 0;
+  while (i < data.size()) {
+    auto printable = [](uint8_t c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; };
+    while (i < data.size() && !printable(data[i])) ++i;
+    size_t start = i;
+    while (i < data.size() && printable(data[i])) ++i;
+    if (i - start >= min_run) out.emplace_back(start, std::string(data.begin() + long(start), data.begin() + long(i)));
+  }
+  return out;
+}
+
+std::vector<std::pair<uint64_t, std::string>> printable_runs(const std::vector<uint8_t>& data, uint64_t base = 0) {
+  AppStringPool pool;
+  pool.add_printable_runs(pool.add_source(StringOrigin::binary, "lib.so"), Bytes(data.data(), data.size()), base);
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (const auto& s : pool.strings()) out.emplace_back(s.where - base, std::string(s.text));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("printable runs are found at every length and across every 64-byte block edge, as strings(1) finds them") {
+  // Runs ending, starting and spanning at the block edges, bytes just outside the printable range
+  // (0x1f, 0x7f, 0x80, 0xff, 0x0a) and tabs inside runs.
+  uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  const uint8_t kEdges[] = {0x00, 0x09, 0x0a, 0x1f, 0x20, 0x41, 0x7e, 0x7f, 0x80, 0xe9, 0xff};
+  for (size_t size = 0; size < 300; ++size) {
+    for (int round = 0; round < 6; ++round) {
+      std::vector<uint8_t> data(size);
+      // Alternate long printable stretches with short gaps, so runs of every length meet the edges.
+      for (size_t i = 0; i < size; ++i)
+        data[i] = (next() % 7 == 0) ? kEdges[next() % std::size(kEdges)] : uint8_t(0x20 + next() % 95);
+      if (round == 5) std::fill(data.begin(), data.end(), uint8_t('A'));  // one run the whole length
+      INFO("size " << size << " round " << round);
+      REQUIRE(printable_runs(data, 0x1000) == printable_runs_reference(data, PoolLimits{}.min_run));
+    }
+  }
+  // Real binaries: every native library of the corpus APKs that carry some.
+  size_t libraries = 0;
+  for (const auto& apk : test::corpus_apks()) {
+    if (libraries >= 12) break;
+    std::unique_ptr<AppPackage> app;
+    try {
+      app = std::make_unique<AppPackage>(apk.string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    for (const auto& part : app->parts())
+      for (const auto& e : part.zip->entries()) {
+        if (e.name.rfind("lib/", 0) != 0 || e.name.size() < 4 || e.name.substr(e.name.size() - 3) != ".so") continue;
+        auto bytes = part.zip->read(e);
+        if (!bytes) continue;
+        std::vector<uint8_t> data(bytes->begin(), bytes->end());
+        INFO(apk << "!" << e.name);
+        CHECK(printable_runs(data) == printable_runs_reference(data, PoolLimits{}.min_run));
+        ++libraries;
+      }
+  }
+  CHECK(libraries >= 12);
+}
