@@ -201,7 +201,7 @@ class Collector {
     std::vector<Evidence> evs;
     if (s.users_end > s.users_begin) {  // DEX string loaded by const-string in these methods
       for (uint32_t u = s.users_begin; u < s.users_end; ++u)
-        evs.push_back({pool_.sources()[s.source].file, pool_.users()[u], Evidence::truncate(e.value)});
+        evs.push_back({pool_.sources()[s.source].file, pool_.user_location(u), Evidence::truncate(e.value)});
     } else {
       evs.push_back(evidence(s, pos, e.value));
     }

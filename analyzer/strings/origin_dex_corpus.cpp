@@ -14,14 +14,19 @@ void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
     std::string path = file->path();
     if (file->section()) path += "#section" + std::to_string(file->section());
     uint32_t src = pool.add_source(StringOrigin::dex, path);
-    // string_idx -> up to N "Lcom/foo/Bar;->run()V @0x1a" locations, in code order (deterministic)
-    std::unordered_map<uint32_t, std::vector<std::string>> users;
+    // string_idx -> up to N places that load it, in code order (deterministic). Two places are the
+    // same when they name the same method id and pc (their formatted locations are then equal).
+    std::unordered_map<uint32_t, std::vector<StringUser>> users;
+    const auto methods = file->methods();
     for (const dex::StringUse& u : file->string_uses()) {
+      if (u.caller >= methods.size()) continue;  // location() has nothing to say of it
       auto& list = users[u.string_idx];
-      if (list.size() < pool.limits().max_users_per_string) {
-        std::string where = file->location(u.caller, u.pc);
-        if (std::find(list.begin(), list.end(), where) == list.end()) list.push_back(std::move(where));
-      }
+      if (list.size() >= pool.limits().max_users_per_string) continue;
+      uint32_t method_idx = methods[u.caller].method_idx;
+      bool seen = std::any_of(list.begin(), list.end(), [&](const StringUser& v) {
+        return v.pc == u.pc && methods[v.method].method_idx == method_idx;
+      });
+      if (!seen) list.push_back({file.get(), u.caller, u.pc});
     }
     const uint8_t* base = file->base().data();
     size_t data_begin = file->base().size(), data_end = 0;

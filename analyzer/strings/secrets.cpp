@@ -101,7 +101,7 @@ class SecretCollector {
     if (sec.evidence.size() >= Secret::kMaxEvidence) return;
     std::vector<Evidence> evs;
     if (s.users_end > s.users_begin)
-      for (uint32_t u = s.users_begin; u < s.users_end; ++u) evs.push_back({pool_.sources()[s.source].file, pool_.users()[u], sec.masked});
+      for (uint32_t u = s.users_begin; u < s.users_end; ++u) evs.push_back({pool_.sources()[s.source].file, pool_.user_location(u), sec.masked});
     else
       evs.push_back({pool_.sources()[s.source].file, pool_.location(s, pos), sec.masked});
     for (auto& ev : evs) {

@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dex/dex_file.h"
 #include "resources/arsc_string_pool.h"
 
 namespace apkvet {
@@ -58,7 +59,7 @@ uint32_t AppStringPool::add_name(std::string name) {
   return static_cast<uint32_t>(names_.size() - 1);
 }
 
-void AppStringPool::add_users_to_last(const std::vector<std::string>& users) {
+void AppStringPool::add_users_to_last(const std::vector<StringUser>& users) {
   if (strings_.empty()) return;
   PooledString& s = strings_.back();
   s.users_begin = static_cast<uint32_t>(users_.size());
@@ -134,6 +135,11 @@ void AppStringPool::add_printable_runs(uint32_t source, Bytes data, uint64_t bas
     }
   }
   if (run_start != kNoRun) end_run(n);
+}
+
+std::string AppStringPool::user_location(uint32_t u) const {
+  const StringUser& user = users_.at(u);
+  return user.file ? user.file->location(user.method, user.pc) : std::string();
 }
 
 std::string AppStringPool::location(const PooledString& s, size_t pos) const {

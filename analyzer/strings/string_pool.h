@@ -15,6 +15,7 @@
 namespace apkvet {
 namespace dex {
 class DexCorpus;
+class DexFile;
 }
 
 enum class StringOrigin : uint8_t { dex, resources, binary_xml, text, native, binary };
@@ -34,9 +35,17 @@ struct PooledString {
   uint32_t source = 0;      // index in AppStringPool::sources()
   uint64_t where = 0;
   uint32_t name = kNoName;  // index in names(): a resource key ("string/api_key") for arsc strings
-  uint32_t users_begin = 0, users_end = 0;  // range in users(): DEX methods that load it (const-string)
+  uint32_t users_begin = 0, users_end = 0;  // range in users(): DEX code that loads it (const-string)
 
   static constexpr uint32_t kNoName = 0xffffffffu;
+};
+
+// A place in DEX code that loads a string (const-string). Kept as indexes and formatted only when a
+// finding cites it: an app has tens of thousands of these and few become evidence.
+struct StringUser {
+  const dex::DexFile* file = nullptr;  // outlives the pool (the scan's DEX corpus)
+  uint32_t method = 0;                 // index in file->methods()
+  uint32_t pc = 0;
 };
 
 struct PoolLimits {
@@ -53,7 +62,9 @@ class AppStringPool {
   const std::vector<StringSource>& sources() const { return sources_; }
   const std::vector<PooledString>& strings() const { return strings_; }
   const std::vector<std::string>& names() const { return names_; }
-  const std::vector<std::string>& users() const { return users_; }
+  const std::vector<StringUser>& users() const { return users_; }
+  // "Lcom/foo/Bar;->run()V @0x1a" for users()[u].
+  std::string user_location(uint32_t u) const;
   const PoolLimits& limits() const { return limits_; }
 
   uint32_t add_source(StringOrigin origin, std::string file);
@@ -61,8 +72,8 @@ class AppStringPool {
   bool add(uint32_t source, std::string_view text, uint64_t where, uint32_t name = PooledString::kNoName);
   bool add_owned(uint32_t source, std::string text, uint64_t where, uint32_t name = PooledString::kNoName);
   uint32_t add_name(std::string name);
-  // Attaches users (method signatures) to the last added string.
-  void add_users_to_last(const std::vector<std::string>& users);
+  // Attaches users (code that loads it) to the last added string.
+  void add_users_to_last(const std::vector<StringUser>& users);
   // Printable ASCII runs of `data` (like strings(1)), each with its file offset.
   void add_printable_runs(uint32_t source, Bytes data, uint64_t base_offset = 0);
 
@@ -81,7 +92,7 @@ class AppStringPool {
   std::vector<StringSource> sources_;
   std::vector<PooledString> strings_;
   std::vector<std::string> names_;
-  std::vector<std::string> users_;
+  std::vector<StringUser> users_;
   std::deque<std::string> arena_;
   mutable std::mutex newline_mutex_;
   mutable std::unordered_map<uint32_t, std::vector<uint32_t>> newlines_;  // text source -> '\n' offsets

@@ -271,8 +271,7 @@ TEST_CASE("the leaky fixture: every origin, owners, jurisdictions and masking") 
   CHECK(tt->origins.count("dex"));
   REQUIRE_FALSE(tt->evidence.empty());
   CHECK(tt->evidence[0].file == "classes.dex");
-  CHECK(tt->evidence[0].location.rfind("Lgov/test/leaky/", 0) == 0);
-  CHECK(tt->evidence[0].location.find(";->") != std::string::npos);
+  CHECK(tt->evidence[0].location == "Lgov/test/leaky/NetClient;->okhttpPost()V @0xa");
 
   const Endpoint* fb = endpoint(f, "url", "https://graph.facebook.com/v12.0/me/friends");
   REQUIRE(fb);
@@ -310,6 +309,8 @@ TEST_CASE("the leaky fixture: every origin, owners, jurisdictions and masking") 
   CHECK(secret(f, "google_api_key")->masked == "AIzaSyFA****");
   CHECK(secret(f, "aws_access_key_id")->masked == "AKIAF****");
   CHECK(secret(f, "firebase_database_url")->masked == "https://leaky-fixture.firebaseio.com");
+  REQUIRE_FALSE(secret(f, "firebase_database_url")->evidence.empty());
+  CHECK(secret(f, "firebase_database_url")->evidence[0].location == "Lgov/test/leaky/Secrets;->all()V @0x19");
   std::string j = dump(f);
   CHECK(j.find("AIzaSyFAKEfixtureKEY") == std::string::npos);
   CHECK(j.find("AKIAFAKE0000TEST1234") == std::string::npos);
