@@ -90,7 +90,9 @@ bool write_all(int fd, const char* p, size_t n) {
   try {
     if (o.before_scan) o.before_scan(job.paths.front());
     AppReport r = make_app_report(scan_file(job.paths.front(), o.scan), ctx);
-    out = dump_json(app_report_json(r), -1);
+    Json report = app_report_json(r);
+    // One line of summary (a JSON dump without indent has no raw newline), then the report.
+    out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);
   } catch (const std::bad_alloc&) {
     ::_exit(kExitOom);
   } catch (...) {
@@ -229,21 +231,23 @@ struct Batch {
                                       : "worker failed: exit code " + std::to_string(code);
       ++s.worker_failed;
     } else {
-      Json report = Json::parse(r.output, nullptr, false);
-      if (report.is_discarded() || !report.is_object()) {
+      size_t line_end = r.output.find('\n');
+      Json summary = line_end == std::string::npos ? Json(Json::value_t::discarded)
+                                                   : Json::parse(std::string_view(r.output).substr(0, line_end), nullptr, false);
+      if (summary.is_discarded() || !summary.is_object()) {
         row.reason = "worker failed: its report was not JSON";
         ++s.worker_failed;
-      } else if (report.value("status", "") == "ok") {
+      } else if (summary.value("status", "") == "ok") {
         std::string seen;
-        if (auto in = report.find("input"); in != report.end() && in->is_object()) seen = in->value("sha256", "");
+        if (auto in = summary.find("input"); in != summary.end() && in->is_object()) seen = in->value("sha256", "");
         if (seen != r.job.sha256) {
           // Replaced between hashing and analysis: the report is not of the content we keyed it by.
           unreadable(path, "changed during the run (analyse it again)");
           return;
         }
         row.status = "ok";
-        row.report_json = r.output;
-        fill_from_report(row, report);
+        row.report_json = r.output.substr(line_end + 1);
+        fill_from_report(row, summary);
         ++s.analysed;
       } else {
         struct stat st{};
@@ -252,8 +256,8 @@ struct Batch {
           return;
         }
         row.status = "error";
-        row.reason = report.value("error", "unreadable");
-        row.report_json = r.output;
+        row.reason = summary.value("error", "unreadable");
+        row.report_json = r.output.substr(line_end + 1);
         ++s.errors;
       }
     }

@@ -119,6 +119,51 @@ std::string utc_now() {
   return buf;
 }
 
+Json result_summary(const Json& report) {
+  Json s = Json::object();
+  if (!report.is_object()) return s;
+  auto copy = [](const Json& from, Json& to, std::initializer_list<const char*> keys) {
+    for (const char* key : keys)
+      if (auto it = from.find(key); it != from.end()) to[key] = *it;
+  };
+  copy(report, s, {"status", "error"});
+  if (auto in = report.find("input"); in != report.end() && in->is_object()) {
+    Json input = Json::object();
+    copy(*in, input, {"sha256"});
+    s["input"] = std::move(input);
+  }
+  if (auto m = report.find("manifest"); m != report.end() && m->is_object()) {
+    Json manifest = Json::object();
+    copy(*m, manifest, {"package", "version_code", "version_name"});
+    s["manifest"] = std::move(manifest);
+  }
+  if (auto sg = report.find("signing"); sg != report.end() && sg->is_object())
+    if (auto certs = sg->find("signer_certificates"); certs != sg->end() && certs->is_array()) {
+      Json list = Json::array();
+      for (const auto& c : *certs) {
+        Json cert = Json::object();
+        if (c.is_object()) copy(c, cert, {"sha256"});
+        list.push_back(std::move(cert));
+      }
+      s["signing"]["signer_certificates"] = std::move(list);
+    }
+  if (auto j = report.find("judgement"); j != report.end() && j->is_object()) {
+    Json judgement = Json::object();
+    copy(*j, judgement, {"verdict", "policy"});
+    if (auto sc = j->find("scores"); sc != j->end() && sc->is_object()) {
+      Json scores = Json::object();
+      for (const auto& [axis, a] : sc->items()) {
+        Json score = Json::object();
+        if (a.is_object()) copy(a, score, {"score"});
+        scores[axis] = std::move(score);
+      }
+      judgement["scores"] = std::move(scores);
+    }
+    s["judgement"] = std::move(judgement);
+  }
+  return s;
+}
+
 void fill_from_report(ResultRow& row, const Json& report) {
   if (!report.is_object()) return;
   rules::AppIdentity id = rules::identity_from_facts(report);

@@ -41,6 +41,10 @@ struct ResultRow {
 
 // Fills package, version, signer, verdict, policy and scores from an app_report_json() document.
 void fill_from_report(ResultRow& row, const Json& report);
+// The part of an app report that fill_from_report() and the batch read (status, error, input.sha256,
+// the identity, the judgement's verdict and scores): a batch worker sends it ahead of its report, so
+// the batch fills a row without parsing the whole report (~60 KB of JSON per app, ~1 ms).
+Json result_summary(const Json& report);
 
 class Store {
  public:

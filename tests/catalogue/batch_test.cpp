@@ -357,6 +357,36 @@ TEST_CASE("results judged under other rules or policy are stale and analysed aga
             .err.find(" 3 analysed, 0 already current") != std::string::npos);
 }
 
+TEST_CASE("each stored row's columns are what its whole stored report says (the batch reads only the worker's summary line)") {
+  TempDir tmp("summary");
+  auto apks = corpus_subset({{"test", 6}, {"benign", 3}, {"malware", 3}});
+  link_all(apks, tmp.path / "in");
+  std::string db = tmp / "store.db";
+  run_apkvet("batch --jobs 2 --policy government-device --db " + shell_quote(db) + " " + shell_quote((tmp.path / "in").string()));
+  auto rows = results_by_sha(db);
+  REQUIRE(rows.size() == apks.size());
+  size_t signed_rows = 0, judged_rows = 0;
+  for (const auto& [sha, row] : rows) {
+    CAPTURE(sha);
+    Json report = Json::parse(row.report_json, nullptr, false);
+    REQUIRE(report.is_object());
+    CHECK(report.value("status", "") == row.status);
+    catalogue::ResultRow expect;
+    catalogue::fill_from_report(expect, report);
+    CHECK(row.package == expect.package);
+    CHECK(row.version_code == expect.version_code);
+    CHECK(row.version_name == expect.version_name);
+    CHECK(row.signer_sha256 == expect.signer_sha256);
+    CHECK(row.verdict == expect.verdict);
+    CHECK(row.policy == expect.policy);
+    CHECK(row.scores == expect.scores);
+    signed_rows += !row.signer_sha256.empty();
+    judged_rows += !row.verdict.empty() && row.scores[0] >= 0;
+  }
+  CHECK(signed_rows >= 10);  // the columns compared are not all empty
+  CHECK(judged_rows >= 10);
+}
+
 TEST_CASE("a shipped policy named by its id is keyed by its file's contents") {
   JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
   const std::string file = resolve_policy_path("government-device");
