@@ -27,7 +27,8 @@ for t in "${targets[@]}"; do
   regress=tests/fuzz/regressions/$kind; dirs=("$seeds"); [ -d "$regress" ] && dirs+=("$regress")
   work=$build/work/$kind; art=$build/artifacts/$kind/; mkdir -p "$work" "$art"
   seed=(); [ -n "${APKVET_FUZZ_SEED:-}" ] && seed=(-seed="$APKVET_FUZZ_SEED")
-  if $build/fuzz/$t "${seed[@]}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=1048576 \
+  # A target that makes its own seeds (fuzz_caches: the current cache formats) writes them to seeds.
+  if APKVET_FUZZ_SEED_DIR="$seeds" $build/fuzz/$t "${seed[@]}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=1048576 \
        -artifact_prefix="$art" -print_final_stats=0 "$work" "${dirs[@]}" >"$build/$t.log" 2>&1; then
     echo "fuzz: $t: ok ($(grep -c . "$build/$t.log" || true) log lines, ${seconds}s)"
   else

@@ -127,6 +127,13 @@ PermissionCatalog::PermissionCatalog(const std::string& json_path) {
 
 PermissionCatalog::~PermissionCatalog() = default;
 
+std::unique_ptr<PermissionCatalog> PermissionCatalog::from_index(std::string index) {
+  std::unique_ptr<PermissionCatalog> catalog(new PermissionCatalog());
+  catalog->built_ = std::move(index);
+  catalog->use(Bytes(reinterpret_cast<const uint8_t*>(catalog->built_.data()), catalog->built_.size()));
+  return catalog;
+}
+
 bool PermissionCatalog::use(Bytes index) {
   if (index.size() < kHeaderSize || std::memcmp(index.data(), kMagic, sizeof kMagic) != 0) return false;
   ByteReader r(index);

@@ -31,8 +31,12 @@ class PermissionCatalog {
 
   // The index built from a catalogue's JSON text (throws on malformed JSON), for tests.
   static std::string build_index(std::string_view json_text);
+  // A catalogue over an index's bytes as if read from the cache (empty when the header is wrong), for
+  // tests and the fuzzer.
+  static std::unique_ptr<PermissionCatalog> from_index(std::string index);
 
  private:
+  PermissionCatalog() = default;
   bool use(Bytes index);
   std::unique_ptr<MappedFile> mapped_;  // the cached index, when there is one
   std::string built_;                   // else the index built in this process
