@@ -3,6 +3,8 @@
 // renders in a real browser (headless Debian chromium) with its script working.
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include <set>
 
 #include "catalogue/dashboard.h"
@@ -136,6 +138,70 @@ TEST_CASE("catalogue report of real APKs - exports match the store and versions 
   std::string dom = chromium("--dump-dom " + shell_quote("file://" + out + "/index.html"));
   // The page's own script ran over every app row (sorting and filtering work on them).
   CHECK(dom.find("data-rows=\"" + std::to_string(ok) + "\"") != std::string::npos);
+
+  // Clicking and typing, in the browser: a copy of the page with a probe script that clicks the
+  // Egress header twice, types into the filter and picks a verdict, and writes what the table then
+  // shows into an attribute that --dump-dom prints.
+  std::string probe_page = out + "/probe.html";
+  {
+    std::string page = html;
+    size_t end = page.rfind("</body>");
+    REQUIRE(end != std::string::npos);
+    page.insert(end, R"(<script>(function(){
+var t=document.getElementById('apps'),body=t.tBodies[0],th=t.tHead.rows[0].cells,out=[];
+function col(i){return Array.prototype.map.call(body.rows,function(r){return r.cells[i].getAttribute('data-sort');}).join(',');}
+function visible(){return Array.prototype.filter.call(body.rows,function(r){return !r.hidden;});}
+th[4].click();out.push('asc='+col(4));th[4].click();out.push('desc='+col(4));
+var f=document.getElementById('filter-text');f.value='TINYAPP';f.dispatchEvent(new Event('input'));
+out.push('typed='+visible().length+'/'+document.getElementById('shown').textContent);
+f.value='';f.dispatchEvent(new Event('input'));
+var v=document.getElementById('filter-verdict');['approve','review','reject'].forEach(function(x){
+v.value=x;v.dispatchEvent(new Event('change'));
+out.push(x+'='+visible().map(function(r){return r.getAttribute('data-verdict');}).join(','));});
+document.body.setAttribute('data-probe',out.join(';'));})();</script>)");
+    std::ofstream(probe_page, std::ios::binary) << page;
+  }
+  std::string probed = chromium("--dump-dom " + shell_quote("file://" + probe_page));
+  size_t at = probed.find("data-probe=\"");
+  REQUIRE(at != std::string::npos);
+  std::string probe = probed.substr(at + 12, probed.find('"', at + 12) - at - 12);
+  INFO(probe);
+  std::map<std::string, std::string> shown;
+  for (size_t from = 0; from <= probe.size();) {
+    size_t semi = std::min(probe.find(';', from), probe.size());
+    std::string part = probe.substr(from, semi - from);
+    shown[part.substr(0, part.find('='))] = part.substr(part.find('=') + 1);
+    from = semi + 1;
+  }
+  // The Egress column, sorted by one click and reversed by the second: the stored scores in order.
+  std::vector<int> egress;
+  std::map<std::string, size_t> verdicts;
+  size_t tinyapp = 0;
+  for (const auto& row : results)
+    if (row.status == "ok") {
+      egress.push_back(row.scores[1]);
+      ++verdicts[row.verdict];
+      tinyapp += row.package.find("tinyapp") != std::string::npos;
+    }
+  std::sort(egress.begin(), egress.end());
+  auto joined = [](const std::vector<int>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    return s;
+  };
+  REQUIRE(egress.front() != egress.back());  // the order is visible
+  CHECK(shown["asc"] == joined(egress));
+  std::reverse(egress.begin(), egress.end());
+  CHECK(shown["desc"] == joined(egress));
+  // The filter is case-blind over each row's text; the count beside it follows.
+  CHECK(shown["typed"] == std::to_string(tinyapp) + "/" + std::to_string(tinyapp));
+  // Each verdict picked in the menu leaves exactly the apps with that verdict.
+  REQUIRE(verdicts.size() >= 2);  // more than one verdict, or the menu would show everything
+  for (const char* verdict : {"approve", "review", "reject"}) {
+    std::string expect;
+    for (size_t i = 0; i < verdicts[verdict]; ++i) expect += (i ? "," : "") + std::string(verdict);
+    CHECK(shown[verdict] == expect);
+  }
   std::string png = out + "/dashboard.png";
   chromium("--window-size=1400,1800 --screenshot=" + shell_quote(png) + " " + shell_quote("file://" + out + "/index.html"));
   REQUIRE(fs::exists(png));
