@@ -109,17 +109,24 @@ TrackerMatcher::TrackerMatcher(const CodeRules& rules) {
     hs_free_compile_error(err);
     throw std::runtime_error("tracker signatures do not compile (expression " + std::to_string(at) + "): " + what);
   }
+  hs_scratch_t* prototype = nullptr;
+  if (hs_alloc_scratch(db, &prototype) != HS_SUCCESS) {
+    hs_free_database(db);
+    throw std::runtime_error("hyperscan: cannot allocate scratch");
+  }
   db_ = db;
+  prototype_ = prototype;
 }
 
 TrackerMatcher::~TrackerMatcher() {
+  if (prototype_) hs_free_scratch(static_cast<hs_scratch_t*>(prototype_));
   if (db_) hs_free_database(static_cast<hs_database_t*>(db_));
 }
 
 TrackerMatcher::Scanner::Scanner(const TrackerMatcher& m) : matcher_(m), seen_(m.rows_, 0) {
-  if (m.db_) {
+  if (m.prototype_) {
     hs_scratch_t* s = nullptr;
-    if (hs_alloc_scratch(static_cast<hs_database_t*>(m.db_), &s) != HS_SUCCESS)
+    if (hs_clone_scratch(static_cast<hs_scratch_t*>(m.prototype_), &s) != HS_SUCCESS)
       throw std::runtime_error("hyperscan: cannot allocate scratch");
     scratch_ = s;
   }

@@ -62,6 +62,9 @@ class TrackerMatcher {
   std::vector<ClassMatch::Kind> row_kind_;  // per row: tracker or packer
   std::vector<uint32_t> row_index_;         // per row: index in CodeRules::trackers / packers
   void* db_ = nullptr;
+  // A scratch allocated once with the database and cloned per Scanner: hs_alloc_scratch validates
+  // the whole database (a CRC over it) each time, once per scan and in every batch worker.
+  void* prototype_ = nullptr;
 };
 
 // Helpers exposed for tests.
