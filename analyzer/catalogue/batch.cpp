@@ -27,6 +27,7 @@
 #include "native/isolation.h"
 #include "native/native_rules.h"
 #include "report/json_report.h"
+#include "signing/warm_up.h"
 #include "strings/domain.h"
 #include "strings/endpoints.h"
 #include "strings/geoip.h"
@@ -175,6 +176,7 @@ void warm_up() {
   load([] { scan_text(""); });  // the endpoint and secret patterns (a Hyperscan database, ~750 KB)
   load([] { elf_module_scanner(); });  // the ELF reader module (LIEF, Capstone)
   load([] { libzip_library(); });      // the strict second ZIP reader, with OpenSSL's shared libcrypto
+  load([] { signing::warm_up_crypto(); });  // OpenSSL's error strings and fetched methods
 }
 
 struct Batch {
