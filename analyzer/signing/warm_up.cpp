@@ -85,11 +85,18 @@ void warm_up_crypto() {
     EVP_PKEY* key = cert ? X509_get0_pubkey(cert.get()) : nullptr;
     if (!key) continue;
     PkeyPtr again = parse_public_key(encode_public_key(key));
-    const uint8_t data[1] = {0}, not_a_signature[8] = {};
     // Fails (the signature is junk) after fetching the verification methods, which is the point.
-    for (Padding padding : {Padding::pkcs1, Padding::pss})
-      (void)verify_signature(key, key_type(key), DigestAlg::sha256, key_type(key) == KeyType::rsa ? padding : Padding::none,
-                             Bytes(data, 1), Bytes(not_a_signature, sizeof not_a_signature));
+    const KeyType type = key_type(key);
+    const uint8_t data[1] = {0}, not_a_signature[8] = {};
+    auto verify_junk = [&](Padding padding) {
+      (void)verify_signature(key, type, DigestAlg::sha256, padding, Bytes(data, 1), Bytes(not_a_signature, sizeof not_a_signature));
+    };
+    if (type == KeyType::rsa) {
+      verify_junk(Padding::pkcs1);
+      verify_junk(Padding::pss);
+    } else {
+      verify_junk(Padding::none);
+    }
   }
 }
 
