@@ -109,32 +109,10 @@ TrackerMatcher::TrackerMatcher(const CodeRules& rules) {
     hs_free_compile_error(err);
     throw std::runtime_error("tracker signatures do not compile (expression " + std::to_string(at) + "): " + what);
   }
-  hs_scratch_t* prototype = nullptr;
-  if (hs_alloc_scratch(db, &prototype) != HS_SUCCESS) {
-    hs_free_database(db);
-    throw std::runtime_error("hyperscan: cannot allocate scratch");
-  }
-  db_ = db;
-  prototype_ = prototype;
+  db_ = HyperscanDatabase(db);
 }
 
-TrackerMatcher::~TrackerMatcher() {
-  if (prototype_) hs_free_scratch(static_cast<hs_scratch_t*>(prototype_));
-  if (db_) hs_free_database(static_cast<hs_database_t*>(db_));
-}
-
-TrackerMatcher::Scanner::Scanner(const TrackerMatcher& m) : matcher_(m), seen_(m.rows_, 0) {
-  if (m.prototype_) {
-    hs_scratch_t* s = nullptr;
-    if (hs_clone_scratch(static_cast<hs_scratch_t*>(m.prototype_), &s) != HS_SUCCESS)
-      throw std::runtime_error("hyperscan: cannot allocate scratch");
-    scratch_ = s;
-  }
-}
-
-TrackerMatcher::Scanner::~Scanner() {
-  if (scratch_) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_));
-}
+TrackerMatcher::Scanner::Scanner(const TrackerMatcher& m) : matcher_(m), scratch_(m.db_.scratch()), seen_(m.rows_, 0) {}
 
 void TrackerMatcher::Scanner::scan(std::string_view name, std::vector<ClassMatch>& out) {
   if (!matcher_.db_ || name.empty()) return;
@@ -153,8 +131,7 @@ void TrackerMatcher::Scanner::scan(std::string_view name, std::vector<ClassMatch
     return 0;
   };
   touched_.clear();
-  hs_scan(static_cast<hs_database_t*>(matcher_.db_), name.data(), static_cast<unsigned>(name.size()), 0,
-          static_cast<hs_scratch_t*>(scratch_), on_match, &ctx);
+  matcher_.db_.scan(name, scratch_, on_match, &ctx);
   for (uint32_t row : touched_) {
     ClassMatch cm;
     cm.kind = matcher_.row_kind_[row];

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "code/code_rules.h"
+#include "core/hyperscan_database.h"
 
 namespace apkvet::code {
 
@@ -26,7 +27,6 @@ struct ClassMatch {
 class TrackerMatcher {
  public:
   explicit TrackerMatcher(const CodeRules& rules);
-  ~TrackerMatcher();
   TrackerMatcher(const TrackerMatcher&) = delete;
   TrackerMatcher& operator=(const TrackerMatcher&) = delete;
 
@@ -36,14 +36,13 @@ class TrackerMatcher {
   class Scanner {
    public:
     explicit Scanner(const TrackerMatcher& m);
-    ~Scanner();
     Scanner(const Scanner&) = delete;
     Scanner& operator=(const Scanner&) = delete;
     void scan(std::string_view dotted_name, std::vector<ClassMatch>& out);
 
    private:
     const TrackerMatcher& matcher_;
-    void* scratch_ = nullptr;
+    HyperscanDatabase::Scratch scratch_;
     std::vector<uint8_t> seen_;  // per pattern row: 0 none, 1 loose, 2 boundary
     std::vector<uint32_t> touched_;
   };
@@ -61,10 +60,7 @@ class TrackerMatcher {
   size_t rows_ = 0;
   std::vector<ClassMatch::Kind> row_kind_;  // per row: tracker or packer
   std::vector<uint32_t> row_index_;         // per row: index in CodeRules::trackers / packers
-  void* db_ = nullptr;
-  // A scratch allocated once with the database and cloned per Scanner: hs_alloc_scratch validates
-  // the whole database (a CRC over it) each time, once per scan and in every batch worker.
-  void* prototype_ = nullptr;
+  HyperscanDatabase db_;
 };
 
 // Helpers exposed for tests.

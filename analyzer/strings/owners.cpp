@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <mutex>
 
 #include "core/data_dir.h"
 #include "strings/domain.h"
@@ -14,16 +13,6 @@
 namespace apkvet {
 
 // Exodus network signatures compiled into one Hyperscan database (one pass per host).
-struct OwnerRules::TrackerDb {
-  hs_database_t* db = nullptr;
-  hs_scratch_t* prototype = nullptr;
-  std::mutex mutex;  // guards cloning the prototype scratch
-  ~TrackerDb() {
-    if (prototype) hs_free_scratch(prototype);
-    if (db) hs_free_database(db);
-  }
-};
-
 OwnerRules::~OwnerRules() = default;
 
 std::shared_ptr<const OwnerRules> OwnerRules::load(const std::string& dir) {
@@ -88,9 +77,8 @@ std::shared_ptr<const OwnerRules> OwnerRules::load(const std::string& dir) {
   };
   std::vector<size_t> all(regexes.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  r->tracker_db_ = std::make_unique<TrackerDb>();
-  r->tracker_db_->db = compile(all);
-  if (!r->tracker_db_->db && !all.empty()) {
+  hs_database_t* db = compile(all);
+  if (!db && !all.empty()) {
     std::vector<size_t> accepted;
     for (size_t i : all) {
       hs_database_t* probe = nullptr;
@@ -102,9 +90,9 @@ std::shared_ptr<const OwnerRules> OwnerRules::load(const std::string& dir) {
       hs_free_database(probe);
       accepted.push_back(i);
     }
-    r->tracker_db_->db = compile(accepted);
+    db = compile(accepted);
   }
-  if (r->tracker_db_->db) hs_alloc_scratch(r->tracker_db_->db, &r->tracker_db_->prototype);
+  r->tracker_db_ = HyperscanDatabase(db);
 
   namespace fs = std::filesystem;
   std::vector<fs::path> group_files;
@@ -160,15 +148,9 @@ int on_tracker(unsigned id, unsigned long long, unsigned long long, unsigned, vo
 
 std::vector<TrackerMatch> OwnerRules::trackers_of(const std::string& host) const {
   std::vector<TrackerMatch> out;
-  if (!tracker_db_ || !tracker_db_->db || host.empty()) return out;
-  hs_scratch_t* scratch = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(tracker_db_->mutex);
-    if (hs_clone_scratch(tracker_db_->prototype, &scratch) != HS_SUCCESS) return out;
-  }
+  if (!tracker_db_ || host.empty()) return out;
   std::vector<unsigned> ids;
-  hs_scan(tracker_db_->db, host.data(), static_cast<unsigned>(host.size()), 0, scratch, on_tracker, &ids);
-  hs_free_scratch(scratch);
+  tracker_db_.scan(host, tracker_db_.scratch(), on_tracker, &ids);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   for (unsigned i : ids) out.push_back(trackers_[i]);

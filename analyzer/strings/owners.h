@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hyperscan_database.h"
 #include "strings/endpoints.h"
 #include "strings/geoip.h"
 
@@ -48,8 +49,7 @@ class OwnerRules {
   std::vector<TrackerMatch> trackers_;
   std::map<std::string, Group> groups_;
   std::vector<std::string> files_;
-  struct TrackerDb;
-  std::unique_ptr<TrackerDb> tracker_db_;
+  HyperscanDatabase tracker_db_;  // every tracker's network signature
 };
 
 // What makes an endpoint first-party (documented in rules/endpoints/README.md).

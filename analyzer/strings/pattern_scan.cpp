@@ -3,10 +3,9 @@
 #include <hs/hs.h>
 
 #include "core/hyperscan_cache.h"
+#include "core/hyperscan_database.h"
 
 #include <algorithm>
-#include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -63,9 +62,9 @@ constexpr PatternDef kPatterns[] = {
 };
 static_assert(std::size(kPatterns) == size_t(PatternId::count));
 
-class Database {
- public:
-  Database() {
+// Compiled once per process (thread-safe static init).
+const HyperscanDatabase& database() {
+  static const HyperscanDatabase db = [] {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     for (const auto& p : kPatterns) {
@@ -73,40 +72,19 @@ class Database {
       flags.push_back(p.flags | (p.fixed_len ? 0u : unsigned(HS_FLAG_SOM_LEFTMOST)));
       ids.push_back(static_cast<unsigned>(p.id));
     }
+    hs_database_t* compiled = nullptr;
     hs_compile_error_t* err = nullptr;
     if (compile_multi_cached(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                             HS_MODE_BLOCK, &db_, &err) != HS_SUCCESS) {
+                             HS_MODE_BLOCK, &compiled, &err) != HS_SUCCESS) {
       std::string msg = std::string("hyperscan: pattern ") + (err && err->expression >= 0 ? kPatterns[err->expression].name : "?") +
                         ": " + (err ? err->message : "compile failed");
       hs_free_compile_error(err);
       throw std::runtime_error(msg);
     }
-    if (hs_alloc_scratch(db_, &prototype_) != HS_SUCCESS) throw std::runtime_error("hyperscan: cannot allocate scratch");
-  }
-  ~Database() {
-    hs_free_scratch(prototype_);
-    hs_free_database(db_);
-  }
-  const hs_database_t* db() const { return db_; }
-  hs_scratch_t* clone_scratch() const {
-    hs_scratch_t* s = nullptr;
-    if (hs_clone_scratch(prototype_, &s) != HS_SUCCESS) throw std::runtime_error("hyperscan: cannot clone scratch");
-    return s;
-  }
-
- private:
-  hs_database_t* db_ = nullptr;
-  hs_scratch_t* prototype_ = nullptr;
-};
-
-const Database& database() {
-  static Database db;  // compiled once per process (thread-safe static init)
+    return HyperscanDatabase(compiled);
+  }();
   return db;
 }
-
-struct ScratchDeleter {
-  void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
-};
 
 struct RawHit {
   uint64_t from, to;
@@ -187,14 +165,14 @@ bool extend(std::string_view buf, RawHit& h) {
   return true;
 }
 
-void scan_buffer(hs_scratch_t* scratch, std::string_view buf, std::vector<RawHit>& hits) {
+void scan_buffer(const HyperscanDatabase::Scratch& scratch, std::string_view buf, std::vector<RawHit>& hits) {
   if (buf.empty()) return;
   // hs_scan takes an unsigned int length: scan huge buffers in overlapping windows.
   constexpr size_t kWindow = 1u << 30;
   for (size_t at = 0; at < buf.size(); at += kWindow - 4096) {
     size_t n = std::min(buf.size() - at, kWindow);
     std::vector<RawHit> part;
-    hs_scan(database().db(), buf.data() + at, static_cast<unsigned>(n), 0, scratch, on_match, &part);
+    database().scan(buf.substr(at, n), scratch, on_match, &part);
     for (auto& h : part) {
       RawHit g{h.from + at, h.to + at, h.id};
       if (extend(buf, g)) hits.push_back(g);
@@ -209,9 +187,9 @@ const char* to_string(PatternId id) { return kPatterns[size_t(id)].name; }
 std::string_view pattern_regex(PatternId id) { return kPatterns[size_t(id)].regex; }
 
 std::vector<PatternHit> scan_text(std::string_view text) {
-  std::unique_ptr<hs_scratch_t, ScratchDeleter> scratch(database().clone_scratch());
+  HyperscanDatabase::Scratch scratch = database().scratch();
   std::vector<RawHit> raw;
-  scan_buffer(scratch.get(), text, raw);
+  scan_buffer(scratch, text, raw);
   reduce(raw);
   std::vector<PatternHit> out;
   for (const auto& h : raw) out.push_back({0, uint32_t(h.from), uint32_t(h.to - h.from), PatternId(h.id)});
@@ -222,7 +200,7 @@ std::vector<PatternHit> scan_text(std::string_view text) {
 }
 
 std::vector<PatternHit> scan_pool(const AppStringPool& pool) {
-  std::unique_ptr<hs_scratch_t, ScratchDeleter> scratch(database().clone_scratch());
+  HyperscanDatabase::Scratch scratch = database().scratch();
   std::vector<PatternHit> out;
   const auto& strings = pool.strings();
   constexpr size_t kJoinLimit = 4u << 20;  // join small strings into buffers of about this size
@@ -233,7 +211,7 @@ std::vector<PatternHit> scan_pool(const AppStringPool& pool) {
   auto flush = [&] {
     if (joined.empty()) return;
     std::vector<RawHit> raw;
-    scan_buffer(scratch.get(), joined, raw);
+    scan_buffer(scratch, joined, raw);
     reduce(raw);
     for (const auto& h : raw) {
       auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(size_t(h.from), UINT32_MAX));
@@ -249,7 +227,7 @@ std::vector<PatternHit> scan_pool(const AppStringPool& pool) {
     std::string_view t = strings[i].text;
     if (t.size() >= kLarge) {
       std::vector<RawHit> raw;
-      scan_buffer(scratch.get(), t, raw);
+      scan_buffer(scratch, t, raw);
       reduce(raw);
       for (const auto& h : raw) out.push_back({i, uint32_t(h.from), uint32_t(h.to - h.from), PatternId(h.id)});
       continue;

@@ -97,15 +97,6 @@ std::string digest_hex(const std::string& algorithm, const std::string& s) {
   return hex_of(std::string(reinterpret_cast<char*>(out), n));
 }
 
-struct CanaryMatcher::Db {
-  hs_database_t* db = nullptr;
-  hs_scratch_t* scratch = nullptr;
-  ~Db() {
-    if (scratch) hs_free_scratch(scratch);
-    if (db) hs_free_database(db);
-  }
-};
-
 namespace {
 
 using Edge = CanaryMatcher::Pattern::Edge;
@@ -145,7 +136,7 @@ double haversine_m(double lat1, double lon1, double lat2, double lon2) {
 
 }  // namespace
 
-CanaryMatcher::CanaryMatcher(const DeviceProfile& profile) : profile_(profile), db_(std::make_unique<Db>()) {
+CanaryMatcher::CanaryMatcher(const DeviceProfile& profile) : profile_(profile) {
   auto add = [&](size_t canary, const std::string& literal, const std::string& encoding, const std::string& spelling,
                  bool caseless, Edge edge) {
     if (literal.size() < 6) return;  // too short to mean anything on its own
@@ -182,14 +173,16 @@ CanaryMatcher::CanaryMatcher(const DeviceProfile& profile) : profile_(profile), 
     flags.push_back(patterns_[i].caseless ? HS_FLAG_CASELESS : 0);
     ids.push_back(static_cast<unsigned>(i));
   }
+  hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
   if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
-                           HS_MODE_BLOCK, nullptr, &db_->db, &err) != HS_SUCCESS) {
+                           HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
     std::string what = err && err->message ? err->message : "unknown error";
     hs_free_compile_error(err);
     throw std::runtime_error("hyperscan: cannot compile canaries: " + what);
   }
-  if (hs_alloc_scratch(db_->db, &db_->scratch) != HS_SUCCESS) throw std::runtime_error("hyperscan: no scratch");
+  db_ = HyperscanDatabase(db);
+  scratch_ = db_.scratch();
 }
 
 CanaryMatcher::~CanaryMatcher() = default;
@@ -197,7 +190,7 @@ CanaryMatcher::~CanaryMatcher() = default;
 std::vector<CanaryHit> CanaryMatcher::scan(Bytes buf) const {
   std::vector<CanaryHit> hits;
   std::string_view text = as_chars(buf);
-  if (db_->db && !buf.empty()) {
+  if (db_ && !buf.empty()) {
     struct Ctx {
       const CanaryMatcher* self;
       std::string_view text;
@@ -214,7 +207,7 @@ std::vector<CanaryHit> CanaryMatcher::scan(Bytes buf) const {
     };
     // hs_scan takes an unsigned length; decoded buffers are bounded far below 4 GiB.
     size_t n = std::min<size_t>(buf.size(), 0xFFFFFFF0u);
-    hs_scan(db_->db, text.data(), static_cast<unsigned>(n), 0, db_->scratch, on_match, &ctx);
+    db_.scan(text.substr(0, n), scratch_, on_match, &ctx);
   }
   if (profile_.gps) {
     auto g = scan_gps(text);

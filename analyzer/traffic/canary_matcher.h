@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/byte_reader.h"
+#include "core/hyperscan_database.h"
 #include "traffic/device_profile.h"
 
 namespace apkvet::traffic {
@@ -31,6 +32,7 @@ class CanaryMatcher {
   CanaryMatcher& operator=(const CanaryMatcher&) = delete;
 
   // All hits in `buf`, sorted by position; where hits of one canary overlap, the longest is kept.
+  // One call at a time per matcher (it has one scratch).
   std::vector<CanaryHit> scan(Bytes buf) const;
   size_t pattern_count() const { return patterns_.size(); }
 
@@ -47,8 +49,8 @@ class CanaryMatcher {
 
   DeviceProfile profile_;
   std::vector<Pattern> patterns_;
-  struct Db;
-  std::unique_ptr<Db> db_;
+  HyperscanDatabase db_;
+  HyperscanDatabase::Scratch scratch_;  // one scan at a time: traffic analysis is single-threaded
 };
 
 // The encodings, exposed for tests and the fixture generator's cross-check.
