@@ -3,6 +3,7 @@
 #include "axml/string_pool.h"
 
 #include "axml/axml_decoder.h"
+#include "core/utf8.h"
 
 namespace apkvet {
 namespace {
@@ -10,24 +11,6 @@ namespace {
 constexpr uint32_t kUtf8Flag = 1u << 8;
 constexpr size_t kPoolHeaderSize = 28;
 constexpr size_t kMaxBadStringReports = 8;
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
 size_t utf8_sequence(std::string_view s, size_t i) {

@@ -2,19 +2,10 @@
 
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace apkvet {
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;  // a lone UTF-16 surrogate has no UTF-8 form
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xc0 | (cp >> 6)), out += char(0x80 | (cp & 0x3f));
-  } else {
-    out += char(0xe0 | (cp >> 12)), out += char(0x80 | ((cp >> 6) & 0x3f)), out += char(0x80 | (cp & 0x3f));
-  }
-}
 
 int hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
