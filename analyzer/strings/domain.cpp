@@ -79,6 +79,7 @@ bool is_suffix(const std::string& s, int type) {
 }  // namespace
 
 std::string psl_source() { return psl().source; }
+bool psl_available() { return psl().ctx != nullptr; }
 std::string psl_date() { return psl().date; }
 
 bool is_icann_tld(std::string_view label) {

@@ -18,6 +18,8 @@ std::optional<std::string> registrable_domain(std::string_view host);
 std::string shared_hosting_suffix(std::string_view host);
 // Which list is loaded and its date, for the report ("/usr/share/publicsuffix/public_suffix_list.dafsa", "2023-02-09").
 std::string psl_source();
+// False when no list could be loaded (libpsl missing or broken): then no host name is recognised.
+bool psl_available();
 std::string psl_date();
 
 // Syntax only: lower-case labels of [a-z0-9_-], 1..63 bytes, not starting/ending with '-', total <= 253.

@@ -268,7 +268,22 @@ StringsFacts analyze_strings(const AppPackage& app, const dex::DexCorpus* corpus
   FirstPartyHints hints;
   if (manifest) hints.package = manifest->package;
   hints.declared_hosts = declared_hosts(manifest);
-  return analyze_string_pool(pool, hints, nsc, options);
+  StringsFacts f = analyze_string_pool(pool, hints, nsc, options);
+  // Reference data this machine could not load: the anomalies say what was not judged, so an
+  // incomplete analysis never looks like a clean one (rule SCAN-INCOMPLETE sends it to review).
+  if (!psl_available())
+    anomalies.add("strings.public_suffix_list_unavailable", Severity::high,
+                  "No public suffix list (" + f.psl_source.substr(f.psl_source.find(' ') + 1) +
+                      "): host names cannot be told from other dotted strings, so no domain endpoint was found",
+                  {app.path(), "", ""});
+  size_t public_ips = 0;
+  for (const auto& e : f.endpoints) public_ips += e.kind == "ip" && e.ip_scope == "public";
+  if (public_ips && f.geoip.kind == "none")
+    anomalies.add("strings.geoip_unavailable", Severity::medium,
+                  "No GeoIP data (" + f.geoip.error + "): the countries of " + std::to_string(public_ips) +
+                      " public IP address endpoint(s) are unknown",
+                  {app.path(), "", ""});
+  return f;
 }
 
 }  // namespace apkvet

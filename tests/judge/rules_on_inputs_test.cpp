@@ -157,6 +157,7 @@ TEST_CASE("every shipped rule is covered by a real input above") {
   for (const auto& [rule, input] : inputs_for_rules()) covered.insert(rule);
   for (const auto& rule : context().rules.rules) {
     if (rule.id.rfind("TRAFFIC-", 0) == 0) continue;  // judged over captures: tests/traffic
+    if (rule.id == "SCAN-INCOMPLETE") continue;       // needs a broken installation: incomplete_analysis_test.cpp
     INFO(rule.id << " (" << rule.source << ")");
     CHECK(covered.count(rule.id) == 1);
   }

@@ -18,9 +18,10 @@ struct Run {
   Json report;
 };
 
-Run run_cli(const std::string& args, const fs::path& dir) {
+// `apkvet traffic --format json ARGS` with `env` (VAR=value) in its environment.
+Run run_cli(const std::string& args, const fs::path& dir, const std::string& env = "") {
   std::string out = (dir / "out.json").string();
-  std::string cmd = std::string(APKVET_BINARY) + " traffic --format json " + args + " > " + out + " 2>" +
+  std::string cmd = "env " + env + " " + std::string(APKVET_BINARY) + " traffic --format json " + args + " > " + out + " 2>" +
                     (dir / "err.txt").string();
   int rc = std::system(cmd.c_str());
   Run r{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Json()};
@@ -95,5 +96,47 @@ TEST_CASE("with --apk an identifier the app has no permission for is a side chan
   Run clean = run_cli(common + traffic_fixture("clean.pcap"), dir);
   CHECK(clean.exit_code == 0);
   CHECK(clean.report["results"][0]["traffic"]["leaks"].empty());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a capture libpcap cannot read is an error of that capture - the others are judged - and nothing is approved") {
+  fs::path dir = fs::temp_directory_path() / ("apkvet-traffic-pcap-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "lib");
+  std::string policy = "--policy government-device --device " + traffic_fixture("device.json") + " ";
+
+  // libpcap missing (a file of its SONAME that is not a library, first on LD_LIBRARY_PATH): the pcap
+  // capture records why, the HAR capture beside it is still read and its leaks judged; exit 2.
+  std::ofstream(dir / "lib" / APKVET_LIBPCAP_SONAME) << "not a library\n";
+  Run broken = run_cli(policy + traffic_fixture("clean.pcap") + " " + traffic_fixture("proxy.har"), dir,
+                       "LD_LIBRARY_PATH=" + (dir / "lib").string());
+  CHECK(broken.exit_code == 2);
+  const Json& captures = broken.report["results"][0]["traffic"]["captures"];
+  REQUIRE(captures.size() == 2);
+  CHECK(captures[0]["file"] == "clean.pcap");
+  REQUIRE(captures[0]["errors"].size() == 1);
+  CHECK(captures[0]["errors"][0].get<std::string>().find(std::string("cannot load libpcap (") + APKVET_LIBPCAP_SONAME) == 0);
+  CHECK(captures[1]["errors"].empty());
+  CHECK(broken.report["results"][0]["traffic"]["leaks"].size() == 3);  // proxy.har's three
+  CHECK(rule_ids(broken.report["results"][0]).count("SCAN-INCOMPLETE") == 1);
+
+  // The clean capture alone: approved when read; when libpcap is missing or the file is cut short, its
+  // traffic was not (all) checked, so SCAN-INCOMPLETE sends it to review instead.
+  Run clean = run_cli(policy + traffic_fixture("clean.pcap"), dir);
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.report["results"][0]["judgement"]["verdict"] == "approve");
+  Run unloaded = run_cli(policy + traffic_fixture("clean.pcap"), dir, "LD_LIBRARY_PATH=" + (dir / "lib").string());
+  CHECK(unloaded.report["results"][0]["judgement"]["verdict"] == "review");
+  {
+    std::ifstream in(traffic_fixture("clean.pcap"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(bytes.size() > 200);
+    std::ofstream(dir / "cut.pcap", std::ios::binary) << bytes.substr(0, bytes.size() - 7);
+  }
+  Run cut = run_cli(policy + (dir / "cut.pcap").string(), dir);
+  const Json& cut_capture = cut.report["results"][0]["traffic"]["captures"][0];
+  REQUIRE(cut_capture["errors"].size() == 1);
+  CHECK(cut_capture["errors"][0].get<std::string>().find("(capture cut short)") != std::string::npos);
+  CHECK(rule_ids(cut.report["results"][0]).count("SCAN-INCOMPLETE") == 1);
+  CHECK(cut.report["results"][0]["judgement"]["verdict"] == "review");
   fs::remove_all(dir);
 }

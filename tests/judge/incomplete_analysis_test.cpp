@@ -1,0 +1,148 @@
+// A reader or reference data that cannot be loaded on this machine (libzip, libpsl, libGeoIP, the ELF
+// reader module) leaves the scan running, raises an anomaly naming what and why, and SCAN-INCOMPLETE
+// keeps every policy from approving the app: an incomplete analysis must never look like a clean one.
+// The libraries are loaded by SONAME, so a file of that name first on LD_LIBRARY_PATH stands in for a
+// broken installation; the scans run the CLI, since each process loads a library once.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "facts/evidence.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using apkvet::Json;
+
+namespace {
+
+struct Scan {
+  int exit_code = -1;
+  Json doc;
+};
+
+// `apkvet scan --format json --policy POLICY apk` with `env` (VAR=value words) in its environment and
+// no GeoIP database named, so Debian's data read through libGeoIP is the one used.
+Scan scan(const std::string& apk, const std::string& env, const std::string& policy = "government-device") {
+  std::string cmd = "env -u APKVET_GEOIP_DB " + env + " " + APKVET_BINARY + " scan --format json --policy " + policy +
+                    " '" + apk + "' 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
+  int status = pclose(p);
+  Scan s;
+  s.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  s.doc = Json::parse(out, nullptr, false);
+  REQUIRE_MESSAGE(!s.doc.is_discarded(), cmd);
+  return s;
+}
+
+// A directory holding a file named `soname` that is not a library (dlopen: "file too short").
+struct FakeLibrary {
+  fs::path dir;
+  explicit FakeLibrary(const std::string& soname)
+      : dir(fs::temp_directory_path() / ("apkvet-fake-lib-" + std::to_string(::getpid()) + "-" + soname)) {
+    fs::create_directories(dir);
+    std::ofstream(dir / soname) << "not a library\n";
+  }
+  ~FakeLibrary() { fs::remove_all(dir); }
+  std::string env() const { return "LD_LIBRARY_PATH='" + dir.string() + "'"; }
+};
+
+const Json& result(const Scan& s) { return s.doc.at("results").at(0); }
+
+const Json* anomaly(const Scan& s, const std::string& id) {
+  for (const auto& a : result(s).at("anomalies"))
+    if (a.at("id") == id) return &a;
+  return nullptr;
+}
+
+bool fired(const Scan& s, const std::string& rule) {
+  for (const auto& f : result(s).at("judgement").at("findings"))
+    if (f.at("rule") == rule) return true;
+  return false;
+}
+
+std::string verdict(const Scan& s) { return result(s).at("judgement").at("verdict").get<std::string>(); }
+
+}  // namespace
+
+TEST_CASE("control: with every library loadable the clean fixture raises no anomaly and is approved") {
+  Scan s = scan(apkvet::test::fixture("clean.apk"), "");
+  CHECK(s.exit_code == 0);
+  CHECK(result(s).at("anomalies").empty());
+  CHECK(!fired(s, "SCAN-INCOMPLETE"));
+  CHECK(verdict(s) == "approve");
+}
+
+TEST_CASE("libpsl that cannot be loaded: no domain can be recognised, a high anomaly says so, no approval") {
+  FakeLibrary lib(APKVET_LIBPSL_SONAME);
+  Scan leaky = scan(apkvet::test::fixture("leaky.apk"), lib.env());
+  CHECK(leaky.exit_code == 4);  // analysed and rejected (it is debuggable), not failed (2)
+  const Json* a = anomaly(leaky, "strings.public_suffix_list_unavailable");
+  REQUIRE(a != nullptr);
+  CHECK(a->at("severity") == "high");
+  CHECK(a->at("message").get<std::string>().find(std::string("cannot load libpsl (") + APKVET_LIBPSL_SONAME) !=
+        std::string::npos);
+  CHECK(result(leaky).at("strings").at("endpoints").empty());  // what the anomaly warns of (11 when loaded)
+  CHECK(fired(leaky, "SCAN-INCOMPLETE"));
+  // The clean fixture, approved when the list loads, goes to review under both shipped policies.
+  for (const char* policy : {"government-device", "baseline"}) {
+    Scan clean = scan(apkvet::test::fixture("clean.apk"), lib.env(), policy);
+    INFO(policy);
+    CHECK(fired(clean, "SCAN-INCOMPLETE"));
+    CHECK(verdict(clean) == "review");
+    CHECK(clean.exit_code == 3);
+  }
+}
+
+TEST_CASE("libzip that cannot be loaded: the strict ZIP reader's check is skipped and said to be") {
+  FakeLibrary lib(APKVET_LIBZIP_SONAME);
+  Scan s = scan(apkvet::test::fixture("clean.apk"), lib.env());
+  CHECK(s.exit_code == 3);  // analysed, sent to review
+  const Json* a = anomaly(s, "zip.strict_reader_unavailable");
+  REQUIRE(a != nullptr);
+  CHECK(a->at("message").get<std::string>().find(std::string("cannot load libzip (") + APKVET_LIBZIP_SONAME) !=
+        std::string::npos);
+  CHECK(fired(s, "SCAN-INCOMPLETE"));
+  CHECK(verdict(s) == "review");
+  CHECK(result(s).at("manifest").at("package") == "gov.test.clean");  // the rest of the scan ran
+}
+
+TEST_CASE("libGeoIP that cannot be loaded: an app with public IP endpoints is told their countries are unknown") {
+  FakeLibrary lib(APKVET_LIBGEOIP_SONAME);
+  // 1264c25d67d41f52 embeds one public IP address (81.94.205.226, GB in Debian's GeoIP data).
+  const std::string apk = apkvet::test::corpus_dir() + "/apks/1264c25d67d41f52.apk";
+  Scan loaded = scan(apk, "");
+  CHECK(anomaly(loaded, "strings.geoip_unavailable") == nullptr);
+  Scan s = scan(apk, lib.env());
+  const Json* a = anomaly(s, "strings.geoip_unavailable");
+  REQUIRE(a != nullptr);
+  CHECK(a->at("severity") == "medium");
+  std::string message = a->at("message").get<std::string>();
+  CHECK(message.find(std::string("cannot load libGeoIP (") + APKVET_LIBGEOIP_SONAME) != std::string::npos);
+  CHECK(message.find("the countries of 1 public IP address endpoint(s) are unknown") != std::string::npos);
+  CHECK(fired(s, "SCAN-INCOMPLETE"));
+  // An app without IP endpoints needs no GeoIP data: nothing is missing from its analysis.
+  Scan clean = scan(apkvet::test::fixture("clean.apk"), lib.env());
+  CHECK(anomaly(clean, "strings.geoip_unavailable") == nullptr);
+  CHECK(verdict(clean) == "approve");
+}
+
+TEST_CASE("the ELF reader module missing: SCAN-INCOMPLETE cites native.reader_unavailable") {
+  Scan s = scan(apkvet::test::fixture("native/native-vet.apk"), "APKVET_ELF_MODULE=/nonexistent/libapkvet-elf.so");
+  CHECK(anomaly(s, "native.reader_unavailable") != nullptr);
+  bool cites = false;
+  for (const auto& f : result(s).at("judgement").at("findings"))
+    if (f.at("rule") == "SCAN-INCOMPLETE")
+      for (const auto& c : f.at("evidence")) cites |= c.dump().find("native.reader_unavailable") != std::string::npos;
+  CHECK(cites);
+  CHECK(verdict(s) != "approve");
+}
