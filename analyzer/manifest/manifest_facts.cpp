@@ -165,6 +165,16 @@ class ManifestTyper {
   void declared_permission(size_t e, const std::string& tag);
   void application(size_t e);
   void component(size_t e, ComponentKind kind);
+  // android:label as written, and its text: a string as is, a reference through the resource table
+  // in the default configuration (what aapt dump badging prints).
+  void read_label(size_t e, std::optional<std::string>& label, std::optional<std::string>& resolved) const {
+    const AxmlAttribute* l = a(e, attr::label);
+    if (!l) return;
+    label = l->display_value();
+    if (l->type == kAxmlString) resolved = l->string_data;
+    else if (res_ && (l->type == kAxmlReference || l->type == kAxmlDynamicReference))
+      resolved = res_->string_value(l->data);
+  }
   IntentFilter intent_filter(size_t e);
   MetaData meta_data(size_t e);
   void queries(size_t e);
@@ -323,6 +333,7 @@ void ManifestTyper::component(size_t e, ComponentKind kind) {
   c.raw_name = string(e, attr::name).value_or("");
   c.name = build_class_name(f_.package, c.raw_name);
   c.evidence = evidence(e, c.raw_name);
+  read_label(e, c.label, c.label_resolved);
   if (c.raw_name.empty())
     anomaly("unnamed_component", Severity::medium, "<" + el(e).name + "> without android:name; Android refuses the manifest", e);
   if (const AxmlAttribute* x = a(e, attr::exported)) {
@@ -395,12 +406,7 @@ void ManifestTyper::application(size_t e) {
   app.present = true;
   app.evidence = evidence(e);
   if (auto n = string(e, attr::name)) app.name = build_class_name(f_.package, *n);
-  if (const AxmlAttribute* l = a(e, attr::label)) {
-    app.label = l->display_value();
-    if (l->type == kAxmlString) app.label_resolved = l->string_data;
-    else if (res_ && (l->type == kAxmlReference || l->type == kAxmlDynamicReference))
-      app.label_resolved = res_->string_value(l->data);
-  }
+  read_label(e, app.label, app.label_resolved);
   app.debuggable = boolean(e, attr::debuggable);
   app.allow_backup_explicit = boolean(e, attr::allow_backup);
   app.allow_backup = app.allow_backup_explicit.value_or(true);
@@ -621,6 +627,8 @@ void to_json(Json& j, const ManifestComponent& c) {
            {"meta_data", c.meta_data},
            {"evidence", c.evidence}};
   if (c.raw_name != c.name) j["raw_name"] = c.raw_name;
+  put(j, "label", c.label);
+  put(j, "label_resolved", c.label_resolved);
   put(j, "exported_explicit", c.exported_explicit);
   put(j, "exported_raw", c.exported_raw);
   put(j, "permission", c.permission);

@@ -82,6 +82,8 @@ struct ManifestComponent {
   ComponentKind kind = ComponentKind::activity;
   std::string name;      // fully qualified as Android builds it from the package
   std::string raw_name;  // as written
+  std::optional<std::string> label;           // as written (string or @0x7f...)
+  std::optional<std::string> label_resolved;  // via resources.arsc when a table was given
   std::optional<bool> exported_explicit;
   std::optional<std::string> exported_raw;  // when android:exported is not a plain boolean (a reference)
   bool exported = false;        // effective

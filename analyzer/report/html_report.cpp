@@ -401,6 +401,37 @@ void code_capabilities(std::ostream& o, const std::string& p, const Json& r) {
     << arr(in, "nested_dex").size() << " / " << arr(in, "nested_elf").size() << "</dd></dl>\n</section>\n";
 }
 
+constexpr size_t kMaxMetaDataRows = 60;
+
+// What can start an exported component, one line per intent filter: its actions (the common
+// android.intent.action. prefix dropped) and the URIs it accepts (scheme://host:port/path); for a
+// provider, its content:// authorities.
+std::string intent_filters_html(const Json& component) {
+  std::string out;
+  for (const auto& f : arr(component, "intent_filters")) {
+    std::string actions;
+    for (const auto& a : arr(f, "actions")) {
+      std::string name = str(a);
+      if (name.rfind("android.intent.action.", 0) == 0) name = name.substr(22);
+      actions += (actions.empty() ? "" : ", ") + e(name);
+    }
+    std::string uris;
+    for (const auto& d : arr(f, "data")) {
+      std::string uri = str(d, "scheme");
+      if (!str(d, "host").empty()) uri += (uri.empty() ? "" : "://") + str(d, "host");
+      if (!str(d, "port").empty()) uri += ":" + str(d, "port");
+      for (const char* path : {"path", "path_prefix", "path_pattern"}) uri += str(d, path);
+      if (!str(d, "mime_type").empty()) uri += (uri.empty() ? "" : " ") + std::string("type ") + str(d, "mime_type");
+      if (!uri.empty()) uris += (uris.empty() ? "" : ", ") + std::string("<code>") + e(uri) + "</code>";
+    }
+    if (actions.empty() && uris.empty()) continue;
+    out += (out.empty() ? "" : "<br>") + actions + (uris.empty() ? "" : (actions.empty() ? "" : ": ") + uris);
+  }
+  for (const auto& authority : arr(component, "authorities"))  // a provider is reached by its URIs
+    out += (out.empty() ? "" : "<br>") + std::string("<code>content://") + e(str(authority)) + "/</code>";
+  return out.empty() ? "—" : out;
+}
+
 void hygiene(std::ostream& o, const std::string& p, const Json& r) {
   open_section(o, p + "hygiene", "Platform hygiene");
   const Json& sig = obj(r, "signing");
@@ -430,12 +461,36 @@ void hygiene(std::ostream& o, const std::string& p, const Json& r) {
   if (exported.empty()) {
     o << "<p>None.</p>\n";
   } else {
-    o << "<table><tr><th>Kind</th><th>Name</th><th>Why exported</th><th>Permission</th></tr>\n";
+    o << "<table><tr><th>Kind</th><th>Name</th><th>Label</th><th>Why exported</th><th>Permission</th>"
+         "<th>Opened by</th></tr>\n";
     for (const Json* c : exported) {
       std::string perm = str(*c, "permission");
+      std::string label = str(*c, "label_resolved");
+      if (label.empty()) label = str(*c, "label");
       o << "<tr><td>" << e(str(*c, "kind")) << "</td><td><code>" << e(str(*c, "name")) << "</code></td><td>"
-        << e(str(*c, "exported_reason")) << "</td><td>"
-        << (perm.empty() ? "<span class=\"warn\">none</span>" : "<code>" + e(perm) + "</code>") << "</td></tr>\n";
+        << e(label) << "</td><td>" << e(str(*c, "exported_reason")) << "</td><td>"
+        << (perm.empty() ? "<span class=\"warn\">none</span>" : "<code>" + e(perm) + "</code>") << "</td><td>"
+        << intent_filters_html(*c) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+  // Configuration the app ships for its SDKs (API keys, app ids, feature switches): names third
+  // parties and sometimes their credentials.
+  const Json& meta = arr(obj(r, "manifest"), "meta_data");
+  o << "<h4>Application meta-data</h4>\n";
+  if (meta.empty()) {
+    o << "<p>None.</p>\n";
+  } else {
+    o << "<table><tr><th>Name</th><th>Value</th></tr>\n";
+    size_t shown = 0;
+    for (const auto& m : meta) {
+      if (shown++ == kMaxMetaDataRows) {
+        o << "<tr><td colspan=\"2\" class=\"muted\">… " << meta.size() - kMaxMetaDataRows << " more (in the JSON report)</td></tr>\n";
+        break;
+      }
+      std::string value = str(m, "value");
+      if (value.empty()) value = str(m, "resource");
+      o << "<tr><td><code>" << e(str(m, "name")) << "</code></td><td><code>" << e(value) << "</code></td></tr>\n";
     }
     o << "</table>\n";
   }

@@ -61,6 +61,12 @@ TEST_CASE("HTML report of leaky has every section and the verdict and charts and
   CHECK(html.find("AppsFlyer") != std::string::npos);
   CHECK(html.find("Lgov/test/leaky/AccountsReader;-&gt;readAccounts") != std::string::npos);  // caller method
   CHECK(html.find("gov.test.leaky.DataProvider") != std::string::npos);                       // exported provider
+  // What opens each exported component: the deep link's URI, the provider's authority; and the
+  // SDK configuration in the application's meta-data.
+  CHECK(html.find("<td>VIEW: <code>leaky://open/item</code></td>") != std::string::npos);
+  CHECK(html.find("<code>content://gov.test.leaky.data/</code>") != std::string::npos);
+  CHECK(html.find("<tr><td><code>com.facebook.sdk.ApplicationId</code></td><td><code>fb000000000000000</code></td></tr>") !=
+        std::string::npos);
   CHECK(html.find("in debug builds, and this build is debuggable") != std::string::npos);     // NSC debug-overrides
   CHECK(html.find("AndroidManifest.xml</code> at <code>manifest/uses-permission[11]") != std::string::npos);
   // Self-contained: no element that fetches, no attribute pointing elsewhere, nothing imported by the
@@ -85,6 +91,8 @@ TEST_CASE("HTML report of xss shows the hostile strings as text only") {
   CHECK(html.find("XSS &lt;script&gt;alert(1)&lt;/script&gt; &quot;dq&quot; &#39;sq&#39; &amp; &lt;img src=x "
                   "onerror=alert(2)&gt;") != std::string::npos);
   CHECK(html.find("1.0&quot;&gt;&lt;script&gt;alert(5)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("<td>&quot;&gt;&lt;script&gt;alert(4)&lt;/script&gt;</td>") != std::string::npos);  // activity label
+  CHECK(html.find("<code>&lt;/textarea&gt;&lt;svg onload=alert(6)&gt;</code>") != std::string::npos);   // meta-data value
   // The WebView URLs use example.net, which the strings area sets aside as reserved example domains,
   // so they are not endpoints and do not appear.
 }
