@@ -51,6 +51,13 @@ AppPackage::AppPackage(const std::string& path, OpenOptions options) : file_(pat
     // Android App Bundle: modules under base/, feature/..., manifest in protobuf form.
     container_ = "aab";
     parts_.push_back({"", PartRole::base, 0, std::move(top)});
+    // Not read yet: say so, so that the near-empty analysis is not taken for a clean one (the rule
+    // SCAN-INCOMPLETE sends the app to review).
+    anomalies_.add("bundle.aab_reader_unavailable", Severity::high,
+                   "Android App Bundle: apkvet does not read its module layout and protobuf manifest yet, so the "
+                   "app's permissions, components, code (base/dex) and native libraries (base/lib) were not "
+                   "analysed; scan the APKs built from it (bundletool build-apks) instead",
+                   Evidence{"base/manifest/AndroidManifest.xml", "", ""});
   } else {
     open_bundle(*top);
     bundle_ = std::move(top);

@@ -146,3 +146,33 @@ TEST_CASE("the ELF reader module missing: SCAN-INCOMPLETE cites native.reader_un
   CHECK(cites);
   CHECK(verdict(s) != "approve");
 }
+
+TEST_CASE("an Android App Bundle, which apkvet does not read yet, is said to be unread and never approved") {
+  // An .aab laid out as bundletool lays it out, its manifest in aapt2's protobuf form (aapt2 link
+  // --proto-format of the clean fixture's sources) and the clean fixture's DEX under base/dex/.
+  fs::path dir = fs::temp_directory_path() / ("apkvet-aab-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string src = apkvet::test::fixtures_dir() + "/apps/clean";
+  std::string build = "aapt2 compile --dir '" + src + "/res' -o '" + (dir / "res.zip").string() + "' && aapt2 link --proto-format" +
+                      " -I /usr/share/android-framework-res/framework-res.apk --auto-add-overlay --manifest '" + src +
+                      "/AndroidManifest.xml' -R '" + (dir / "res.zip").string() + "' -o '" + (dir / "proto.apk").string() +
+                      "' && python3 -c 'import sys, zipfile\n"
+                      "p = zipfile.ZipFile(sys.argv[1]); d = zipfile.ZipFile(sys.argv[2])\n"
+                      "with zipfile.ZipFile(sys.argv[3], \"w\", zipfile.ZIP_DEFLATED) as z:\n"
+                      "  z.writestr(\"BundleConfig.pb\", b\"\")\n"
+                      "  z.writestr(\"base/manifest/AndroidManifest.xml\", p.read(\"AndroidManifest.xml\"))\n"
+                      "  z.writestr(\"base/resources.pb\", p.read(\"resources.pb\"))\n"
+                      "  z.writestr(\"base/dex/classes.dex\", d.read(\"classes.dex\"))\n' '" +
+                      (dir / "proto.apk").string() + "' '" + apkvet::test::fixture("clean.apk") + "' '" +
+                      (dir / "app.aab").string() + "' > /dev/null 2>&1";
+  REQUIRE_MESSAGE(std::system(build.c_str()) == 0, build);
+  Scan s = scan((dir / "app.aab").string(), "");
+  CHECK(result(s).at("input").at("container") == "aab");
+  const Json* a = anomaly(s, "bundle.aab_reader_unavailable");
+  REQUIRE(a != nullptr);
+  CHECK(a->at("severity") == "high");
+  CHECK(fired(s, "SCAN-INCOMPLETE"));
+  CHECK(verdict(s) != "approve");
+  CHECK(s.exit_code != 0);
+  fs::remove_all(dir);
+}
