@@ -1,6 +1,7 @@
 #include "archive/zip_archive.h"
 
 #include "archive/libzip_library.h"
+#include "core/utf8.h"
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -32,17 +33,6 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
-bool valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t continuation = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
-    if (continuation == 4 || continuation >= s.size() - i) return continuation == 0;
-    for (size_t k = 1; k <= continuation; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    i += continuation + 1;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -270,7 +260,7 @@ void ZipArchive::check_entry_name(const ZipEntry& e) {
            (n.size() >= 3 && n.compare(n.size() - 3, 3, "/..") == 0))
     why = "path traversal (..)";
   else if (n.size() > 4096) why = "name longer than 4096 bytes";
-  else if (!valid_utf8(n)) why = "name is not valid UTF-8";
+  else if (first_invalid_utf8(n) != std::string_view::npos) why = "name is not valid UTF-8";
   else {
     for (unsigned char c : n)
       if (c < 0x20) {

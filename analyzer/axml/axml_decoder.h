@@ -112,7 +112,4 @@ const char* android_attr_name(uint32_t resource_id);
 // Renders a typed value for people (no string pool needed): int, hex, bool, float, dimension, ...
 std::string format_typed_value(uint8_t type, uint32_t data);
 
-// Makes any byte string valid UTF-8 (invalid sequences become U+FFFD), without copying valid input twice.
-std::string sanitize_utf8(std::string_view s);
-
 }  // namespace apkvet

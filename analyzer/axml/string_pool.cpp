@@ -12,50 +12,7 @@ constexpr uint32_t kUtf8Flag = 1u << 8;
 constexpr size_t kPoolHeaderSize = 28;
 constexpr size_t kMaxBadStringReports = 8;
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    auto d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-  return n;
-}
-
 }  // namespace
-
-std::string sanitize_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t n = utf8_sequence(s, i);
-    if (n == 0) break;
-    i += n;
-  }
-  if (i == s.size()) return std::string(s);
-  std::string out(s.substr(0, i));
-  while (i < s.size()) {
-    size_t n = utf8_sequence(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
 
 void StringPool::fail(const std::string& why) {
   ok_ = false;
@@ -229,7 +186,7 @@ bool StringPool::decode(uint32_t index, std::string& out) const {
                             std::to_string(u8len) + " < " + std::to_string(end) + "); Android reads the whole string",
                         {file_, Evidence::offset(strings_ + off), ""});
       auto view = std::string_view(reinterpret_cast<const char*>(data_.data() + strings_ + pos), end);
-      out = sanitize_utf8(view);
+      out = replace_invalid_utf8(view);
       (void)u16len;
       return true;
     }

@@ -40,8 +40,5 @@ void scan_code(const CodeInput& in, const ElfScanLimits& limits, ElfScan& out);
 // Printable text (ASCII, tab/newline, UTF-8 bytes) of at least min_len bytes.
 bool looks_like_text(std::string_view s, size_t min_len);
 
-// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD: what an ELF names
-// (symbols, SONAME, sections) is attacker-controlled, and the JSON report requires valid UTF-8.
-std::string valid_utf8(std::string_view s);
 
 }  // namespace apkvet

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "elf/code_scan.h"
+#include "core/utf8.h"
 #include "elf/elf_layout.h"
 
 namespace apkvet {
@@ -219,7 +220,7 @@ void read_rodata_strings(Bytes file, const ElfLayout& layout, const ElfScanLimit
 void sanitize(std::string& s) {
   for (unsigned char c : s)
     if (c >= 0x80 || c < 0x20) {
-      std::string clean = valid_utf8(s);
+      std::string clean = replace_invalid_utf8(s);  // ELF names are attacker-controlled; JSON needs UTF-8
       for (auto& ch : clean)
         if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') ch = '?';
       s = std::move(clean);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/utf8.h"
 #include "version.h"
 
 namespace apkvet {
@@ -35,18 +36,8 @@ std::string html_escape(std::string_view s) {
     }
     // Copy a well-formed UTF-8 sequence as is; anything else becomes U+FFFD, so the browser never
     // has to guess how a stray byte combines with the markup after it.
-    size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len == 3) {
-      auto c1 = static_cast<unsigned char>(s[i + 1]);
-      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogates
-    }
-    if (ok && len == 4) {
-      auto c1 = static_cast<unsigned char>(s[i + 1]);
-      ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);  // overlong, > U+10FFFF
-    }
-    if (ok) {
+    size_t len = utf8_sequence_length(s, i);
+    if (len > 0) {
       out.append(s.substr(i, len));
       i += len;
     } else {

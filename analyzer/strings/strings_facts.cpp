@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/utf8.h"
 #include "manifest/manifest_facts.h"
 #include "strings/domain.h"
 #include "strings/network_join.h"
@@ -15,19 +16,8 @@ std::string clean_utf8(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    if (ok && n == 2 && c < 0xc2) ok = false;  // overlong
-    if (ok && n == 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;  // overlong, surrogate
-    }
-    if (ok && n == 4) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90)) ok = false;
-    }
-    if (!ok) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
       out += "\xef\xbf\xbd";
       ++i;
       continue;
