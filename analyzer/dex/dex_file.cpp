@@ -152,19 +152,22 @@ std::string_view DexFile::type_descriptor(uint32_t type_idx) const {
   return type_idx < type_ids_.size() ? string(type_ids_[type_idx]) : std::string_view{};
 }
 
-namespace {
-// A type_list (u32 size, u16 type_idx...) at `off`, clipped to the bytes available and to `max`.
-std::vector<uint32_t> read_type_list(Bytes base, uint32_t off, uint64_t max) {
-  std::vector<uint32_t> out;
-  if (off == 0 || uint64_t(off) + 4 > base.size()) return out;
+uint64_t read_type_list_length(Bytes base, uint32_t off, uint64_t max) {
+  if (off == 0 || uint64_t(off) + 4 > base.size()) return 0;
   ByteReader r(base, off);
   uint64_t n = r.u32();
-  n = std::min<uint64_t>({n, r.remaining() / 2, max});
+  return std::min<uint64_t>({n, r.remaining() / 2, max});
+}
+
+std::vector<uint32_t> read_type_list(Bytes base, uint32_t off, uint64_t max) {
+  std::vector<uint32_t> out;
+  const uint64_t n = read_type_list_length(base, off, max);
+  if (n == 0) return out;
+  ByteReader r(base, off + 4);
   out.reserve(n);
   for (uint64_t i = 0; i < n; ++i) out.push_back(r.u16());
   return out;
 }
-}  // namespace
 
 std::vector<uint32_t> DexFile::proto_parameters(uint32_t proto_idx) const {
   if (proto_idx >= proto_ids_.size()) return {};
@@ -173,8 +176,8 @@ std::vector<uint32_t> DexFile::proto_parameters(uint32_t proto_idx) const {
   return read_type_list(base_, proto_ids_[proto_idx].parameters_off, 256);
 }
 
-std::vector<uint32_t> DexFile::class_interfaces(const ClassDef& c) const {
-  return read_type_list(base_, c.interfaces_off, 65536);
+std::span<const uint32_t> DexFile::class_interfaces(const ClassDef& c) const {
+  return std::span<const uint32_t>(interface_types_).subspan(c.interfaces_begin, c.interfaces_end - c.interfaces_begin);
 }
 
 std::string DexFile::method_descriptor(uint32_t proto_idx) const {
@@ -277,7 +280,7 @@ size_t DexFile::memory_bytes() const {
   size_t n = sizeof(*this) + cap(string_offsets_) + cap(type_ids_) + cap(proto_ids_) + cap(field_ids_) +
              cap(method_ids_) + cap(classes_) + cap(fields_) + cap(methods_) + cap(class_by_type_) + cap(calls_) +
              cap(string_uses_) + cap(field_uses_) + cap(type_uses_) + cap(calls_begin_) + cap(strings_begin_) +
-             cap(fields_begin_) + cap(types_begin_);
+             cap(fields_begin_) + cap(types_begin_) + cap(interface_types_);
   std::lock_guard lock(decoded_mutex_);
   for (const auto& [k, v] : decoded_) n += v.capacity() + 48;
   return n;

@@ -89,6 +89,7 @@ struct ClassDef {
   uint32_t static_values_off = 0;
   uint32_t fields_begin = 0, fields_end = 0;    // [begin, end) in DexFile::fields()
   uint32_t methods_begin = 0, methods_end = 0;  // [begin, end) in DexFile::methods()
+  uint32_t interfaces_begin = 0, interfaces_end = 0;  // [begin, end) of its interface list, read once per file
 };
 
 // A field defined by a class (from class_data).
@@ -196,7 +197,7 @@ class DexFile {
 
   std::string_view type_descriptor(uint32_t type_idx) const;         // "Ljava/lang/String;", "" if out of range
   std::vector<uint32_t> proto_parameters(uint32_t proto_idx) const;  // type_idx list
-  std::vector<uint32_t> class_interfaces(const ClassDef& c) const;   // type_idx list
+  std::span<const uint32_t> class_interfaces(const ClassDef& c) const;  // type_idx list
 
   // Human-readable names for evidence locations.
   std::string method_descriptor(uint32_t proto_idx) const;   // "(ILjava/lang/String;)V"
@@ -263,6 +264,7 @@ class DexFile {
   std::vector<Field> fields_;
   std::vector<Method> methods_;
   std::vector<uint32_t> class_by_type_;  // type_idx -> classes() index or kNoIndex
+  std::vector<uint32_t> interface_types_;  // every distinct interface list, once (ClassDef::interfaces_begin)
 
   std::vector<CallSite> calls_;
   std::vector<StringUse> string_uses_;
@@ -274,6 +276,11 @@ class DexFile {
   mutable std::mutex decoded_mutex_;
   mutable std::unordered_map<uint32_t, std::string> decoded_;  // non-ASCII strings, decoded once
 };
+
+// A type_list (u32 size, u16 type_idx...) at `off` of `base`, clipped to the bytes there and to `max`.
+std::vector<uint32_t> read_type_list(Bytes base, uint32_t off, uint64_t max);
+// How many entries read_type_list(base, off, max) returns, without reading them.
+uint64_t read_type_list_length(Bytes base, uint32_t off, uint64_t max);
 
 // Decodes MUTF-8 (as DEX stores strings) to UTF-8.
 std::string mutf8_to_utf8(std::string_view mutf8);

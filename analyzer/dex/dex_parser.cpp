@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <unordered_map>
 
 #include "dex/dex_file.h"
 #include "dex/dex_opcodes.h"
@@ -389,6 +390,14 @@ void DexParser::read_class_defs() {
   uint32_t n = table("class_defs", h.class_defs_size, h.class_defs_off, 32);
   f_.classes_.resize(n);
   f_.class_by_type_.assign(f_.type_ids_.size(), kNoIndex);
+  // Interface lists are read once per offset (dx and d8 share one list among the classes that
+  // implement the same interfaces), and all classes together get at most one interface entry per two
+  // bytes of the file, which real apps (one or two interfaces a class) never reach. Without the
+  // budget, class defs of a hostile file pointing into long overlapping lists cost every class up to
+  // 65536 entries again, here and in each consumer of the model: quadratic in the file's size.
+  std::unordered_map<uint32_t, std::pair<uint32_t, uint32_t>> interface_lists;
+  uint64_t interface_budget = f_.base_.size() / 2;
+  bool interface_budget_spent = false;
   for (uint32_t i = 0; i < n; ++i) {
     const uint8_t* e = b + h.class_defs_off + uint64_t(i) * 32;
     ClassDef& c = f_.classes_[i];
@@ -400,6 +409,26 @@ void DexParser::read_class_defs() {
     c.annotations_off = rd32(e + 20);
     c.class_data_off = rd32(e + 24);
     c.static_values_off = rd32(e + 28);
+    if (c.interfaces_off) {
+      auto [it, fresh] = interface_lists.try_emplace(c.interfaces_off);
+      if (fresh) {
+        std::vector<uint32_t> list = read_type_list(f_.base_, c.interfaces_off, std::min<uint64_t>(65536, interface_budget));
+        auto begin = static_cast<uint32_t>(f_.interface_types_.size());
+        f_.interface_types_.insert(f_.interface_types_.end(), list.begin(), list.end());
+        it->second = {begin, static_cast<uint32_t>(f_.interface_types_.size())};
+      }
+      uint64_t length = std::min<uint64_t>(it->second.second - it->second.first, interface_budget);
+      if (length < read_type_list_length(f_.base_, c.interfaces_off, 65536) && !interface_budget_spent) {
+        interface_budget_spent = true;
+        anomaly("dex.interface_lists_overlap", Severity::medium,
+                "DEX classes declare more interfaces than the file has room for (their lists overlap or are "
+                "shared beyond any real app); the rest were not read",
+                h.class_defs_off + uint64_t(i) * 32 + 12, hex32(c.interfaces_off));
+      }
+      interface_budget -= length;
+      c.interfaces_begin = it->second.first;
+      c.interfaces_end = static_cast<uint32_t>(it->second.first + length);
+    }
     if (c.class_idx >= f_.type_ids_.size()) {
       if (!repeat("dex.bad_index"))
         anomaly("dex.bad_index", Severity::medium, "DEX class def names a type that does not exist",
