@@ -685,8 +685,10 @@ void to_json(Json& j, const ManifestFacts& f) {
   put(j, "version_code", f.version_code);
   put(j, "version_name", f.version_name);
   put(j, "shared_user_id", f.shared_user_id);
-  j["min_sdk"] = f.min_sdk;
-  j["target_sdk"] = f.target_sdk;
+  // The effective values are the defaults Android applies to what a manifest leaves out; without a
+  // decoded manifest they describe no file, so they are null and no rule judges them.
+  j["min_sdk"] = f.decoded ? Json(f.min_sdk) : Json();
+  j["target_sdk"] = f.decoded ? Json(f.target_sdk) : Json();
   put(j, "max_sdk", f.max_sdk);
   put(j, "compile_sdk", f.compile_sdk);
   j["uses_sdk_declared"] = Json{{"min", f.min_sdk_declared}, {"target", f.target_sdk_declared}, {"max", f.max_sdk_declared}};
@@ -712,6 +714,7 @@ void to_json(Json& j, const ManifestFacts& f) {
   }
   j["declared_permissions"] = std::move(declared);
   j["application"] = f.application;
+  if (!f.decoded) j["application"]["allow_backup"] = j["application"]["uses_cleartext_traffic"] = nullptr;
   j["components"] = f.components;
   j["launchable_activities"] = f.launchable_activities;
   Json q = Json::object();

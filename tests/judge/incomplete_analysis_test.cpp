@@ -174,5 +174,15 @@ TEST_CASE("an Android App Bundle, which apkvet does not read yet, is said to be 
   CHECK(fired(s, "SCAN-INCOMPLETE"));
   CHECK(verdict(s) != "approve");
   CHECK(s.exit_code != 0);
+  // With no manifest read, the defaults Android applies to what a manifest leaves out describe no
+  // file: they are null, and no finding claims an old targetSdk, cleartext or backup.
+  const Json& manifest = result(s).at("manifest");
+  CHECK(manifest.at("decoded") == false);
+  CHECK(manifest.at("target_sdk").is_null());
+  CHECK(manifest.at("application").at("allow_backup").is_null());
+  for (const char* rule : {"HYG-OLD-TARGET-SDK", "EGRESS-CLEARTEXT-ALLOWED", "HYG-BACKUP"}) {
+    INFO(rule);
+    CHECK(!fired(s, rule));
+  }
   fs::remove_all(dir);
 }
