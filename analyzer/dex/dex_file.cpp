@@ -85,12 +85,6 @@ uint32_t mutf8_unit(std::string_view s, size_t i, size_t& len) {
   return 0;
 }
 
-bool all_ascii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
-}
-
 }  // namespace
 
 std::string mutf8_to_utf8(std::string_view in) {
@@ -125,23 +119,16 @@ std::string mutf8_to_utf8(std::string_view in) {
 }
 
 std::string_view DexFile::string_mutf8(uint32_t idx) const {
-  if (idx >= string_offsets_.size()) return {};
-  uint64_t off = string_offsets_[idx];
-  if (off >= base_.size()) return {};
-  const uint8_t* p = base_.data() + off;
-  const uint8_t* end = base_.data() + base_.size();
-  // Skip the uleb128 utf16 length (at most 5 bytes).
-  for (int i = 0; i < 5 && p < end; ++i)
-    if ((*p++ & 0x80) == 0) break;
-  if (p >= end) return {};
-  const void* nul = std::memchr(p, 0, static_cast<size_t>(end - p));
-  const uint8_t* stop = nul ? static_cast<const uint8_t*>(nul) : end;
-  return {reinterpret_cast<const char*>(p), static_cast<size_t>(stop - p)};
+  if (idx >= strings_.size()) return {};
+  const StringRef& s = strings_[idx];
+  return {reinterpret_cast<const char*>(base_.data()) + s.offset, s.length};
 }
 
 std::string_view DexFile::string(uint32_t idx) const {
-  std::string_view raw = string_mutf8(idx);
-  if (all_ascii(raw)) return raw;
+  if (idx >= strings_.size()) return {};
+  const StringRef& s = strings_[idx];
+  std::string_view raw{reinterpret_cast<const char*>(base_.data()) + s.offset, s.length};
+  if (s.ascii) return raw;
   std::lock_guard lock(decoded_mutex_);
   auto it = decoded_.find(idx);
   if (it == decoded_.end()) it = decoded_.emplace(idx, mutf8_to_utf8(raw)).first;
@@ -277,7 +264,7 @@ Bytes DexFile::insns(const Method& m) const {
 
 size_t DexFile::memory_bytes() const {
   auto cap = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  size_t n = sizeof(*this) + cap(string_offsets_) + cap(type_ids_) + cap(proto_ids_) + cap(field_ids_) +
+  size_t n = sizeof(*this) + cap(strings_) + cap(type_ids_) + cap(proto_ids_) + cap(field_ids_) +
              cap(method_ids_) + cap(classes_) + cap(fields_) + cap(methods_) + cap(class_by_type_) + cap(calls_) +
              cap(string_uses_) + cap(field_uses_) + cap(type_uses_) + cap(calls_begin_) + cap(strings_begin_) +
              cap(fields_begin_) + cap(types_begin_) + cap(interface_types_);

@@ -183,7 +183,7 @@ class DexFile {
   bool checksum_ok() const { return header_.checksum == header_.computed_checksum; }
 
   // ---- ids ----
-  uint32_t string_count() const { return static_cast<uint32_t>(string_offsets_.size()); }
+  uint32_t string_count() const { return static_cast<uint32_t>(strings_.size()); }
   // The string decoded to UTF-8 (MUTF-8 NUL and surrogate pairs converted; bad bytes as U+FFFD).
   // A view into the input for ASCII strings (almost all), else into a per-file cache. "" if out of range.
   std::string_view string(uint32_t string_idx) const;
@@ -255,7 +255,15 @@ class DexFile {
   uint32_t call_site_ids_size_ = 0, call_site_ids_off_ = 0;
   uint32_t method_handles_size_ = 0, method_handles_off_ = 0;
 
-  std::vector<uint32_t> string_offsets_;  // string_data_off per string_idx
+  // Per string_idx, where its MUTF-8 bytes are in base_ (after the length, up to the NUL): found once
+  // when the file is parsed, since the code model, the API matcher and the string scan ask for the
+  // same strings again and again.
+  struct StringRef {
+    uint32_t offset = 0;
+    uint32_t length : 31 = 0;
+    uint32_t ascii : 1 = 1;  // no byte >= 0x80: the raw bytes are already the UTF-8 text
+  };
+  std::vector<StringRef> strings_;
   std::vector<uint32_t> type_ids_;
   std::vector<ProtoId> proto_ids_;
   std::vector<FieldId> field_ids_;

@@ -75,6 +75,7 @@ class DexParser {
   uint32_t table(const char* name, uint32_t size, uint32_t off, uint32_t elem);
   void read_map();
   void read_ids();
+  void locate_strings(const std::vector<uint32_t>& offsets);
   void read_class_defs();
   void read_class_data(uint32_t class_def);
   void read_code(Method& m, uint32_t code_off);
@@ -307,19 +308,86 @@ void DexParser::read_map() {
     f_.method_handles_size_ = table("method_handles", f_.method_handles_size_, f_.method_handles_off_, 8);
 }
 
+namespace {
+
+// The first byte at or after p (before end) with its top bit set, 8 bytes at a time.
+const uint8_t* first_non_ascii(const uint8_t* p, const uint8_t* end) {
+  for (; end - p >= 8; p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
+  while (p < end && *p < 0x80) ++p;
+  return p;
+}
+
+}  // namespace
+
+// Each string's bytes run from after its uleb128 UTF-16 length (at most 5 bytes) to the first NUL, or
+// to the end of the file. They are found in one sweep in offset order that remembers the next NUL and
+// the next non-ASCII byte, so a hostile file whose string ids all point into one long unterminated run
+// costs that run's length once, not once per string. (d8 writes string data in string id order, so
+// the sort is normally skipped.)
+void DexParser::locate_strings(const std::vector<uint32_t>& offsets) {
+  const uint8_t* b = f_.base_.data();
+  const uint8_t* end = b + f_.base_.size();
+  f_.strings_.assign(offsets.size(), {});
+  std::vector<uint32_t> order;
+  order.reserve(offsets.size());
+  for (uint32_t i = 0; i < offsets.size(); ++i)
+    if (offsets[i] < f_.base_.size()) order.push_back(i);
+  auto by_offset = [&](uint32_t x, uint32_t y) { return offsets[x] < offsets[y] || (offsets[x] == offsets[y] && x < y); };
+  if (!std::is_sorted(order.begin(), order.end(), by_offset)) std::sort(order.begin(), order.end(), by_offset);
+  // No NUL in [nul_from, nul), no non-ASCII byte in [high_from, high).
+  const uint8_t *nul_from = nullptr, *nul = nullptr, *high_from = nullptr, *high = nullptr;
+  for (uint32_t idx : order) {
+    const uint8_t* p = b + offsets[idx];
+    for (int i = 0; i < 5 && p < end; ++i)
+      if ((*p++ & 0x80) == 0) break;
+    if (p >= end) continue;  // no bytes: ""
+    // In offset order p only moves back when the length fields differ in size: by at most 4 bytes.
+    const uint8_t* stop;
+    if (nul_from && p >= nul_from && p <= nul) {
+      stop = nul;
+    } else if (nul_from && p < nul_from) {
+      const void* q = std::memchr(p, 0, size_t(nul_from - p));
+      stop = q ? static_cast<const uint8_t*>(q) : nul;
+    } else {
+      const void* q = std::memchr(p, 0, size_t(end - p));
+      nul_from = p;
+      nul = stop = q ? static_cast<const uint8_t*>(q) : end;
+    }
+    const uint8_t* first_high;
+    if (high_from && p >= high_from && p <= high) {
+      first_high = high;
+    } else if (high_from && p < high_from) {
+      first_high = first_non_ascii(p, high_from);
+      if (first_high == high_from) first_high = high;
+    } else {
+      high_from = p;
+      high = first_high = first_non_ascii(p, end);
+    }
+    auto& s = f_.strings_[idx];
+    s.offset = uint32_t(p - b);
+    s.length = uint32_t(std::min<size_t>(size_t(stop - p), 0x7fffffff));
+    s.ascii = first_high >= stop;
+  }
+}
+
 void DexParser::read_ids() {
   const DexHeader& h = f_.header_;
   const uint8_t* b = f_.base_.data();
   uint64_t size = f_.base_.size();
 
   uint32_t n = table("string_ids", h.string_ids_size, h.string_ids_off, 4);
-  f_.string_offsets_.resize(n);
+  std::vector<uint32_t> offsets(n);
   uint64_t bad = 0, first_bad = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t off = rd32(b + h.string_ids_off + uint64_t(i) * 4);
-    f_.string_offsets_[i] = off;
+    offsets[i] = off;
     if (off >= size && bad++ == 0) first_bad = h.string_ids_off + uint64_t(i) * 4;
   }
+  locate_strings(offsets);
   if (bad)
     if (!repeat("dex.bad_string_data"))
       anomaly("dex.bad_string_data", Severity::medium,
@@ -588,7 +656,7 @@ void DexParser::decode(uint32_t mi) {
   if (m.insns_off == 0 || m.insns_size == 0) return;
   const uint8_t* code = f_.base_.data() + m.insns_off;  // bounds checked in read_code
   const uint64_t n = m.insns_size;
-  const uint32_t nstrings = static_cast<uint32_t>(f_.string_offsets_.size());
+  const uint32_t nstrings = static_cast<uint32_t>(f_.strings_.size());
   const uint32_t ntypes = static_cast<uint32_t>(f_.type_ids_.size());
   const uint32_t nfields = static_cast<uint32_t>(f_.field_ids_.size());
   const uint32_t nmethods = static_cast<uint32_t>(f_.method_ids_.size());

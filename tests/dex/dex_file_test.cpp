@@ -280,6 +280,34 @@ TEST_CASE("damaged headers give dex.* anomalies and never crash") {
   }
 }
 
+TEST_CASE("string ids pointing into one long unterminated run: every string located, in one sweep") {
+  // 300,000 string ids, in reverse offset order, into a 3 MB run of ASCII letters with one two-byte
+  // UTF-8 sequence in its middle and no NUL to the end of the file. Each string is the rest of the run
+  // after its one-byte length. Searched string by string (as before), locating them read ~450 GB.
+  auto b = slurp(generated("small.dex", "--classes 120"));
+  constexpr uint32_t kIds = 300'000, kRun = 3u << 20;
+  const size_t ids_at = b.size(), run_at = ids_at + size_t(kIds) * 4;
+  b.resize(run_at + kRun, 'a');
+  b[run_at + kRun / 2] = 0xC3, b[run_at + kRun / 2 + 1] = 0xA9;  // U+00E9
+  for (uint32_t i = 0; i < kIds; ++i) put32(b, ids_at + 4ull * i, uint32_t(run_at + kRun - 1 - 10 * i));
+  put32(b, 56, kIds);
+  put32(b, 60, uint32_t(ids_at));
+  AnomalySink sink;
+  auto files = dex::DexFile::parse_all(Bytes(b), "classes.dex", sink);
+  REQUIRE(files.size() == 1);
+  const auto& f = *files[0];
+  REQUIRE(f.string_count() == kIds);
+  size_t wrong = 0;
+  for (uint32_t i = 0; i < kIds; ++i) wrong += f.string_mutf8(i).size() != 10 * i;
+  CHECK(wrong == 0);
+  CHECK(f.string(0).empty());                    // the length byte is the run's last byte
+  CHECK(f.string(5) == std::string(50, 'a'));    // ASCII: a view of the file
+  uint32_t past_middle = (kRun / 2 + 2) / 10 + 1;  // starts before the two-byte sequence
+  std::string_view text = f.string(past_middle);
+  CHECK(text.size() == 10 * past_middle);
+  CHECK(text.find("\xC3\xA9") != std::string_view::npos);
+}
+
 TEST_CASE("every corpus APK: DEX files parse, their number matches the corpus manifest") {
   std::map<std::string, int> expected;
   {
