@@ -129,10 +129,8 @@ std::string_view DexFile::string(uint32_t idx) const {
   const StringRef& s = strings_[idx];
   std::string_view raw{reinterpret_cast<const char*>(base_.data()) + s.offset, s.length};
   if (s.ascii) return raw;
-  std::lock_guard lock(decoded_mutex_);
   auto it = decoded_.find(idx);
-  if (it == decoded_.end()) it = decoded_.emplace(idx, mutf8_to_utf8(raw)).first;
-  return it->second;
+  return it != decoded_.end() ? std::string_view(it->second) : raw;  // raw: beyond the decoding budget
 }
 
 std::string_view DexFile::type_descriptor(uint32_t type_idx) const {
@@ -268,7 +266,6 @@ size_t DexFile::memory_bytes() const {
              cap(method_ids_) + cap(classes_) + cap(fields_) + cap(methods_) + cap(class_by_type_) + cap(calls_) +
              cap(string_uses_) + cap(field_uses_) + cap(type_uses_) + cap(calls_begin_) + cap(strings_begin_) +
              cap(fields_begin_) + cap(types_begin_) + cap(interface_types_);
-  std::lock_guard lock(decoded_mutex_);
   for (const auto& [k, v] : decoded_) n += v.capacity() + 48;
   return n;
 }

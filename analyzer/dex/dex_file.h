@@ -3,7 +3,6 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -185,7 +184,8 @@ class DexFile {
   // ---- ids ----
   uint32_t string_count() const { return static_cast<uint32_t>(strings_.size()); }
   // The string decoded to UTF-8 (MUTF-8 NUL and surrogate pairs converted; bad bytes as U+FFFD).
-  // A view into the input for ASCII strings (almost all), else into a per-file cache. "" if out of range.
+  // A view into the input for ASCII strings (almost all), else into the text decoded when the file was
+  // parsed (the raw bytes if a hostile file's overlapping strings exceeded the budget). "" if out of range.
   std::string_view string(uint32_t string_idx) const;
   // The raw MUTF-8 bytes (without the terminating NUL), no decoding. "" if out of range.
   std::string_view string_mutf8(uint32_t string_idx) const;
@@ -281,8 +281,7 @@ class DexFile {
   // Per method (size methods()+1): where its records begin in the vectors above.
   std::vector<uint32_t> calls_begin_, strings_begin_, fields_begin_, types_begin_;
 
-  mutable std::mutex decoded_mutex_;
-  mutable std::unordered_map<uint32_t, std::string> decoded_;  // non-ASCII strings, decoded once
+  std::unordered_map<uint32_t, std::string> decoded_;  // non-ASCII strings, decoded when parsed
 };
 
 // A type_list (u32 size, u16 type_idx...) at `off` of `base`, clipped to the bytes there and to `max`.

@@ -372,6 +372,28 @@ void DexParser::locate_strings(const std::vector<uint32_t>& offsets) {
     s.length = uint32_t(std::min<size_t>(size_t(stop - p), 0x7fffffff));
     s.ascii = first_high >= stop;
   }
+  // The other strings are decoded to UTF-8 here, once, in id order. A well-formed file's strings do
+  // not share bytes, so their text is at most three times the file (a bad byte becomes U+FFFD, three
+  // bytes); ids that overlap on purpose could make it quadratic. Beyond that budget the rest keep their
+  // raw bytes.
+  const uint64_t budget = 3 * uint64_t(f_.base_.size());
+  uint64_t used = 0, undecoded = 0, first_undecoded = 0;
+  for (uint32_t idx = 0; idx < f_.strings_.size(); ++idx) {
+    const auto& s = f_.strings_[idx];
+    if (s.ascii) continue;
+    if (used + 3 * uint64_t(s.length) > budget) {
+      if (undecoded++ == 0) first_undecoded = f_.header_.string_ids_off + uint64_t(idx) * 4;
+      continue;
+    }
+    std::string text = mutf8_to_utf8({reinterpret_cast<const char*>(b) + s.offset, s.length});
+    used += text.size();
+    f_.decoded_.emplace(idx, std::move(text));
+  }
+  if (undecoded)
+    anomaly("dex.strings_overlap", Severity::medium,
+            "DEX string ids point into each other's bytes far beyond any real app (" + std::to_string(undecoded) +
+                " strings left undecoded)",
+            first_undecoded);
 }
 
 void DexParser::read_ids() {
