@@ -90,8 +90,7 @@ bool write_all(int fd, const char* p, size_t n) {
   std::string out;
   try {
     if (o.before_scan) o.before_scan(job.paths.front());
-    AppReport r = make_app_report(scan_file(job.paths.front(), o.scan), ctx);
-    Json report = app_report_json(r);
+    Json report = app_report_json(make_app_report(scan_file(job.paths.front(), o.scan), ctx));
     // One line of summary (a JSON dump without indent has no raw newline), then the report.
     out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);
   } catch (const std::bad_alloc&) {

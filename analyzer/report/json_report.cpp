@@ -1,5 +1,7 @@
 #include "report/json_report.h"
 
+#include <utility>
+
 #include "version.h"
 
 namespace apkvet {
@@ -7,6 +9,14 @@ namespace apkvet {
 Json app_report_json(const AppReport& r) {
   if (!r.ok) return Json{{"status", "error"}, {"error", r.error}, {"input", Json{{"path", r.input_path}}}};
   Json j = r.facts;
+  j["status"] = "ok";
+  j["judgement"] = r.judgement;
+  return j;
+}
+
+Json app_report_json(AppReport&& r) {
+  if (!r.ok) return app_report_json(std::as_const(r));
+  Json j = std::move(r.facts);
   j["status"] = "ok";
   j["judgement"] = r.judgement;
   return j;
