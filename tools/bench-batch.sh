@@ -56,6 +56,21 @@ for jobs in 1 2; do
 done
 printf 'scaling 2 workers / 1 worker: %.2fx\n' "$(echo "${rate[2]} / ${rate[1]}" | bc -l)"
 
+# The same analysis and judgement of every APK in one process (apkvet scan of all files, JSON
+# report): what the analysis itself costs without a worker process per APK (fork, its page faults,
+# its exit, the store). Not a way to run a catalogue: one hostile APK could take the rest with it.
+scan_cpus=""
+mapfile -t inputs < <(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | sort)
+for ((rep = 1; rep <= reps; rep++)); do
+  /usr/bin/time -f '%U %S' -o "$tmp/cpu-scan" "$APKVET" scan --format json --policy government-device \
+    "${inputs[@]}" >/dev/null 2>&1 || true
+  read -r user sys < <(tail -1 "$tmp/cpu-scan")
+  scan_cpus+="$(echo "$user + $sys" | bc -l) "
+done
+scan_cpu_per_apk=$(echo "$(median <<<"$scan_cpus") / $n" | bc -l)
+printf 'apkvet scan, all in one process (median of %d): %.4f CPU-s per APK; a worker per APK costs %.4f more\n' \
+  "$reps" "$scan_cpu_per_apk" "$(echo "${cpu_per_apk[1]} - $scan_cpu_per_apk" | bc -l)"
+
 [ "${BENCH_ANDROGUARD:-1}" = 0 ] && exit 0  # BENCH_ANDROGUARD=0: apkvet only
 # androguard: one Python process, each APK under a 300 s alarm; failures counted, not fatal.
 cat >"$tmp/ag.py" <<'PY'
@@ -89,5 +104,6 @@ PY
 read -r ag_cpu ag_rate <"$tmp/ag.txt"
 # The ratios the catalogue issue sets targets for: CPU per APK (per core), and wall time of two
 # workers against androguard's one process.
-printf 'apkvet / androguard: %.1fx per core (CPU per APK, 1 worker), %.1fx wall (2 workers vs 1 process)\n' \
-  "$(echo "$ag_cpu / (${cpu_per_apk[1]})" | bc -l)" "$(echo "${rate[2]} / $ag_rate" | bc -l)"
+printf 'apkvet / androguard: %.1fx per core (CPU per APK, 1 worker), %.1fx wall (2 workers vs 1 process); one process without isolation %.1fx per core\n' \
+  "$(echo "$ag_cpu / (${cpu_per_apk[1]})" | bc -l)" "$(echo "${rate[2]} / $ag_rate" | bc -l)" \
+  "$(echo "$ag_cpu / $scan_cpu_per_apk" | bc -l)"
