@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <new>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "archive/libzip_library.h"
 #include "catalogue/inputs.h"
@@ -405,13 +407,45 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     ++s.inputs;
     b.unreadable(e.path, e.reason);
   }
-  // Hash every input first: duplicates are found before anything runs, and the total is known.
+  // Hash every input first: duplicates are found before anything runs, and the total is known. No
+  // worker can start before this ends, so it is the batch's serial part (a tenth of a corpus batch
+  // with two workers): the inputs are hashed on every core while the analyzer's data is loaded.
+  struct Hashed {
+    std::string sha, error;
+    uint64_t size = 0;
+  };
+  std::vector<Hashed> hashed(o.files.size());
+  {
+    std::atomic<size_t> next{0};
+    auto hash_some = [&] {
+      for (size_t i; (i = next++) < hashed.size();) {
+        try {
+          hashed[i].sha = file_sha256(o.files[i], hashed[i].size, hashed[i].error);
+        } catch (const std::exception& e) {
+          hashed[i].error = std::string("unreadable: ") + e.what();
+        }
+      }
+    };
+    // As many threads as workers: --jobs 1 keeps to one core. The data is loaded even when every
+    // input turns out current (~15 ms).
+    unsigned cores = o.jobs ? o.jobs : unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    std::vector<std::thread> threads;
+    for (unsigned t = 1; t < cores; ++t)
+      threads.emplace_back([&, t] {
+        if (t == 1) warm_up();
+        hash_some();
+      });
+    hash_some();
+    if (cores == 1) warm_up();
+    for (auto& t : threads) t.join();  // no thread may be left when workers are forked
+  }
   std::map<std::string, Job> by_sha;
   std::vector<std::string> order;
-  for (const auto& f : o.files) {
-    uint64_t size = 0;
-    std::string error;
-    std::string sha = file_sha256(f, size, error);
+  for (size_t i = 0; i < o.files.size(); ++i) {
+    const std::string& f = o.files[i];
+    uint64_t size = hashed[i].size;
+    std::string& error = hashed[i].error;
+    std::string sha = std::move(hashed[i].sha);
     if (sha.empty()) {
       // Unreadable inputs have no content hash: they go to the shard of their path's hash.
       if (mine_by_path(f)) {
@@ -452,7 +486,6 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
       b.note(job.paths.front(), "paths not stored: " + why);
     }
   }
-  if (!todo.empty()) warm_up();
   b.run(std::move(todo), progress, style);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return s;
