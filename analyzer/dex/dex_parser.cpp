@@ -344,7 +344,7 @@ void DexParser::locate_strings(const std::vector<uint32_t>& offsets) {
     const uint8_t* p = b + offsets[idx];
     for (int i = 0; i < 5 && p < end; ++i)
       if ((*p++ & 0x80) == 0) break;
-    if (p >= end) continue;  // no bytes: ""
+    if (p >= end || size_t(p - b) > UINT32_MAX) continue;  // no bytes (or past what an offset can say): ""
     // In offset order p only moves back when the length fields differ in size: by at most 4 bytes.
     const uint8_t* stop;
     if (nul_from && p >= nul_from && p <= nul) {

@@ -308,7 +308,12 @@ TEST_CASE("string ids pointing into one long unterminated run: every string loca
   CHECK(text.find("\xC3\xA9") != std::string_view::npos);
   // Decoding every string that crosses the two-byte sequence would make ~220 GB of text: a few are
   // decoded, within three times the file, the rest keep their raw bytes, and the overlap is reported.
+  auto in_file = [&](std::string_view v) {
+    return v.data() >= reinterpret_cast<const char*>(b.data()) && v.data() < reinterpret_cast<const char*>(b.data() + b.size());
+  };
+  CHECK(!in_file(text));  // the first of them: decoded
   CHECK(f.string(kIds - 1).size() == 10 * size_t(kIds - 1));
+  CHECK(in_file(f.string(kIds - 1)));  // the last: past the budget, its raw bytes
   bool said = false;
   for (const auto& a : sink.all()) said |= a.id == "dex.strings_overlap";
   CHECK(said);
