@@ -401,6 +401,12 @@ std::vector<uint8_t> ZipArchive::peek(const ZipEntry& e, size_t n) const {
     out.assign(data_.data() + e.data_offset, data_.data() + e.data_offset + take);
     return out;
   }
+  {
+    // Already inflated whole (the v1 signature digests every entry): its first bytes are the same.
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = inflated_.find(e.index); it != inflated_.end() && it->second->size() >= n)
+      return std::vector<uint8_t>(it->second->begin(), it->second->begin() + std::ptrdiff_t(n));
+  }
   out.resize(n);
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return {};

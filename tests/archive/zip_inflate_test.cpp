@@ -136,7 +136,24 @@ TEST_CASE("entries that lie about themselves: the same bytes and anomalies as zl
   }
 }
 
-TEST_CASE("every deflated entry of the corpus reads as zlib inflates it") {
+TEST_CASE("peeking at an entry cut at a declared size below the peek: the stream's bytes, read or not") {
+  // The inflated entry stops at its declared 100 bytes; a peek of 512 must not stop there with it.
+  auto data = sample(5000, 11);
+  auto zip_bytes = one_entry_zip({raw_deflate(data), 8, crc_of(std::vector<uint8_t>(data.begin(), data.begin() + 100)), 100});
+  AnomalySink sink;
+  ZipOptions options;
+  options.check_with_libzip = false;
+  ZipArchive zip(Bytes(zip_bytes), "", sink, options);
+  const ZipEntry& e = zip.entries().front();
+  auto before = zip.peek(e, 512);
+  REQUIRE(zip.read(e));
+  CHECK(zip.read(e)->size() == 100);
+  CHECK(zip.peek(e, 512) == before);
+  CHECK(before == std::vector<uint8_t>(data.begin(), data.begin() + 512));
+  CHECK(zip.peek(e, 64) == std::vector<uint8_t>(data.begin(), data.begin() + 64));  // from the inflated entry
+}
+
+TEST_CASE("every deflated entry of the corpus reads as zlib inflates it, and its first bytes peeked before and after") {
   size_t compared = 0;
   auto apks = test::corpus_apks();
   for (size_t i = 0; i < apks.size(); ++i) {
@@ -149,7 +166,9 @@ TEST_CASE("every deflated entry of the corpus reads as zlib inflates it") {
     const ZipArchive& zip = *app->base().zip;
     for (const ZipEntry& e : zip.entries()) {
       if (e.method != 8 || e.is_directory() || !e.data_in_bounds || e.uncompressed_size > (8u << 20)) continue;
+      auto head_inflated = zip.peek(e, 512);  // not read yet: inflates the first bytes
       auto ours = zip.read(e);
+      auto head_cached = zip.peek(e, 512);  // read: taken from the inflated entry
       std::vector<uint8_t> ref(e.uncompressed_size + 1);
       z_stream zs{};
       REQUIRE(inflateInit2(&zs, -MAX_WBITS) == Z_OK);
@@ -164,6 +183,8 @@ TEST_CASE("every deflated entry of the corpus reads as zlib inflates it") {
       INFO(apks[i].filename().string() << " " << e.name);
       REQUIRE(ours);
       CHECK(std::equal(ours->begin(), ours->end(), ref.begin(), ref.end()));
+      CHECK(head_cached == head_inflated);
+      CHECK(std::equal(head_cached.begin(), head_cached.end(), ref.begin(), ref.begin() + std::min<size_t>(512, ref.size())));
       ++compared;
     }
   }
