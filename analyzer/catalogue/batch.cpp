@@ -426,17 +426,13 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         }
       }
     };
-    // As many threads as workers: --jobs 1 keeps to one core. The data is loaded even when every
-    // input turns out current (~15 ms).
+    // As many threads as workers (--jobs 1 keeps to one core), this one loading the data first. It is
+    // loaded even when every input turns out current (~15 ms).
     unsigned cores = o.jobs ? o.jobs : unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
     std::vector<std::thread> threads;
-    for (unsigned t = 1; t < cores; ++t)
-      threads.emplace_back([&, t] {
-        if (t == 1) warm_up();
-        hash_some();
-      });
+    for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) threads.emplace_back(hash_some);
+    if (!o.files.empty()) warm_up();
     hash_some();
-    if (cores == 1) warm_up();
     for (auto& t : threads) t.join();  // no thread may be left when workers are forked
   }
   std::map<std::string, Job> by_sha;

@@ -125,10 +125,8 @@ std::string_view DexFile::string_mutf8(uint32_t idx) const {
 }
 
 std::string_view DexFile::string(uint32_t idx) const {
-  if (idx >= strings_.size()) return {};
-  const StringRef& s = strings_[idx];
-  std::string_view raw{reinterpret_cast<const char*>(base_.data()) + s.offset, s.length};
-  if (s.ascii) return raw;
+  std::string_view raw = string_mutf8(idx);
+  if (idx >= strings_.size() || strings_[idx].ascii) return raw;
   auto it = decoded_.find(idx);
   return it != decoded_.end() ? std::string_view(it->second) : raw;  // raw: beyond the decoding budget
 }

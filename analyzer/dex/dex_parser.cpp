@@ -310,7 +310,13 @@ void DexParser::read_map() {
 
 namespace {
 
-// The first byte at or after p (before end) with its top bit set, 8 bytes at a time.
+// The first NUL at or after p, before end (else end).
+const uint8_t* first_nul(const uint8_t* p, const uint8_t* end) {
+  const void* q = std::memchr(p, 0, size_t(end - p));
+  return q ? static_cast<const uint8_t*>(q) : end;
+}
+
+// The first byte at or after p, before end, with its top bit set (else end), 8 bytes at a time.
 const uint8_t* first_non_ascii(const uint8_t* p, const uint8_t* end) {
   for (; end - p >= 8; p += 8) {
     uint64_t word;
@@ -320,6 +326,29 @@ const uint8_t* first_non_ascii(const uint8_t* p, const uint8_t* end) {
   while (p < end && *p < 0x80) ++p;
   return p;
 }
+
+// The first byte a search (first_nul, first_non_ascii) stops at, asked for positions in ascending
+// order: it remembers that nothing lies in [from_, found_), so every byte of the file is searched about
+// once however many positions fall in one run. (A position before from_ is searched afresh: correct,
+// just not remembered.)
+class SweepingSearch {
+ public:
+  using Search = const uint8_t* (*)(const uint8_t*, const uint8_t*);
+  SweepingSearch(Search search, const uint8_t* end) : search_(search), end_(end) {}
+
+  const uint8_t* from(const uint8_t* p) {
+    if (!from_ || p < from_ || p > found_) {
+      from_ = p;
+      found_ = search_(p, end_);
+    }
+    return found_;
+  }
+
+ private:
+  Search search_;
+  const uint8_t* end_;
+  const uint8_t *from_ = nullptr, *found_ = nullptr;
+};
 
 }  // namespace
 
@@ -338,39 +367,19 @@ void DexParser::locate_strings(const std::vector<uint32_t>& offsets) {
     if (offsets[i] < f_.base_.size()) order.push_back(i);
   auto by_offset = [&](uint32_t x, uint32_t y) { return offsets[x] < offsets[y] || (offsets[x] == offsets[y] && x < y); };
   if (!std::is_sorted(order.begin(), order.end(), by_offset)) std::sort(order.begin(), order.end(), by_offset);
-  // No NUL in [nul_from, nul), no non-ASCII byte in [high_from, high).
-  const uint8_t *nul_from = nullptr, *nul = nullptr, *high_from = nullptr, *high = nullptr;
+  SweepingSearch nul(first_nul, end), non_ascii(first_non_ascii, end);
   for (uint32_t idx : order) {
     const uint8_t* p = b + offsets[idx];
     for (int i = 0; i < 5 && p < end; ++i)
       if ((*p++ & 0x80) == 0) break;
     if (p >= end || size_t(p - b) > UINT32_MAX) continue;  // no bytes (or past what an offset can say): ""
-    // In offset order p only moves back when the length fields differ in size: by at most 4 bytes.
-    const uint8_t* stop;
-    if (nul_from && p >= nul_from && p <= nul) {
-      stop = nul;
-    } else if (nul_from && p < nul_from) {
-      const void* q = std::memchr(p, 0, size_t(nul_from - p));
-      stop = q ? static_cast<const uint8_t*>(q) : nul;
-    } else {
-      const void* q = std::memchr(p, 0, size_t(end - p));
-      nul_from = p;
-      nul = stop = q ? static_cast<const uint8_t*>(q) : end;
-    }
-    const uint8_t* first_high;
-    if (high_from && p >= high_from && p <= high) {
-      first_high = high;
-    } else if (high_from && p < high_from) {
-      first_high = first_non_ascii(p, high_from);
-      if (first_high == high_from) first_high = high;
-    } else {
-      high_from = p;
-      high = first_high = first_non_ascii(p, end);
-    }
+    // In offset order p never moves back: a length field that starts later ends at or after one that
+    // starts earlier (both stop at the same byte below 0x80, or the later one at its 5-byte cap).
+    const uint8_t* stop = nul.from(p);
     auto& s = f_.strings_[idx];
     s.offset = uint32_t(p - b);
     s.length = uint32_t(std::min<size_t>(size_t(stop - p), 0x7fffffff));
-    s.ascii = first_high >= stop;
+    s.ascii = non_ascii.from(p) >= stop;
   }
   // The other strings are decoded to UTF-8 here, once, in id order. A well-formed file's strings do
   // not share bytes, so their text is at most three times the file (a bad byte becomes U+FFFD, three

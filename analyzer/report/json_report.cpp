@@ -6,21 +6,21 @@
 
 namespace apkvet {
 
-Json app_report_json(const AppReport& r) {
-  if (!r.ok) return Json{{"status", "error"}, {"error", r.error}, {"input", Json{{"path", r.input_path}}}};
-  Json j = r.facts;
-  j["status"] = "ok";
-  j["judgement"] = r.judgement;
-  return j;
+namespace {
+// An analysed app's report: its facts, with the status and the judgement added.
+Json ok_report(Json facts, const AppReport& r) {
+  facts["status"] = "ok";
+  facts["judgement"] = r.judgement;
+  return facts;
 }
+Json error_report(const AppReport& r) {
+  return Json{{"status", "error"}, {"error", r.error}, {"input", Json{{"path", r.input_path}}}};
+}
+}  // namespace
 
-Json app_report_json(AppReport&& r) {
-  if (!r.ok) return app_report_json(std::as_const(r));
-  Json j = std::move(r.facts);
-  j["status"] = "ok";
-  j["judgement"] = r.judgement;
-  return j;
-}
+Json app_report_json(const AppReport& r) { return r.ok ? ok_report(r.facts, r) : error_report(r); }
+
+Json app_report_json(AppReport&& r) { return r.ok ? ok_report(std::move(r.facts), r) : error_report(r); }
 
 Json scan_report_json(const std::vector<AppReport>& reports, const ReportMeta& meta) {
   Json out{{"schema", kScanSchema},
