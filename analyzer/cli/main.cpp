@@ -1,6 +1,7 @@
 // apkvet command line: argument parsing and subcommands only; all work is in the library.
 #include <openssl/crypto.h>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -115,6 +116,11 @@ int main(int argc, char** argv) {
   // apksigner cover every algorithm we use. Must come before any other OpenSSL call.
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
                       nullptr);
+  // The machine's time zone, named once. With TZ unset glibc's tzset() stats /etc/localtime on every
+  // call, and libzip's cross-check converts each entry's DOS time with mktime(): ~170 stat calls
+  // per APK in a catalogue batch (2% of its CPU). Named, the zone is read once and each later
+  // tzset() is a string compare. The same zone either way; apkvet's own dates are all UTC.
+  if (!std::getenv("TZ")) setenv("TZ", ":/etc/localtime", 0);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     usage(args.empty() ? std::cerr : std::cout);
