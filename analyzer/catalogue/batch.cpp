@@ -23,6 +23,7 @@
 
 #include "archive/libzip_library.h"
 #include "catalogue/inputs.h"
+#include "catalogue/worker_heap.h"
 #include "code/code_rules.h"
 #include "manifest/manifest_facts.h"
 #include "native/elf_module.h"
@@ -89,6 +90,7 @@ bool write_all(int fd, const char* p, size_t n) {
     if (as.rlim_max != RLIM_INFINITY && as.rlim_cur > as.rlim_max) as.rlim_cur = as.rlim_max;
     ::setrlimit(RLIMIT_AS, &as);
   }
+  use_fresh_worker_heap();  // fewer, larger page faults (worker_heap.h); as before if it cannot
   std::string out;
   try {
     if (o.before_scan) o.before_scan(job.paths.front());
