@@ -90,7 +90,7 @@ bool write_all(int fd, const char* p, size_t n) {
     if (as.rlim_max != RLIM_INFINITY && as.rlim_cur > as.rlim_max) as.rlim_cur = as.rlim_max;
     ::setrlimit(RLIMIT_AS, &as);
   }
-  use_fresh_worker_heap();  // fewer, larger page faults (worker_heap.h); as before if it cannot
+  use_worker_heap();  // fewer, larger page faults (worker_heap.h); as before if it cannot
   std::string out;
   try {
     if (o.before_scan) o.before_scan(job.paths.front());
@@ -180,6 +180,7 @@ void warm_up() {
   load([] { elf_module_scanner(); });  // the ELF reader module (LIEF, Capstone)
   load([] { libzip_library(); });      // the strict second ZIP reader, with OpenSSL's shared libcrypto
   load([] { signing::warm_up_crypto(); });  // OpenSSL's error strings and fetched methods
+  prepare_worker_heap();  // the workers' arena, created once (worker_heap.h)
 }
 
 struct Batch {

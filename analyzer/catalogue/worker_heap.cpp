@@ -32,21 +32,27 @@ void* alloc_huge_pages(ExtentHooks*, void* new_addr, size_t size, size_t alignme
   return p;
 }
 
+unsigned worker_arena = 0;  // 0: none prepared (arena 0 is jemalloc's first automatic arena)
+
 }  // namespace
 
-bool use_fresh_worker_heap() {
-  if (!mallctl) return false;
+void prepare_worker_heap() {
+  if (!mallctl || worker_arena) return;
   size_t len = sizeof jemalloc_hooks;
-  if (mallctl("arena.0.extent_hooks", &jemalloc_hooks, &len, nullptr, 0) != 0 || !jemalloc_hooks) return false;
+  if (mallctl("arena.0.extent_hooks", &jemalloc_hooks, &len, nullptr, 0) != 0 || !jemalloc_hooks) return;
   huge_page_hooks = *jemalloc_hooks;
   huge_page_hooks.alloc = alloc_huge_pages;
   ExtentHooks* hooks = &huge_page_hooks;
   unsigned arena = 0;
   len = sizeof arena;
-  if (mallctl("arenas.create", &arena, &len, &hooks, sizeof hooks) != 0) return false;
+  if (mallctl("arenas.create", &arena, &len, &hooks, sizeof hooks) == 0) worker_arena = arena;
+}
+
+bool use_worker_heap() {
+  if (!mallctl || !worker_arena) return false;
   // Objects cached for this thread came from the parent's pages: give them back before switching.
   mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
-  return mallctl("thread.arena", nullptr, nullptr, &arena, sizeof arena) == 0;
+  return mallctl("thread.arena", nullptr, nullptr, &worker_arena, sizeof worker_arena) == 0;
 }
 
 }  // namespace apkvet::catalogue
