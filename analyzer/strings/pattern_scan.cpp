@@ -19,12 +19,28 @@ enum class Extend : uint8_t {
   xml_text,  // name="...">value<: extend forward to the '<'
 };
 
+// Where a match starts. Hyperscan can track it (HS_FLAG_SOM_LEFTMOST), but tracking runs its slower
+// start-tracking engines over every byte. For the four patterns whose leftmost start follows from the
+// end and the bytes before it, a walk back from each reported end finds the same start
+// (tests/strings/pattern_scan_test.cpp checks it against Hyperscan's own tracking): -5.6% CPU for the
+// string analysis of the corpus. The secret patterns keep tracking: their starts depend on which
+// keyword matched, which a walk would have to repeat from the regex.
+enum class Start : uint8_t {
+  tracked,  // HS_FLAG_SOM_LEFTMOST
+  fixed,    // every match has fixed_len bytes
+  host,     // walk back over labels and single dots
+  email,    // back over the domain to the '@', then over the local part
+  ipv4,     // back over three dotted groups, then at most three digits
+  ipv6,     // back over up to seven ':'-led groups of at most four hex digits, then at most four more
+};
+
 struct PatternDef {
   PatternId id;
   const char* name;
   const char* regex;
   unsigned flags;      // extra Hyperscan flags
-  unsigned fixed_len;  // > 0: every match has this length (no start-of-match tracking needed)
+  Start start;
+  unsigned fixed_len;  // Start::fixed: the length of every match
   Extend extend;
 };
 
@@ -35,41 +51,43 @@ constexpr PatternDef kPatterns[] = {
     {PatternId::url, "url",
      "(?:https?|wss?|ftps?|sftp|rtmp[est]?|rtsp|mqtts?|ssh|telnet|smtps?|imaps?|pop3s?|ldaps?|tcp|udp|stuns?|turns?|sip|xmpp)"
      ":(?://|\\\\/\\\\/)",
-     HS_FLAG_CASELESS, 0, Extend::none},
-    {PatternId::host, "host", "[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+", 0, 0, Extend::none},
-    {PatternId::email, "email", "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+", 0, 0, Extend::none},
-    {PatternId::ipv4, "ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", 0, 0, Extend::none},
-    {PatternId::ipv6, "ipv6", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", 0, 0, Extend::none},
-    {PatternId::google_api_key, "google_api_key", "AIza[0-9A-Za-z_-]{35}", 0, 39, Extend::none},
-    {PatternId::aws_access_key, "aws_access_key", "(?:AKIA|ASIA)[0-9A-Z]{16}", 0, 20, Extend::none},
-    {PatternId::slack_token, "slack_token", "xox[abposr]-[0-9A-Za-z]", 0, 6, Extend::token},
-    {PatternId::stripe_key, "stripe_key", "(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]", 0, 9, Extend::token},
-    {PatternId::twilio_key, "twilio_api_key", "SK[0-9a-fA-F]{32}", 0, 34, Extend::none},
-    {PatternId::twilio_account, "twilio_account_sid", "AC[0-9a-fA-F]{32}", 0, 34, Extend::none},
+     HS_FLAG_CASELESS, Start::tracked, 0, Extend::none},  // rare (a literal "://"): tracking costs little
+    {PatternId::host, "host", "[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+", 0, Start::host, 0, Extend::none},
+    {PatternId::email, "email", "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+", 0, Start::email, 0, Extend::none},
+    {PatternId::ipv4, "ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", 0, Start::ipv4, 0, Extend::none},
+    {PatternId::ipv6, "ipv6", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", 0, Start::ipv6, 0, Extend::none},
+    {PatternId::google_api_key, "google_api_key", "AIza[0-9A-Za-z_-]{35}", 0, Start::fixed, 39, Extend::none},
+    {PatternId::aws_access_key, "aws_access_key", "(?:AKIA|ASIA)[0-9A-Z]{16}", 0, Start::fixed, 20, Extend::none},
+    {PatternId::slack_token, "slack_token", "xox[abposr]-[0-9A-Za-z]", 0, Start::fixed, 6, Extend::token},
+    {PatternId::stripe_key, "stripe_key", "(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]", 0, Start::fixed, 9, Extend::token},
+    {PatternId::twilio_key, "twilio_api_key", "SK[0-9a-fA-F]{32}", 0, Start::fixed, 34, Extend::none},
+    {PatternId::twilio_account, "twilio_account_sid", "AC[0-9a-fA-F]{32}", 0, Start::fixed, 34, Extend::none},
     {PatternId::private_key, "private_key",
-     "-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----", 0, 0, Extend::none},
-    {PatternId::jwt, "jwt", "eyJ[A-Za-z0-9_-]{8}[A-Za-z0-9_-]*\\.eyJ", 0, 0, Extend::token},
-    {PatternId::github_token, "github_token", "gh[pousr]_[A-Za-z0-9]{36}", 0, 40, Extend::none},
-    {PatternId::google_oauth_secret, "google_oauth_client_secret", "GOCSPX-[A-Za-z0-9_-]{28}", 0, 35, Extend::none},
+     "-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----", 0, Start::tracked, 0, Extend::none},
+    {PatternId::jwt, "jwt", "eyJ[A-Za-z0-9_-]{8}[A-Za-z0-9_-]*\\.eyJ", 0, Start::tracked, 0, Extend::token},
+    {PatternId::github_token, "github_token", "gh[pousr]_[A-Za-z0-9]{36}", 0, Start::fixed, 40, Extend::none},
+    {PatternId::google_oauth_secret, "google_oauth_client_secret", "GOCSPX-[A-Za-z0-9_-]{28}", 0, Start::fixed, 35, Extend::none},
     {PatternId::named_secret, "named_secret",
      "(?:secret|token|passw(?:or)?d|pwd|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth[_.-]?key)[A-Za-z0-9_.-]*"
      "[\"']?[ \\t]*[:=]",
-     HS_FLAG_CASELESS, 0, Extend::assigned},
+     HS_FLAG_CASELESS, Start::tracked, 0, Extend::assigned},
     {PatternId::xml_named_secret, "xml_named_secret",
      "name[ \\t]*=[ \\t]*\"[A-Za-z0-9_.]*(?:secret|token|password|api_?key|access_?key|private_?key|auth_?key)"
      "[A-Za-z0-9_.]*\"[ \\t]*>",
-     HS_FLAG_CASELESS, 0, Extend::xml_text},
+     HS_FLAG_CASELESS, Start::tracked, 0, Extend::xml_text},
 };
 static_assert(std::size(kPatterns) == size_t(PatternId::count));
 
-// Compiled once per process (thread-safe static init).
-const HyperscanDatabase& database() {
-  static const HyperscanDatabase db = [] {
+// Compiled once per process (thread-safe static init). With `track_every_start`, Hyperscan tracks the
+// start of every variable-length pattern itself: the reference the walks back are tested against.
+const HyperscanDatabase& database(bool track_every_start = false) {
+  auto compile = [](bool track_all) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     for (const auto& p : kPatterns) {
       exprs.push_back(p.regex);
-      flags.push_back(p.flags | (p.fixed_len ? 0u : unsigned(HS_FLAG_SOM_LEFTMOST)));
+      bool tracked = p.start == Start::tracked || (track_all && p.start != Start::fixed);
+      flags.push_back(p.flags | (tracked ? unsigned(HS_FLAG_SOM_LEFTMOST) : 0u));
       ids.push_back(static_cast<unsigned>(p.id));
     }
     hs_database_t* compiled = nullptr;
@@ -82,7 +100,12 @@ const HyperscanDatabase& database() {
       throw std::runtime_error(msg);
     }
     return HyperscanDatabase(compiled);
-  }();
+  };
+  if (track_every_start) {
+    static const HyperscanDatabase reference = compile(true);
+    return reference;
+  }
+  static const HyperscanDatabase db = compile(false);
   return db;
 }
 
@@ -91,9 +114,82 @@ struct RawHit {
   unsigned id;
 };
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_label(char c) {  // [A-Za-z0-9_-]
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '-';
+}
+bool is_local(char c) { return is_label(c) || c == '.' || c == '%' || c == '+'; }  // [A-Za-z0-9._%+-]
+
+// The leftmost start of a match of pattern `p` that ends at `to` in `w` (the buffer Hyperscan
+// scanned), for the patterns whose start is walked back to rather than tracked. Hyperscan reported
+// a match ending at `to`, so one exists; each walk takes the longest one, as leftmost tracking does.
+// `previous` is where the last walk of this pattern began and what it found: a walk that reaches that
+// end goes on exactly as that one did, so a long dotted name (an end at each of its bytes) is walked
+// once, not once per end.
+struct Walked {
+  uint64_t to = UINT64_MAX, from = 0;
+};
+
+uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked previous) {
+  size_t i = to;
+  switch (p.start) {
+    case Start::host: {  // [L]+(\.[L]+)+ : back over label bytes and dots that sit between two of them
+      size_t start = i;
+      while (i > 0) {
+        if (i == previous.to && i < to) return previous.from;
+        char c = w[i - 1];
+        if (is_label(c)) start = --i;
+        else if (c == '.' && i < to && is_label(w[i])) --i;  // kept only if a label byte precedes it
+        else break;
+      }
+      return start;
+    }
+    case Start::email: {  // [local]+@[D]+(\.[D]+)+ : neither part holds an '@', so it is the last one
+      size_t at = w.rfind('@', to - 1);
+      if (at == std::string_view::npos) return to;  // cannot happen for a reported end
+      for (i = at; i > 0 && is_local(w[i - 1]);) --i;
+      return i;
+    }
+    case Start::ipv4: {  // the last three groups are bounded by their dots; the first takes up to 3 digits
+      for (int group = 0; group < 3; ++group) {
+        while (i > 0 && is_digit(w[i - 1])) --i;
+        if (i > 0 && w[i - 1] == '.') --i;
+      }
+      for (int n = 0; n < 3 && i > 0 && is_digit(w[i - 1]); ++n) --i;
+      return i;
+    }
+    case Start::ipv6: {  // H{0,4}(:H{0,4}){2,7}: every ':' taken moves the start further left
+      for (int colons = 0;; ++colons) {
+        size_t group = i;
+        while (group > 0 && i - group < 4 && is_hex(w[group - 1])) --group;
+        if (colons == 7 || group == 0 || w[group - 1] != ':') return group;  // the first group
+        i = group - 1;
+      }
+    }
+    case Start::tracked:
+    case Start::fixed:
+      break;
+  }
+  return to;
+}
+
+struct MatchSink {
+  std::string_view window;  // what Hyperscan scans: hit offsets are relative to it
+  bool tracked_starts;      // the reference database: every start comes from Hyperscan
+  std::vector<RawHit> hits;
+  Walked last[size_t(PatternId::count)];
+};
+
 int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
-  auto& hits = *static_cast<std::vector<RawHit>*>(ctx);
-  if (kPatterns[id].fixed_len) from = to - kPatterns[id].fixed_len;
+  auto& sink = *static_cast<MatchSink*>(ctx);
+  auto& hits = sink.hits;
+  const PatternDef& p = kPatterns[id];
+  if (p.start == Start::fixed) from = to - p.fixed_len;
+  else if (p.start != Start::tracked && !sink.tracked_starts) {
+    from = walk_back(p, sink.window, to, sink.last[id]);
+    sink.last[id] = {to, from};
+  }
   // A growing match of the same pattern from the same start replaces the previous end.
   for (size_t k = hits.size(); k-- > 0 && k + 24 >= hits.size();) {
     if (hits[k].id == id && hits[k].from == from) {
@@ -165,15 +261,16 @@ bool extend(std::string_view buf, RawHit& h) {
   return true;
 }
 
-void scan_buffer(const HyperscanDatabase::Scratch& scratch, std::string_view buf, std::vector<RawHit>& hits) {
+void scan_buffer(const HyperscanDatabase::Scratch& scratch, std::string_view buf, std::vector<RawHit>& hits,
+                 bool track_every_start = false) {
   if (buf.empty()) return;
   // hs_scan takes an unsigned int length: scan huge buffers in overlapping windows.
   constexpr size_t kWindow = 1u << 30;
   for (size_t at = 0; at < buf.size(); at += kWindow - 4096) {
     size_t n = std::min(buf.size() - at, kWindow);
-    std::vector<RawHit> part;
-    database().scan(buf.substr(at, n), scratch, on_match, &part);
-    for (auto& h : part) {
+    MatchSink sink{buf.substr(at, n), track_every_start, {}, {}};
+    database(track_every_start).scan(sink.window, scratch, on_match, &sink);
+    for (auto& h : sink.hits) {
       RawHit g{h.from + at, h.to + at, h.id};
       if (extend(buf, g)) hits.push_back(g);
     }
@@ -181,15 +278,10 @@ void scan_buffer(const HyperscanDatabase::Scratch& scratch, std::string_view buf
   }
 }
 
-}  // namespace
-
-const char* to_string(PatternId id) { return kPatterns[size_t(id)].name; }
-std::string_view pattern_regex(PatternId id) { return kPatterns[size_t(id)].regex; }
-
-std::vector<PatternHit> scan_text(std::string_view text) {
-  HyperscanDatabase::Scratch scratch = database().scratch();
+std::vector<PatternHit> scan_one_text(std::string_view text, bool track_every_start) {
+  HyperscanDatabase::Scratch scratch = database(track_every_start).scratch();
   std::vector<RawHit> raw;
-  scan_buffer(scratch, text, raw);
+  scan_buffer(scratch, text, raw, track_every_start);
   reduce(raw);
   std::vector<PatternHit> out;
   for (const auto& h : raw) out.push_back({0, uint32_t(h.from), uint32_t(h.to - h.from), PatternId(h.id)});
@@ -198,6 +290,14 @@ std::vector<PatternHit> scan_text(std::string_view text) {
   });
   return out;
 }
+
+}  // namespace
+
+const char* to_string(PatternId id) { return kPatterns[size_t(id)].name; }
+std::string_view pattern_regex(PatternId id) { return kPatterns[size_t(id)].regex; }
+
+std::vector<PatternHit> scan_text(std::string_view text) { return scan_one_text(text, false); }
+std::vector<PatternHit> scan_text_tracking_starts(std::string_view text) { return scan_one_text(text, true); }
 
 std::vector<PatternHit> scan_pool(const AppStringPool& pool) {
   HyperscanDatabase::Scratch scratch = database().scratch();

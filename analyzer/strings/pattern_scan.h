@@ -47,5 +47,9 @@ std::string_view pattern_regex(PatternId id);
 std::vector<PatternHit> scan_pool(const AppStringPool& pool);
 // The same for one piece of text (tests, fuzzing): hits with string = 0.
 std::vector<PatternHit> scan_text(std::string_view text);
+// scan_text with Hyperscan tracking the start of every variable-length pattern (HS_FLAG_SOM_LEFTMOST)
+// instead of the walks back from each end that scans use: the reference they are tested against.
+// Compiles a second database on first use.
+std::vector<PatternHit> scan_text_tracking_starts(std::string_view text);
 
 }  // namespace apkvet
