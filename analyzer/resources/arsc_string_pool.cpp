@@ -162,6 +162,13 @@ std::optional<std::string> ArscStringPool::at(uint32_t index) const {
   return utf16le_to_utf8(*bytes, bytes->size() / 2);
 }
 
+std::optional<std::string_view> ArscStringPool::utf8_view(uint32_t index) const {
+  if (!utf8()) return std::nullopt;
+  auto bytes = raw(index);
+  if (!bytes) return std::nullopt;
+  return as_chars(*bytes);
+}
+
 // Mirrors ResStringPool::stringAt + stringDecodeAt for UTF-8 pools, including the repair of lengths
 // that old aapt truncated to 15 bits.
 std::optional<Bytes> ArscStringPool::raw_utf8(uint32_t off) const {

@@ -29,6 +29,9 @@ class ArscStringPool {
   // The string at `index`, as UTF-8. nullopt when Android's ResStringPool::stringAt would return
   // null for it (offset out of range, bad length, not terminated): a broken string, not an empty one.
   std::optional<std::string> at(uint32_t index) const;
+  // In a UTF-8 pool, what at() returns without the copy: a view into the data. nullopt where at()
+  // gives nullopt, and for every string of a UTF-16 pool (those need converting: use at()).
+  std::optional<std::string_view> utf8_view(uint32_t index) const;
   // File offset of the string's first byte (its length prefix), for evidence; 0 when out of range.
   size_t string_offset(uint32_t index) const;
 

@@ -263,11 +263,16 @@ void name_arsc_entries(ByteReader& r, size_t pkg, size_t pkg_end, std::unordered
   uint32_t type_strings = r.u32_at(pkg + 268), key_strings = r.u32_at(pkg + 276);
   ArscStringPool types = ArscStringPool::parse(r.view_at(0, r.size()), pkg + type_strings);
   ArscStringPool keys = ArscStringPool::parse(r.view_at(0, r.size()), pkg + key_strings);
+  // Type names decoded once per type (every entry of a type chunk asks for the same one).
+  std::unordered_map<uint8_t, std::optional<std::string>> type_names;
   auto record = [&](uint32_t value_index, uint8_t type_id, uint32_t key) {
-    if (names.count(value_index)) return;
-    auto t = types.at(type_id - 1u);
+    auto [slot, fresh] = names.try_emplace(value_index);
+    if (!fresh) return;
+    auto [t, decoded] = type_names.try_emplace(type_id);
+    if (decoded) t->second = types.at(type_id - 1u);
     auto k = keys.at(key);
-    if (t && k) names.emplace(value_index, *t + "/" + *k);
+    if (t->second && k) slot->second = *t->second + "/" + *k;
+    else names.erase(slot);
   };
   for (size_t at = pkg + header_size; at + 8 <= pkg_end;) {
     uint16_t type = r.u16_at(at), hsize = r.u16_at(at + 2);
@@ -340,11 +345,15 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
   }
   if (!global.ok()) return;
   for (uint32_t i = 0; i < global.size(); ++i) {
-    auto s = global.at(i);
-    if (!s) continue;
     uint32_t name = PooledString::kNoName;
-    if (auto it = names.find(i); it != names.end()) name = pool.add_name(it->second);
-    if (!pool.add_owned(src, std::move(*s), i, name)) return;
+    if (auto it = names.find(i); it != names.end()) name = pool.add_name(std::move(it->second));
+    if (global.utf8()) {
+      // A UTF-8 pool's strings are added as they are: views into the entry's bytes, which outlive the pool.
+      auto s = global.utf8_view(i);
+      if (s && !pool.add(src, *s, i, name)) return;
+    } else if (auto s = global.at(i); s && !pool.add_owned(src, std::move(*s), i, name)) {
+      return;
+    }
   }
 }
 
