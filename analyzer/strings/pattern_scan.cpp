@@ -20,24 +20,46 @@ enum class Extend : uint8_t {
 };
 
 // Where a match starts. Hyperscan can track it (HS_FLAG_SOM_LEFTMOST), but tracking runs its slower
-// start-tracking engines over every byte. For the four patterns whose leftmost start follows from the
-// end and the bytes before it, a walk back from each reported end finds the same start
-// (tests/strings/pattern_scan_test.cpp checks it against Hyperscan's own tracking): -5.6% CPU for the
-// string analysis of the corpus. The secret patterns keep tracking: their starts depend on which
-// keyword matched, which a walk would have to repeat from the regex.
+// start-tracking engines over every byte. For the patterns whose leftmost start follows from the end
+// and the bytes before it, a walk back from each reported end finds the same start
+// (tests/strings/pattern_scan_test.cpp and fuzz_endpoints check it against Hyperscan's own tracking):
+// -5.6% CPU for the string analysis of the corpus for the first four, ~6% more for secret names.
 enum class Start : uint8_t {
-  tracked,  // HS_FLAG_SOM_LEFTMOST
-  fixed,    // every match has fixed_len bytes
-  host,     // walk back over labels and single dots
-  email,    // back over the domain to the '@', then over the local part
-  ipv4,     // back over three dotted groups, then at most three digits
-  ipv6,     // back over up to seven ':'-led groups of at most four hex digits, then at most four more
+  tracked,      // HS_FLAG_SOM_LEFTMOST
+  fixed,        // every match has fixed_len bytes
+  host,         // walk back over labels and single dots
+  email,        // back over the domain to the '@', then over the local part
+  ipv4,         // back over three dotted groups, then at most three digits
+  ipv6,         // back over up to seven ':'-led groups of at most four hex digits, then at most four more
+  secret_name,  // back over [:=], blanks and a quote to the name; the leftmost secret name in it
 };
+
+// The names that make `name = value` a secret (named_secret, ASCII case ignored). The pattern's regex
+// is built from this list and the walk back to a match's start looks for the same names: one list.
+constexpr std::string_view kSecretNames[] = {
+    "secret",     "token",      "passwd",      "password",    "pwd",        "apikey",      "api_key",
+    "api.key",    "api-key",    "accesskey",   "access_key",  "access.key", "access-key",  "privatekey",
+    "private_key", "private.key", "private-key", "authkey",   "auth_key",   "auth.key",    "auth-key",
+};
+
+// (?:secret|token|...)[A-Za-z0-9_.-]*["']?[ \t]*[:=] : a secret name, more name, an optional quote,
+// blanks, then ':' or '='.
+const char* named_secret_regex() {
+  static const std::string regex = [] {
+    std::string r = "(?:";
+    for (std::string_view name : kSecretNames) {
+      if (r.size() > 3) r += '|';
+      for (char c : name) r += c == '.' ? std::string("\\.") : std::string(1, c);
+    }
+    return r + ")[A-Za-z0-9_.-]*[\"']?[ \\t]*[:=]";
+  }();
+  return regex.c_str();
+}
 
 struct PatternDef {
   PatternId id;
   const char* name;
-  const char* regex;
+  const char* regex;    // nullptr: built at run time (named_secret_regex)
   unsigned flags;      // extra Hyperscan flags
   Start start;
   unsigned fixed_len;  // Start::fixed: the length of every match
@@ -67,10 +89,7 @@ constexpr PatternDef kPatterns[] = {
     {PatternId::jwt, "jwt", "eyJ[A-Za-z0-9_-]{8}[A-Za-z0-9_-]*\\.eyJ", 0, Start::tracked, 0, Extend::token},
     {PatternId::github_token, "github_token", "gh[pousr]_[A-Za-z0-9]{36}", 0, Start::fixed, 40, Extend::none},
     {PatternId::google_oauth_secret, "google_oauth_client_secret", "GOCSPX-[A-Za-z0-9_-]{28}", 0, Start::fixed, 35, Extend::none},
-    {PatternId::named_secret, "named_secret",
-     "(?:secret|token|passw(?:or)?d|pwd|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth[_.-]?key)[A-Za-z0-9_.-]*"
-     "[\"']?[ \\t]*[:=]",
-     HS_FLAG_CASELESS, Start::tracked, 0, Extend::assigned},
+    {PatternId::named_secret, "named_secret", nullptr, HS_FLAG_CASELESS, Start::secret_name, 0, Extend::assigned},
     {PatternId::xml_named_secret, "xml_named_secret",
      "name[ \\t]*=[ \\t]*\"[A-Za-z0-9_.]*(?:secret|token|password|api_?key|access_?key|private_?key|auth_?key)"
      "[A-Za-z0-9_.]*\"[ \\t]*>",
@@ -85,7 +104,7 @@ const HyperscanDatabase& database(bool track_every_start = false) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     for (const auto& p : kPatterns) {
-      exprs.push_back(p.regex);
+      exprs.push_back(p.regex ? p.regex : named_secret_regex());
       bool tracked = p.start == Start::tracked || (track_all && p.start != Start::fixed);
       flags.push_back(p.flags | (tracked ? unsigned(HS_FLAG_SOM_LEFTMOST) : 0u));
       ids.push_back(static_cast<unsigned>(p.id));
@@ -118,6 +137,13 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_label(char c) {  // [A-Za-z0-9_-]
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '-';
+}
+bool equals_ignoring_case(std::string_view text, std::string_view lower) {  // ASCII, as HS_FLAG_CASELESS
+  for (size_t k = 0; k < lower.size(); ++k) {
+    char c = text[k];
+    if ((c >= 'A' && c <= 'Z' ? char(c | 0x20) : c) != lower[k]) return false;
+  }
+  return true;
 }
 bool is_local(char c) { return is_label(c) || c == '.' || c == '%' || c == '+'; }  // [A-Za-z0-9._%+-]
 
@@ -166,6 +192,20 @@ uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked 
         if (colons == 7 || group == 0 || w[group - 1] != ':') return group;  // the first group
         i = group - 1;
       }
+    }
+    case Start::secret_name: {  // name[N]*["']?[ \t]*[:=] : none of N holds a quote, a blank, ':' or '='
+      i = to - 1;
+      while (i > 0 && (w[i - 1] == ' ' || w[i - 1] == '\t')) --i;
+      if (i > 0 && (w[i - 1] == '"' || w[i - 1] == '\'')) --i;
+      size_t name_end = i;
+      while (i > 0 && (is_label(w[i - 1]) || w[i - 1] == '.')) --i;
+      for (size_t at = i; at < name_end; ++at) {
+        char first = char(w[at] | 0x20);
+        if (first != 's' && first != 't' && first != 'p' && first != 'a') continue;  // no name starts otherwise
+        for (std::string_view name : kSecretNames)
+          if (name.size() <= name_end - at && equals_ignoring_case(w.substr(at, name.size()), name)) return at;
+      }
+      return to;  // cannot happen for a reported end
     }
     case Start::tracked:
     case Start::fixed:
@@ -294,7 +334,10 @@ std::vector<PatternHit> scan_one_text(std::string_view text, bool track_every_st
 }  // namespace
 
 const char* to_string(PatternId id) { return kPatterns[size_t(id)].name; }
-std::string_view pattern_regex(PatternId id) { return kPatterns[size_t(id)].regex; }
+std::string_view pattern_regex(PatternId id) {
+  const PatternDef& p = kPatterns[size_t(id)];
+  return p.regex ? p.regex : named_secret_regex();
+}
 
 std::vector<PatternHit> scan_text(std::string_view text) { return scan_one_text(text, false); }
 std::vector<PatternHit> scan_text_tracking_starts(std::string_view text) { return scan_one_text(text, true); }

@@ -1,6 +1,6 @@
-// The pattern scan finds where a dotted name, an e-mail address or an IP literal starts by walking
-// back from the end Hyperscan reports, instead of having Hyperscan track starts (which made it run
-// slower engines over every byte). The walks must give exactly what tracking gives: the reference
+// The pattern scan finds where a dotted name, an e-mail address, an IP literal or a secret assignment
+// starts by walking back from the end Hyperscan reports, instead of having Hyperscan track starts
+// (which made it run slower engines over every byte). The walks must give exactly what tracking gives: the reference
 // scan (scan_text_tracking_starts) is Hyperscan with HS_FLAG_SOM_LEFTMOST on those patterns.
 #include <doctest/doctest.h>
 
@@ -60,29 +60,41 @@ TEST_CASE("walked-back starts equal Hyperscan's tracked starts on the shapes tha
       "999.999.999.999", "v1.2.3.4.5", "::1", "fe80::1%eth0", "12345:a:b", "a:12345:b:c", "::::::::1", "1:2:3:4:5:6:7:8:9",
       "abcd:ef01:2345:6789:abcd:ef01:2345:6789", "dead:beef::", "12:34:56", "g::h", "https://a.b/c", "ws:\\/\\/x.y",
       "AIzaSyA-0123456789abcdefghijklmnopqrstu", "password = \"s3cr3t.v4lue\"", "host.name:8080:x:y",
+      // Secret names: the leftmost name in the run before the quote, blanks and [:=] starts the match.
+      "db_password = hunter2", "x.API-KEY\t: abc", "myTokenSecret=1", "passwordpasswd='x'", "\"apiKey\": \"v\"",
+      "auth.key  =\"q\"", "s.e.c.r.e.t=1", "secret==2", "token'':x", "a-Private_Key:k", "pwd\t\t=", "ACCESS.KEY=K",
+      "secretsecret = s", "xsecret=1 ytoken=2", "tokens ==", "api_key' = 'k'",
   };
   for (const char* c : cases) check_same_hits(c, std::string("'") + c + "'");
   std::string all;
   for (const char* c : cases) all += std::string(c) + "\n";
   auto counts = check_same_hits(all, "all cases joined");
-  for (PatternId id : {PatternId::host, PatternId::email, PatternId::ipv4, PatternId::ipv6}) CHECK(counts[id] >= 3);
+  for (PatternId id : {PatternId::host, PatternId::email, PatternId::ipv4, PatternId::ipv6, PatternId::named_secret})
+    CHECK(counts[id] >= 3);
 }
 
 TEST_CASE("walked-back starts equal tracked starts on random text over the patterns' alphabet") {
   // 4 MB in strings of up to 48 bytes drawn from the bytes the four patterns care about, so that
   // names, addresses and IP literals of every shape occur and collide (fixed seed: reproducible).
-  // Every other string from digits, dots and colons only: IP literals of every length and count.
+  // Every third string from digits, dots and colons only: IP literals of every length and count. Every
+  // third from pieces of secret names and what may follow them: assignments of every shape.
   const std::string alphabets[] = {"aZf0123456789_-....::::@%+/\\x F1e", "0123456789..:"};
+  const char* pieces[] = {"secret", "TOKEN", "pass", "word", "wd", "pwd", "api", "Access", "private", "auth", "key",
+                          "_", ".", "-", "x", "1", "\"", "'", " ", "\t", "=", ":", "s", "t", "p", "a"};
   std::mt19937 rng(20261204);
   std::string text;
   for (unsigned k = 0; text.size() < (4u << 20); ++k) {
-    const std::string& alphabet = alphabets[k % 2];
     size_t n = 1 + rng() % 48;
-    for (size_t i = 0; i < n; ++i) text.push_back(alphabet[rng() % alphabet.size()]);
+    if (k % 3 == 2) {
+      for (size_t i = 0; i < n / 3; ++i) text += pieces[rng() % std::size(pieces)];
+    } else {
+      const std::string& alphabet = alphabets[k % 3];
+      for (size_t i = 0; i < n; ++i) text.push_back(alphabet[rng() % alphabet.size()]);
+    }
     text.push_back('\n');
   }
   auto counts = check_same_hits(text, "random text");
-  for (PatternId id : {PatternId::host, PatternId::email, PatternId::ipv4, PatternId::ipv6}) {
+  for (PatternId id : {PatternId::host, PatternId::email, PatternId::ipv4, PatternId::ipv6, PatternId::named_secret}) {
     INFO(std::string(to_string(id)));
     CHECK(counts[id] >= 1000);
   }
