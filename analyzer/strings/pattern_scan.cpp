@@ -6,6 +6,7 @@
 #include "core/hyperscan_database.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -151,8 +152,10 @@ bool is_local(char c) { return is_label(c) || c == '.' || c == '%' || c == '+'; 
 // scanned), for the patterns whose start is walked back to rather than tracked. Hyperscan reported
 // a match ending at `to`, so one exists; each walk takes the longest one, as leftmost tracking does.
 // `previous` is where the last walk of this pattern began and what it found: a walk that reaches that
-// end goes on exactly as that one did, so a long dotted name (an end at each of its bytes) is walked
-// once, not once per end.
+// end goes on exactly as that one did, so a long dotted name or e-mail domain (an end at each of its
+// bytes) is walked once, not once per end. Every walk is then linear in the text: host and e-mail by
+// this memory, IPv4 and IPv6 within a few dozen bytes, secret names over their own run (each run of
+// name bytes is followed by its own ':' or '=').
 struct Walked {
   uint64_t to = UINT64_MAX, from = 0;
 };
@@ -172,6 +175,9 @@ uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked 
       return start;
     }
     case Start::email: {  // [local]+@[D]+(\.[D]+)+ : neither part holds an '@', so it is the last one
+      // A later end of the same address (one at each byte of a long domain) has the same '@', hence
+      // the same start: without this, a domain of n bytes cost n^2/2 (22 s for 600 KB).
+      if (previous.to < to && !std::memchr(w.data() + previous.to, '@', to - previous.to)) return previous.from;
       size_t at = w.rfind('@', to - 1);
       if (at == std::string_view::npos) return to;  // cannot happen for a reported end
       for (i = at; i > 0 && is_local(w[i - 1]);) --i;
@@ -203,7 +209,8 @@ uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked 
         char first = char(w[at] | 0x20);
         if (first != 's' && first != 't' && first != 'p' && first != 'a') continue;  // no name starts otherwise
         for (std::string_view name : kSecretNames)
-          if (name.size() <= name_end - at && equals_ignoring_case(w.substr(at, name.size()), name)) return at;
+          if (name[0] == first && name.size() <= name_end - at && equals_ignoring_case(w.substr(at, name.size()), name))
+            return at;
       }
       return to;  // cannot happen for a reported end
     }
