@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -57,6 +58,7 @@ struct Running {
   Job job;
   pid_t pid = -1;
   int fd = -1;
+  int pidfd = -1;  // readable once the worker has exited (-1 where the kernel has no pidfd_open)
   std::string output;
   Clock::time_point started;
   bool timed_out = false;
@@ -291,6 +293,8 @@ struct Batch {
     r.job = std::move(job);
     r.pid = pid;
     r.fd = fds[0];
+    // By syscall: Debian 12's <sys/pidfd.h> declares pidfd_open without C linkage.
+    r.pidfd = int(::syscall(SYS_pidfd_open, pid, 0));
     r.started = Clock::now();
     running.push_back(std::move(r));
   }
@@ -319,13 +323,16 @@ struct Batch {
         start(std::move(todo.front()), running);
         todo.pop_front();
       }
-      // A pipe at EOF stays readable: polling it again would spin until its worker is reaped (the
-      // exit of a worker with a large address space takes a while), so such workers are only waited for.
+      // A pipe at EOF stays readable: polling it again would spin until its worker is reaped, so a
+      // worker whose output has ended is waited for on its pidfd, which wakes the batch the moment it
+      // exits (the pipe closes a little before the process can be reaped). Without a pidfd, by polling
+      // every millisecond: up to a millisecond lost per APK, a tenth of a small one.
       std::vector<pollfd> fds;
       bool exiting = false;
       for (const auto& r : running) {
-        if (r.output_closed) exiting = true;
-        else fds.push_back({r.fd, POLLIN, 0});
+        if (!r.output_closed) fds.push_back({r.fd, POLLIN, 0});
+        else if (r.pidfd >= 0) fds.push_back({r.pidfd, POLLIN, 0});
+        else exiting = true;
       }
       ::poll(fds.data(), fds.size(), exiting ? 1 : 100);
       auto now = Clock::now();
@@ -342,6 +349,7 @@ struct Batch {
         if (w == r.pid) {
           drain(r);  // what the worker wrote before it exited is still in the pipe
           ::close(r.fd);
+          if (r.pidfd >= 0) ::close(r.pidfd);
           finish(r, status, ru);
           ++done;
           running.erase(running.begin() + long(i));
