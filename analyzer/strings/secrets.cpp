@@ -10,10 +10,6 @@
 namespace apkvet {
 namespace {
 
-bool token_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
 std::string fingerprint(std::string_view v) { return "sha256:" + sha256_hex(v).substr(0, 12); }
 
 std::string base64url_decode(std::string_view in) {

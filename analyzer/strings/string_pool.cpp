@@ -344,14 +344,17 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
   } catch (const ParseError&) {
   }
   if (!global.ok()) return;
+  // The entry name of a string that is there (a broken one is skipped, and so is its name).
+  auto name_of = [&](uint32_t i) {
+    auto it = names.find(i);
+    return it == names.end() ? PooledString::kNoName : pool.add_name(std::move(it->second));
+  };
   for (uint32_t i = 0; i < global.size(); ++i) {
-    uint32_t name = PooledString::kNoName;
-    if (auto it = names.find(i); it != names.end()) name = pool.add_name(std::move(it->second));
     if (global.utf8()) {
       // A UTF-8 pool's strings are added as they are: views into the entry's bytes, which outlive the pool.
       auto s = global.utf8_view(i);
-      if (s && !pool.add(src, *s, i, name)) return;
-    } else if (auto s = global.at(i); s && !pool.add_owned(src, std::move(*s), i, name)) {
+      if (s && !pool.add(src, *s, i, name_of(i))) return;
+    } else if (auto s = global.at(i); s && !pool.add_owned(src, std::move(*s), i, name_of(i))) {
       return;
     }
   }
