@@ -57,6 +57,7 @@ class AppPackage {
 
   const std::string& path() const { return file_.path(); }
   Bytes bytes() const { return file_.bytes(); }
+  const FileIdentity& file_identity() const { return file_.identity(); }
   const std::string& container() const { return container_; }  // "apk", "apks", "xapk", "aab"
 
   // A deque: nested parts are appended while earlier ones are referenced.

@@ -50,6 +50,7 @@ constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88, kExitOrphan = 89;
 
 struct Job {
   std::string sha256;
+  std::optional<FileIdentity> identity;  // of the first path while it was hashed, if it held still
   uint64_t size = 0;
   std::vector<std::string> paths;  // every name this content was found under; the first is analysed
 };
@@ -96,7 +97,10 @@ bool write_all(int fd, const char* p, size_t n) {
   std::string out;
   try {
     if (o.before_scan) o.before_scan(job.paths.front());
-    Json report = app_report_json(make_app_report(scan_file(job.paths.front(), o.scan), ctx));
+    // The file's digest is the one just taken to key it, unless the file is no longer that file.
+    ScanOptions scan = o.scan;
+    scan.known_digest = ScanOptions::KnownDigest{job.identity, job.sha256};
+    Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
     // One line of summary (a JSON dump without indent has no raw newline), then the report.
     out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);
   } catch (const std::bad_alloc&) {
@@ -424,6 +428,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   struct Hashed {
     std::string sha, error;
     uint64_t size = 0;
+    std::optional<FileIdentity> identity;
   };
   std::vector<Hashed> hashed(o.files.size());
   {
@@ -431,7 +436,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     auto hash_some = [&] {
       for (size_t i; (i = next++) < hashed.size();) {
         try {
-          hashed[i].sha = file_sha256(o.files[i], hashed[i].size, hashed[i].error);
+          hashed[i].sha = file_sha256(o.files[i], hashed[i].size, hashed[i].error, &hashed[i].identity);
         } catch (const std::exception& e) {
           hashed[i].error = std::string("unreadable: ") + e.what();
         }
@@ -467,6 +472,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     if (fresh) {
       order.push_back(sha);
       it->second.sha256 = sha;
+      it->second.identity = hashed[i].identity;
       it->second.size = size;
     } else {
       ++s.duplicates;

@@ -119,7 +119,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream&
   return w.out;
 }
 
-std::string file_sha256(const std::string& path, uint64_t& size, std::string& error) {
+std::string file_sha256(const std::string& path, uint64_t& size, std::string& error, std::optional<FileIdentity>* identity) {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
@@ -148,6 +148,12 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
     EVP_DigestUpdate(ctx.get(), buf.data(), size_t(n));
     size += uint64_t(n);
   }
+  struct stat after{};
+  // Only a settled file's identity stands for its content: one written twice within a tick of the
+  // file system's clock keeps its identity across the second write (file_identity.h).
+  if (identity && ::fstat(fd, &after) == 0 && file_identity(after) == file_identity(st) && uint64_t(st.st_size) == size &&
+      settled(file_identity(st)))
+    *identity = file_identity(st);
   ::close(fd);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;

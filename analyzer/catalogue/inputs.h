@@ -4,8 +4,11 @@
 #pragma once
 #include <cstdint>
 #include <istream>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/file_identity.h"
 
 namespace apkvet::catalogue {
 
@@ -25,8 +28,11 @@ struct ExpandedInputs {
 ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream& stdin_paths);
 
 // SHA-256 (lowercase hex) of a regular file's content. Returns "" and sets `error` when the path is
-// missing, not a regular file (a FIFO would block), or unreadable.
-std::string file_sha256(const std::string& path, uint64_t& size, std::string& error);
+// missing, not a regular file (a FIFO would block), or unreadable. `identity`, when given, is the
+// file's identity if it stayed the same while it was read and had not been written in the two
+// seconds before (else left as it was).
+std::string file_sha256(const std::string& path, uint64_t& size, std::string& error,
+                        std::optional<FileIdentity>* identity = nullptr);
 
 // SHA-256 of a string (for sharding inputs that cannot be read).
 std::string string_sha256(const std::string& s);

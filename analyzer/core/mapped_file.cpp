@@ -24,6 +24,7 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
     ::close(fd);
     throw std::runtime_error(path + ": not a regular file");
   }
+  identity_ = file_identity(st);
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {
     data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/byte_reader.h"
+#include "core/file_identity.h"
 
 namespace apkvet {
 
@@ -16,9 +17,11 @@ class MappedFile {
 
   Bytes bytes() const { return {static_cast<const uint8_t*>(data_), size_}; }
   const std::string& path() const { return path_; }
+  const FileIdentity& identity() const { return identity_; }  // as it was when mapped
 
  private:
   std::string path_;
+  FileIdentity identity_;
   void* data_ = nullptr;
   size_t size_ = 0;
 };

@@ -25,11 +25,12 @@ void guarded(const char* area, AnomalySink& anomalies, const std::string& file, 
   }
 }
 
-InputFacts describe_input(const AppPackage& app) {
+InputFacts describe_input(const AppPackage& app, const std::optional<ScanOptions::KnownDigest>& known) {
   InputFacts in;
   in.path = app.path();
   in.size = app.bytes().size();
-  in.sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(app.bytes().data()), app.bytes().size()));
+  if (known && known->file && *known->file == app.file_identity()) in.sha256 = known->sha256;
+  else in.sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(app.bytes().data()), app.bytes().size()));
   in.container = app.container();
   for (const auto& p : app.parts())
     in.parts.push_back({p.name, to_string(p.role), p.depth, p.zip->entries().size(), p.zip->data().size()});
@@ -74,7 +75,7 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     scan_time = *day;
   }
   AnomalySink& anomalies = app->anomalies();
-  facts.input = describe_input(*app);
+  facts.input = describe_input(*app, options.known_digest);
   facts.input.checked_with_libzip = open.zip.check_with_libzip;
   facts.input.searched_nested = open.search_nested;
 

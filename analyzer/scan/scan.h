@@ -26,6 +26,14 @@ struct ScanOptions {
   // YYYY-MM-DD (00:00 UTC) to judge certificate validity and pin-set expiry against, so that a
   // report made with --date is the same on any day; empty: the time of the scan.
   std::string as_of;
+  // The input's SHA-256 as already taken by the caller (the batch hashes every input to key it),
+  // with the file's identity then. Reported instead of hashing the file again when the file opened
+  // has that identity; any other file, or the same one since written, is hashed as usual.
+  struct KnownDigest {
+    std::optional<FileIdentity> file;  // none: the caller could not vouch for the file (never reused)
+    std::string sha256;
+  };
+  std::optional<KnownDigest> known_digest;
 };
 
 // 00:00 UTC of the day `yyyy_mm_dd` as a Unix time; nullopt unless it is exactly such a date that

@@ -188,6 +188,62 @@ TEST_CASE("a worker that crashes or hangs or runs out of memory costs only its o
   CHECK(results[sha256_of(tmp.path / names[3])].peak_rss_kb > 1000);
 }
 
+TEST_CASE("a worker reports the digest the batch took only for the same file, unchanged since") {
+  fs::path apk = corpus_subset({{"test", 1}}).front();  // corpus files were last written long ago
+  uint64_t size = 0;
+  std::string error;
+  std::optional<FileIdentity> id;
+  std::string sha = catalogue::file_sha256(apk.string(), size, error, &id);
+  REQUIRE(id);
+  CHECK(*id == *file_identity(apk.string()));
+  // A digest that is not the file's shows which one the scan reported.
+  const std::string vouched(64, 'a');
+  ScanOptions o;
+  o.only = {"manifest"};
+  o.known_digest = ScanOptions::KnownDigest{id, vouched};
+  CHECK(scan_file(apk.string(), o).facts.input.sha256 == vouched);
+  FileIdentity written_since = *id;
+  written_since.changed_ns += 1;
+  o.known_digest = ScanOptions::KnownDigest{written_since, vouched};
+  CHECK(scan_file(apk.string(), o).facts.input.sha256 == sha);
+  o.known_digest = ScanOptions::KnownDigest{std::nullopt, vouched};
+  CHECK(scan_file(apk.string(), o).facts.input.sha256 == sha);
+
+  // A file written within the last two seconds is not vouched for (a second write in the same clock
+  // tick would keep its identity); once settled it is, and a write in place after hashing is caught.
+  TempDir tmp("digest");
+  fs::copy_file(apk, tmp.path / "a.apk");
+  id.reset();
+  CHECK(catalogue::file_sha256(tmp / "a.apk", size, error, &id) == sha);
+  CHECK(!id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(catalogue::file_sha256(tmp / "a.apk", size, error, &id) == sha);
+  CHECK(id);
+  fs::copy_file(apk, tmp.path / "b.apk");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  fs::path other = corpus_subset({{"benign", 1}}).front();
+  catalogue::BatchOptions b;
+  b.files = {tmp / "a.apk"};
+  b.db_path = tmp / "store.db";
+  b.jobs = 1;
+  b.before_scan = [other](const std::string& path) { fs::copy_file(other, path, fs::copy_options::overwrite_existing); };
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  b.key = catalogue::current_key(ctx, "", "");
+  std::ostringstream progress;
+  catalogue::BatchSummary s = catalogue::run_batch(b, ctx, progress, {});
+  CHECK(s.unreadable == 1);
+  CHECK(results_by_sha(b.db_path).empty());
+  CHECK(input_errors_of(b.db_path)[tmp / "a.apk"] == "changed during the run (analyse it again)");
+  // Left alone, the settled file's result carries the digest the batch took, which is its own.
+  b.files = {tmp / "b.apk"};
+  b.before_scan = nullptr;
+  s = catalogue::run_batch(b, ctx, progress, {});
+  CHECK(s.analysed == 1);
+  auto results = results_by_sha(b.db_path);
+  REQUIRE(results.count(sha) == 1);
+  CHECK(Json::parse(results[sha].report_json)["input"]["sha256"] == sha);
+}
+
 TEST_CASE("kill -9 of the whole batch at random points then resume and every APK has exactly one current result") {
   TempDir tmp("resume");
   auto apks = corpus_subset({{"test", 14}, {"benign", 3}, {"malware", 3}});
