@@ -1,7 +1,8 @@
 // The DEX origin through the DEX model: every string id of every DEX file, with the methods that
 // load it (const-string), so an endpoint's evidence names the class and method that uses it.
 #include <algorithm>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "dex/dex_corpus.h"
 #include "strings/string_pool.h"
@@ -14,22 +15,20 @@ void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
     std::string path = file->path();
     if (file->section()) path += "#section" + std::to_string(file->section());
     uint32_t src = pool.add_source(StringOrigin::dex, path);
-    // string_idx -> up to N places that load it, in code order (deterministic). Two places are the
-    // same when they name the same method id and pc (their formatted locations are then equal).
-    std::unordered_map<uint32_t, std::vector<StringUser>> users;
+    // The places that load each string, grouped by string id in code order (a stable sort of one
+    // vector: a map of small vectors cost an allocation per string used). Up to N per string; two
+    // places are the same when they name the same method id and pc (their locations are then equal).
     const auto methods = file->methods();
-    for (const dex::StringUse& u : file->string_uses()) {
-      if (u.caller >= methods.size()) continue;  // location() has nothing to say of it
-      auto& list = users[u.string_idx];
-      if (list.size() >= pool.limits().max_users_per_string) continue;
-      uint32_t method_idx = methods[u.caller].method_idx;
-      bool seen = std::any_of(list.begin(), list.end(), [&](const StringUser& v) {
-        return v.pc == u.pc && methods[v.method].method_idx == method_idx;
-      });
-      if (!seen) list.push_back({file.get(), u.caller, u.pc});
-    }
+    std::vector<std::pair<uint32_t, StringUser>> uses;
+    uses.reserve(file->string_uses().size());
+    for (const dex::StringUse& u : file->string_uses())
+      if (u.caller < methods.size()) uses.push_back({u.string_idx, {file.get(), u.caller, u.pc}});  // else location() has nothing to say
+    std::stable_sort(uses.begin(), uses.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     const uint8_t* base = file->base().data();
     size_t data_begin = file->base().size(), data_end = 0;
+    pool.reserve(file->string_count());
+    std::vector<StringUser> users;
+    auto next_use = uses.begin();
     for (uint32_t i = 0; i < file->string_count(); ++i) {
       std::string_view raw = file->string_mutf8(i);
       if (!raw.empty() && reinterpret_cast<const uint8_t*>(raw.data()) >= base) {
@@ -38,7 +37,18 @@ void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
         data_end = std::max(data_end, at + raw.size() + 1);
       }
       if (!pool.add(src, file->string(i), i)) return;
-      if (auto it = users.find(i); it != users.end()) pool.add_users_to_last(it->second);
+      while (next_use != uses.end() && next_use->first < i) ++next_use;  // ids past the table: no string
+      users.clear();
+      for (; next_use != uses.end() && next_use->first == i; ++next_use) {
+        const StringUser& u = next_use->second;
+        if (users.size() >= pool.limits().max_users_per_string) continue;
+        uint32_t method_idx = methods[u.method].method_idx;
+        bool seen = std::any_of(users.begin(), users.end(), [&](const StringUser& v) {
+          return v.pc == u.pc && methods[v.method].method_idx == method_idx;
+        });
+        if (!seen) users.push_back(u);
+      }
+      if (!users.empty()) pool.add_users_to_last(users);
     }
     // Strings hidden outside the string table (byte-array payloads in code, other data).
     if (data_begin < data_end && !file->section()) add_dex_outside_strings(file->path(), file->base(), data_begin, data_end, pool);

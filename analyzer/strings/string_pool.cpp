@@ -344,6 +344,7 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
   } catch (const ParseError&) {
   }
   if (!global.ok()) return;
+  pool.reserve(global.size());
   // The entry name of a string that is there (a broken one is skipped, and so is its name).
   auto name_of = [&](uint32_t i) {
     auto it = names.find(i);
@@ -428,22 +429,22 @@ void build_string_pool(const AppPackage& app, const dex::DexCorpus* corpus, AppS
       if (e.is_directory() || pool.full()) continue;
       std::string path = part.evidence_path(e.name);
       if (!done.insert(path).second) continue;  // duplicate entry names: Android reads the first
-      if (skipped_by_name(e.name)) continue;
-      std::vector<uint8_t> head = zip.peek(e, 512);
-      Bytes h(head);
-      auto magic = [&](std::string_view m) {
-        return head.size() >= m.size() && std::equal(m.begin(), m.end(), head.begin(),
-                                                     [](char a, uint8_t b) { return uint8_t(a) == b; });
-      };
-      if (magic("PK\x03\x04")) continue;  // nested archives are parts of their own
-      if (e.name == "resources.arsc") continue;
-      bool dex = magic("dex\n");
-      if (dex && (corpus || !is_root_dex(e.name))) continue;  // from the corpus, or app.nested_dex() below
+      if (skipped_by_name(e.name) || e.name == "resources.arsc") continue;
+      // Read whole, not peeked at: the v1 signature's digests (or the nested-code search) have
+      // inflated nearly every entry already, and an entry not skipped here is read whole anyway.
       auto bytes = zip.read(e);
       if (!bytes) continue;
+      Bytes h = bytes->subspan(0, std::min<size_t>(bytes->size(), 512));
+      auto magic = [&](std::string_view m) {
+        return h.size() >= m.size() && std::equal(m.begin(), m.end(), h.begin(),
+                                                  [](char a, uint8_t b) { return uint8_t(a) == b; });
+      };
+      if (magic("PK\x03\x04")) continue;  // nested archives are parts of their own
+      bool dex = magic("dex\n");
+      if (dex && (corpus || !is_root_dex(e.name))) continue;  // from the corpus, or app.nested_dex() below
       if (dex) add_dex_strings(path, *bytes, pool);
       else if (magic("\x7f" "ELF")) add_native_strings(path, *bytes, pool);
-      else if (head.size() >= 2 && head[0] == 0x03 && head[1] == 0x00) add_binary_xml_strings(path, *bytes, pool);
+      else if (h.size() >= 2 && h[0] == 0x03 && h[1] == 0x00) add_binary_xml_strings(path, *bytes, pool);
       else if (looks_like_text(h)) add_text_file(path, *bytes, pool);
       else pool.add_printable_runs(pool.add_source(StringOrigin::binary, path), *bytes);
     }

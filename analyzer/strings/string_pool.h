@@ -72,6 +72,8 @@ class AppStringPool {
   bool add(uint32_t source, std::string_view text, uint64_t where, uint32_t name = PooledString::kNoName);
   bool add_owned(uint32_t source, std::string text, uint64_t where, uint32_t name = PooledString::kNoName);
   uint32_t add_name(std::string name);
+  // Room for `more` strings (an adapter that knows its count saves the vector's regrowth copies).
+  void reserve(size_t more) { strings_.reserve(strings_.size() + more); }
   // Attaches users (code that loads it) to the last added string.
   void add_users_to_last(const std::vector<StringUser>& users);
   // Printable ASCII runs of `data` (like strings(1)), each with its file offset.

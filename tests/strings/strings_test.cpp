@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 
 #include "archive/app_package.h"
 #include "dex/dex_corpus.h"
 #include "strings/domain.h"
+#include "strings/string_pool.h"
 #include "strings/strings_facts.h"
 #include "test_support.h"
 
@@ -349,6 +351,58 @@ TEST_CASE("strings hidden outside the DEX string table are read (corpus malware:
   CHECK(e->evidence.at(0).location == "offset 0x5470");
   if (f.geoip.kind != "none") CHECK(e->ip_country == "US");
   CHECK(endpoint(f, "url", "http://ipinfo.io/json"));
+}
+
+TEST_CASE("DEX strings carry the code that loads them: at most N places each, distinct, the first ones in code order") {
+  // The oracle is the DEX model's own list of const-string uses, walked in code order.
+  auto apks = test::corpus_apks();
+  if (apks.empty()) return;
+  size_t checked_files = 0, strings_with_users = 0, capped = 0;
+  for (const auto& p : apks) {
+    std::unique_ptr<AppPackage> app;
+    try {
+      app = std::make_unique<AppPackage>(p.string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    auto corpus = dex::load_dex_corpus(*app, app->anomalies(), {}, 1);
+    if (!corpus) continue;
+    AppStringPool pool;
+    add_dex_corpus_strings(*corpus, pool);
+    const size_t cap = pool.limits().max_users_per_string;
+    // Pool strings of each DEX source, by string id.
+    std::map<std::string, const dex::DexFile*> by_path;
+    for (const auto& f : corpus->files())
+      if (f && f->usable() && !f->section()) by_path[f->path()] = f.get();
+    for (const PooledString& s : pool.strings()) {
+      const auto& src = pool.sources()[s.source];
+      if (src.origin != StringOrigin::dex || !by_path.count(src.file)) continue;
+      const dex::DexFile& file = *by_path[src.file];
+      auto methods = file.methods();
+      std::vector<std::pair<uint32_t, uint32_t>> expected;  // (method id, pc), distinct, code order
+      size_t distinct = 0;
+      for (const dex::StringUse& u : file.string_uses()) {
+        if (u.string_idx != s.where || u.caller >= methods.size()) continue;
+        std::pair<uint32_t, uint32_t> place{methods[u.caller].method_idx, u.pc};
+        if (std::find(expected.begin(), expected.end(), place) != expected.end()) continue;
+        ++distinct;
+        if (expected.size() < cap) expected.push_back(place);
+      }
+      std::vector<std::pair<uint32_t, uint32_t>> got;
+      for (uint32_t u = s.users_begin; u < s.users_end; ++u) {
+        const StringUser& user = pool.users()[u];
+        CHECK(user.file == &file);
+        got.push_back({methods[user.method].method_idx, user.pc});
+      }
+      CHECK(got == expected);
+      if (!got.empty()) ++strings_with_users;
+      if (distinct > cap) ++capped;
+    }
+    ++checked_files;
+  }
+  CHECK(checked_files > 100);
+  CHECK(strings_with_users > 50000);
+  CHECK(capped > 100);  // the cap is exercised
 }
 
 TEST_CASE("every corpus APK: the strings facts are produced and deterministic") {
