@@ -10,8 +10,23 @@
 namespace apkvet {
 
 void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
+  std::vector<const uint8_t*> read_as_binary;  // files (or v041 containers) read as printable runs
   for (const auto& file : corpus.files()) {
-    if (!file || !file->usable()) continue;
+    if (!file) continue;
+    // The model may not have read every string the header declares (an id table past the end of
+    // the file, a header it could not use at all): the code analysis then lacks those strings, but
+    // the strings area must not, lest the endpoints of a DEX built to break analysers go unseen with
+    // its code. The whole file is then read as strings(1) reads it (the sections of a v041 container
+    // share its bytes: read once).
+    bool whole_table = file->usable() && file->string_count() >= file->header().string_ids_size;
+    if (!whole_table) {
+      const uint8_t* bytes = file->base().data();
+      if (std::find(read_as_binary.begin(), read_as_binary.end(), bytes) == read_as_binary.end()) {
+        read_as_binary.push_back(bytes);
+        pool.add_printable_runs(pool.add_source(StringOrigin::binary, file->path()), file->base());
+      }
+    }
+    if (!file->usable()) continue;
     std::string path = file->path();
     if (file->section()) path += "#section" + std::to_string(file->section());
     uint32_t src = pool.add_source(StringOrigin::dex, path);
@@ -51,7 +66,8 @@ void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool) {
       if (!users.empty()) pool.add_users_to_last(users);
     }
     // Strings hidden outside the string table (byte-array payloads in code, other data).
-    if (data_begin < data_end && !file->section()) add_dex_outside_strings(file->path(), file->base(), data_begin, data_end, pool);
+    if (whole_table && data_begin < data_end && !file->section())
+      add_dex_outside_strings(file->path(), file->base(), data_begin, data_end, pool);
     for (uint32_t t = 0; t < file->type_ids().size(); ++t) {
       std::string_view d = file->type_descriptor(t);
       if (d.size() < 3 || d.front() != 'L' || d.back() != ';') continue;

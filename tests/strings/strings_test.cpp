@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -351,6 +352,64 @@ TEST_CASE("strings hidden outside the DEX string table are read (corpus malware:
   CHECK(e->evidence.at(0).location == "offset 0x5470");
   if (f.geoip.kind != "none") CHECK(e->ip_country == "US");
   CHECK(endpoint(f, "url", "http://ipinfo.io/json"));
+}
+
+TEST_CASE("a DEX file whose string table the model cannot read still gives up its strings, as printable runs with offsets") {
+  std::string path = test::fixture("leaky.apk");
+  if (!std::filesystem::exists(path)) {
+    MESSAGE("fixture not built: " << path);
+    return;
+  }
+  AppPackage app(path);
+  auto dex = app.base().zip->read("classes.dex");
+  REQUIRE(dex);
+  const std::string url = "https://api.tiktokv.com/aweme/v1/device/register/";
+  // Two damages: string_ids_off (header offset 0x3c) pointed past the end, so no string id can be
+  // read (the parser keeps going, with a dex.section_out_of_bounds anomaly and no strings); and a
+  // version that is not digits ("dex\n0x5"), so the model cannot use the file at all.
+  std::vector<uint8_t> no_table(dex->begin(), dex->end()), no_header(dex->begin(), dex->end());
+  uint32_t past_end = uint32_t(no_table.size() + 0x1000);
+  std::memcpy(no_table.data() + 0x3c, &past_end, 4);
+  no_header[5] = 'x';
+  const std::vector<uint8_t>* variants[] = {nullptr, &no_table, &no_header};
+  for (const std::vector<uint8_t>* damaged : variants) {
+    bool damage = damaged != nullptr;
+    CAPTURE(damage);
+    AnomalySink sink;
+    dex::DexCorpus corpus;
+    corpus.add(dex::DexFile::parse(damage ? Bytes(*damaged) : *dex, "classes.dex", sink));
+    corpus.index();
+    REQUIRE(corpus.files().size() == 1);
+    const dex::DexFile& parsed = *corpus.files()[0];
+    CHECK(parsed.usable() == (damaged != &no_header));
+    CHECK((parsed.usable() && parsed.string_count() == parsed.header().string_ids_size) == !damage);
+    AppStringPool pool;
+    add_dex_corpus_strings(corpus, pool);
+    const PooledString* found = nullptr;
+    size_t at = 0;
+    for (const PooledString& s : pool.strings())
+      if ((at = s.text.find(url)) != std::string_view::npos) {
+        found = &s;
+        break;
+      }
+    REQUIRE(found);
+    const StringSource& src = pool.sources()[found->source];
+    CHECK(src.file == "classes.dex");
+    if (!damage) {
+      CHECK(src.origin == StringOrigin::dex);
+      CHECK(pool.location(*found, at).rfind("string_id 0x", 0) == 0);
+    } else {
+      CHECK(src.origin == StringOrigin::binary);
+      // The offset names where the URL's bytes are in the file.
+      size_t offset = found->where + at;
+      CHECK(std::string_view(reinterpret_cast<const char*>(damaged->data()) + offset, url.size()) == url);
+      CHECK(pool.location(*found, at) == "offset 0x" + [&] {
+        char b[32];
+        std::snprintf(b, sizeof b, "%zx", offset);
+        return std::string(b);
+      }());
+    }
+  }
 }
 
 TEST_CASE("DEX strings carry the code that loads them: at most N places each, distinct, the first ones in code order") {
