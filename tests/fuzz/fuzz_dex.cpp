@@ -1,9 +1,12 @@
 // Fuzzes the DEX parser: header checks, id tables, class data, code items and the bytecode walk (every
-// opcode width, payloads), v041 containers, and the accessors a consumer calls on whatever it produced.
+// opcode width, payloads), v041 containers, the accessors a consumer calls on whatever it produced, and
+// the strings area's reading of the result.
 #include <cstddef>
 #include <cstdint>
 
+#include "dex/dex_corpus.h"
 #include "dex/dex_file.h"
+#include "strings/string_pool.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   apkvet::AnomalySink anomalies;
@@ -28,5 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (uint32_t i = 0; i < f->field_ids().size() && i < 500; ++i) sink += f->field_signature(i).size();
     sink += f->memory_bytes();
   }
+  // The strings area's reading of the same files: from the model's string table, or as printable
+  // runs of the bytes where the model could not read that table whole.
+  apkvet::dex::DexCorpus corpus;
+  for (auto& f : files) corpus.add(std::move(f));
+  corpus.index();
+  apkvet::AppStringPool pool;
+  apkvet::add_dex_corpus_strings(corpus, pool);
+  sink += pool.strings().size() + pool.users().size();
   return sink == 0xdeadbeef ? 1 : 0;
 }
