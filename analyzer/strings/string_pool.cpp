@@ -343,7 +343,12 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
     }
   } catch (const ParseError&) {
   }
-  if (!global.ok()) return;
+  if (!global.ok()) {
+    // No string pool this reader can use (a damaged or hostile table): the file's strings are still
+    // read as strings(1) reads them (UTF-8 pools; UTF-16 text has a zero byte in every other place).
+    pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), arsc);
+    return;
+  }
   pool.reserve(global.size());
   // The entry name of a string that is there (a broken one is skipped, and so is its name).
   auto name_of = [&](uint32_t i) {
@@ -363,16 +368,20 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
 
 void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& pool) {
   uint32_t src = pool.add_source(StringOrigin::binary_xml, file);
+  ArscStringPool sp;
   try {
     ByteReader r(xml);
-    if (r.u16_at(0) != kResXml) return;
     size_t at = r.u16_at(2);
-    if (r.u16_at(at) != kResStringPool) return;
-    ArscStringPool sp = ArscStringPool::parse(xml, at);
-    for (uint32_t i = 0; i < sp.size(); ++i)
-      if (auto s = sp.at(i); s && !pool.add_owned(src, std::move(*s), i)) return;
+    if (r.u16_at(0) == kResXml && r.u16_at(at) == kResStringPool) sp = ArscStringPool::parse(xml, at);
   } catch (const ParseError&) {
   }
+  if (!sp.ok()) {
+    // As for resources.arsc: a pool this reader cannot use does not hide the file's strings.
+    pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), xml);
+    return;
+  }
+  for (uint32_t i = 0; i < sp.size(); ++i)
+    if (auto s = sp.at(i); s && !pool.add_owned(src, std::move(*s), i)) return;
 }
 
 void add_text_file(const std::string& file, Bytes text, AppStringPool& pool) {

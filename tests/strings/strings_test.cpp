@@ -412,6 +412,49 @@ TEST_CASE("a DEX file whose string table the model cannot read still gives up it
   }
 }
 
+TEST_CASE("resources.arsc or binary XML whose string pool cannot be read still give up their strings, as printable runs") {
+  std::string path = test::fixture("leaky.apk");
+  if (!std::filesystem::exists(path)) {
+    MESSAGE("fixture not built: " << path);
+    return;
+  }
+  AppPackage app(path);
+  // The first string pool of each file (right after the file's own header) gets a header size below
+  // a pool header's, which Android's ResStringPool refuses too.
+  struct Case {
+    std::string entry, text;
+    StringOrigin intact;
+  };
+  for (const Case& c : {Case{"resources.arsc", "https://log.byteoversea.com/service/2/app_log/", StringOrigin::resources},
+                        Case{"res/xml/network_security_config.xml", "graph.facebook.com", StringOrigin::binary_xml}}) {
+    CAPTURE(c.entry);
+    auto bytes = app.base().zip->read(c.entry);
+    REQUIRE(bytes);
+    std::vector<uint8_t> damaged(bytes->begin(), bytes->end());
+    size_t pool_at = size_t(damaged[2]) | size_t(damaged[3]) << 8;  // the file header's size
+    REQUIRE(damaged[pool_at] == 0x01);                                // RES_STRING_POOL_TYPE
+    damaged[pool_at + 2] = 8;
+    for (bool damage : {false, true}) {
+      CAPTURE(damage);
+      Bytes data = damage ? Bytes(damaged) : *bytes;
+      AppStringPool pool;
+      if (c.intact == StringOrigin::resources) add_arsc_strings(c.entry, data, pool);
+      else add_binary_xml_strings(c.entry, data, pool);
+      const PooledString* found = nullptr;
+      size_t at = 0;
+      for (const PooledString& s : pool.strings())
+        if ((at = s.text.find(c.text)) != std::string_view::npos) {
+          found = &s;
+          break;
+        }
+      REQUIRE(found);
+      CHECK(pool.sources()[found->source].file == c.entry);
+      CHECK(pool.sources()[found->source].origin == (damage ? StringOrigin::binary : c.intact));
+      if (damage) CHECK(std::string_view(reinterpret_cast<const char*>(damaged.data()) + found->where + at, c.text.size()) == c.text);
+    }
+  }
+}
+
 TEST_CASE("DEX strings carry the code that loads them: at most N places each, distinct, the first ones in code order") {
   // The oracle is the DEX model's own list of const-string uses, walked in code order.
   auto apks = test::corpus_apks();
