@@ -24,6 +24,7 @@ const char* to_string(StringOrigin o) {
     case StringOrigin::text: return "text";
     case StringOrigin::native: return "native";
     case StringOrigin::binary: return "binary";
+    case StringOrigin::binary_utf16: return "binary_utf16";
   }
   return "?";
 }
@@ -137,6 +138,25 @@ void AppStringPool::add_printable_runs(uint32_t source, Bytes data, uint64_t bas
   if (run_start != kNoRun) end_run(n);
 }
 
+void AppStringPool::add_utf16le_runs(uint32_t source, Bytes data) {
+  size_t n = std::min<uint64_t>(data.size(), limits_.max_file_bytes);
+  if (n < data.size()) ++truncated_files;
+  const uint8_t* p = data.data();
+  for (size_t i = 0; i + 1 < n;) {
+    size_t end = i;
+    while (end + 1 < n && printable(p[end]) && p[end + 1] == 0) end += 2;
+    size_t chars = (end - i) / 2;
+    if (chars < limits_.min_run) {
+      ++i;  // the next byte may start a run at the other alignment
+      continue;
+    }
+    std::string text(chars, '\0');
+    for (size_t c = 0; c < chars; ++c) text[c] = char(p[i + 2 * c]);
+    if (!add_owned(source, std::move(text), i)) return;
+    i = end;
+  }
+}
+
 std::string AppStringPool::user_location(uint32_t u) const {
   const StringUser& user = users_.at(u);
   return user.file ? user.file->location(user.method, user.pc) : std::string();
@@ -170,6 +190,9 @@ std::string AppStringPool::location(const PooledString& s, size_t pos) const {
     case StringOrigin::native:
     case StringOrigin::binary:
       std::snprintf(buf, sizeof buf, "offset 0x%llx", static_cast<unsigned long long>(s.where + pos));
+      return buf;
+    case StringOrigin::binary_utf16:
+      std::snprintf(buf, sizeof buf, "offset 0x%llx", static_cast<unsigned long long>(s.where + 2 * pos));
       return buf;
   }
   return "";
@@ -345,8 +368,9 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
   }
   if (!global.ok()) {
     // No string pool this reader can use (a damaged or hostile table): the file's strings are still
-    // read as strings(1) reads them (UTF-8 pools; UTF-16 text has a zero byte in every other place).
+    // read as strings(1) reads them, as ASCII runs (a UTF-8 pool) and as UTF-16LE ones (a UTF-16 pool).
     pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), arsc);
+    pool.add_utf16le_runs(pool.add_source(StringOrigin::binary_utf16, file), arsc);
     return;
   }
   pool.reserve(global.size());
@@ -378,6 +402,7 @@ void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& p
   if (!sp.ok()) {
     // As for resources.arsc: a pool this reader cannot use does not hide the file's strings.
     pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), xml);
+    pool.add_utf16le_runs(pool.add_source(StringOrigin::binary_utf16, file), xml);
     return;
   }
   for (uint32_t i = 0; i < sp.size(); ++i)

@@ -18,7 +18,9 @@ class DexCorpus;
 class DexFile;
 }
 
-enum class StringOrigin : uint8_t { dex, resources, binary_xml, text, native, binary };
+// binary: printable ASCII runs of a file read as strings(1) reads it; binary_utf16: runs of UTF-16LE
+// ASCII characters (strings -el), taken where a string pool that would decode them is unreadable.
+enum class StringOrigin : uint8_t { dex, resources, binary_xml, text, native, binary, binary_utf16 };
 const char* to_string(StringOrigin o);
 
 // One file inside the input that strings came from.
@@ -28,7 +30,8 @@ struct StringSource {
 };
 
 // One string. `text` views the input (or the pool's arena). Its location in the file is `where`:
-//   dex: string_idx; resources/binary_xml: pool index; native/binary: file offset of the first byte;
+//   dex: string_idx; resources/binary_xml: pool index; native/binary/binary_utf16: file offset of the
+//   first byte (binary_utf16 text is the ASCII of two-byte characters: byte offsets are twice its);
 //   text: 0 (the whole file is one string; a match's location is its line and column).
 struct PooledString {
   std::string_view text;
@@ -78,6 +81,9 @@ class AppStringPool {
   void add_users_to_last(const std::vector<StringUser>& users);
   // Printable ASCII runs of `data` (like strings(1)), each with its file offset.
   void add_printable_runs(uint32_t source, Bytes data, uint64_t base_offset = 0);
+  // Runs of printable ASCII characters stored as UTF-16LE (like strings -el), as ASCII text, each with
+  // the file offset of its first byte. At either byte alignment.
+  void add_utf16le_runs(uint32_t source, Bytes data);
 
   // Human-readable location of byte `pos` inside string `s` ("line 3:14", "offset 0x1a2b", ...).
   std::string location(const PooledString& s, size_t pos) const;

@@ -420,19 +420,23 @@ TEST_CASE("resources.arsc or binary XML whose string pool cannot be read still g
   }
   AppPackage app(path);
   // The first string pool of each file (right after the file's own header) gets a header size below
-  // a pool header's, which Android's ResStringPool refuses too.
+  // a pool header's, which Android's ResStringPool refuses too. The manifest's pool is UTF-16, the
+  // other two UTF-8.
   struct Case {
     std::string entry, text;
     StringOrigin intact;
+    bool utf16;
   };
-  for (const Case& c : {Case{"resources.arsc", "https://log.byteoversea.com/service/2/app_log/", StringOrigin::resources},
-                        Case{"res/xml/network_security_config.xml", "graph.facebook.com", StringOrigin::binary_xml}}) {
+  for (const Case& c : {Case{"resources.arsc", "https://log.byteoversea.com/service/2/app_log/", StringOrigin::resources, false},
+                        Case{"res/xml/network_security_config.xml", "graph.facebook.com", StringOrigin::binary_xml, false},
+                        Case{"AndroidManifest.xml", "android.permission.READ_CONTACTS", StringOrigin::binary_xml, true}}) {
     CAPTURE(c.entry);
     auto bytes = app.base().zip->read(c.entry);
     REQUIRE(bytes);
     std::vector<uint8_t> damaged(bytes->begin(), bytes->end());
     size_t pool_at = size_t(damaged[2]) | size_t(damaged[3]) << 8;  // the file header's size
     REQUIRE(damaged[pool_at] == 0x01);                                // RES_STRING_POOL_TYPE
+    CHECK(bool(damaged[pool_at + 17] & 0x01) == !c.utf16);           // the pool's UTF-8 flag (0x100)
     damaged[pool_at + 2] = 8;
     for (bool damage : {false, true}) {
       CAPTURE(damage);
@@ -448,9 +452,21 @@ TEST_CASE("resources.arsc or binary XML whose string pool cannot be read still g
           break;
         }
       REQUIRE(found);
+      StringOrigin origin = pool.sources()[found->source].origin;
       CHECK(pool.sources()[found->source].file == c.entry);
-      CHECK(pool.sources()[found->source].origin == (damage ? StringOrigin::binary : c.intact));
-      if (damage) CHECK(std::string_view(reinterpret_cast<const char*>(damaged.data()) + found->where + at, c.text.size()) == c.text);
+      if (!damage) {
+        CHECK(origin == c.intact);
+        continue;
+      }
+      CHECK(origin == (c.utf16 ? StringOrigin::binary_utf16 : StringOrigin::binary));
+      // The location names the offset of the text's first byte in the file.
+      std::string location = pool.location(*found, at);
+      REQUIRE(location.rfind("offset 0x", 0) == 0);
+      size_t offset = std::stoul(location.substr(9), nullptr, 16);
+      std::string stored;
+      for (size_t i = 0; i < c.text.size(); ++i) stored += char(damaged.at(offset + (c.utf16 ? 2 * i : i)));
+      CHECK(stored == c.text);
+      if (c.utf16) CHECK(damaged.at(offset + 1) == 0);
     }
   }
 }
