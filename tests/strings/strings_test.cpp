@@ -10,6 +10,8 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <utility>
 
 #include "archive/app_package.h"
 #include "dex/dex_corpus.h"
@@ -52,6 +54,32 @@ bool has(const std::vector<std::string>& v, const std::string& x) { return std::
 std::string dump(const StringsFacts& f) {
   Json j = f;
   return j.dump();
+}
+
+// The leaky fixture, or nothing (said in a message) when the fixtures are not built.
+std::unique_ptr<AppPackage> leaky_app() {
+  std::string path = test::fixture("leaky.apk");
+  if (!std::filesystem::exists(path)) {
+    MESSAGE("fixture not built: " << path);
+    return nullptr;
+  }
+  return std::make_unique<AppPackage>(path);
+}
+
+// The app at `path`, or nothing when it cannot be read as an app at all (the archive tests cover those).
+std::unique_ptr<AppPackage> open_app(const std::string& path) {
+  try {
+    return std::make_unique<AppPackage>(path);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// The first pool string that contains `text`, and where in it (null when none does).
+std::pair<const PooledString*, size_t> find_in_pool(const AppStringPool& pool, std::string_view text) {
+  for (const PooledString& s : pool.strings())
+    if (size_t at = s.text.find(text); at != std::string_view::npos) return {&s, at};
+  return {nullptr, 0};
 }
 
 }  // namespace
@@ -255,12 +283,9 @@ TEST_CASE("secrets of known formats and named high-entropy values, masked everyw
 }
 
 TEST_CASE("the leaky fixture: every origin, owners, jurisdictions and masking") {
-  std::string path = test::fixture("leaky.apk");
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("fixture not built: " << path);
-    return;
-  }
-  AppPackage app(path);
+  auto leaky = leaky_app();
+  if (!leaky) return;
+  AppPackage& app = *leaky;
   AnomalySink& sink = app.anomalies();
   auto corpus = dex::load_dex_corpus(app, sink, {}, 1);
   auto f = analyze_strings(app, corpus.get(), nullptr, nullptr, sink);
@@ -355,12 +380,9 @@ TEST_CASE("strings hidden outside the DEX string table are read (corpus malware:
 }
 
 TEST_CASE("a DEX file whose string table the model cannot read still gives up its strings, as printable runs with offsets") {
-  std::string path = test::fixture("leaky.apk");
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("fixture not built: " << path);
-    return;
-  }
-  AppPackage app(path);
+  auto leaky = leaky_app();
+  if (!leaky) return;
+  AppPackage& app = *leaky;
   auto dex = app.base().zip->read("classes.dex");
   REQUIRE(dex);
   const std::string url = "https://api.tiktokv.com/aweme/v1/device/register/";
@@ -385,13 +407,7 @@ TEST_CASE("a DEX file whose string table the model cannot read still gives up it
     CHECK((parsed.usable() && parsed.string_count() == parsed.header().string_ids_size) == !damage);
     AppStringPool pool;
     add_dex_corpus_strings(corpus, pool);
-    const PooledString* found = nullptr;
-    size_t at = 0;
-    for (const PooledString& s : pool.strings())
-      if ((at = s.text.find(url)) != std::string_view::npos) {
-        found = &s;
-        break;
-      }
+    auto [found, at] = find_in_pool(pool, url);
     REQUIRE(found);
     const StringSource& src = pool.sources()[found->source];
     CHECK(src.file == "classes.dex");
@@ -413,12 +429,9 @@ TEST_CASE("a DEX file whose string table the model cannot read still gives up it
 }
 
 TEST_CASE("resources.arsc or binary XML whose string pool cannot be read still give up their strings, as printable runs") {
-  std::string path = test::fixture("leaky.apk");
-  if (!std::filesystem::exists(path)) {
-    MESSAGE("fixture not built: " << path);
-    return;
-  }
-  AppPackage app(path);
+  auto leaky = leaky_app();
+  if (!leaky) return;
+  AppPackage& app = *leaky;
   // The first string pool of each file (right after the file's own header) gets a header size below
   // a pool header's, which Android's ResStringPool refuses too. The manifest's pool is UTF-16, the
   // other two UTF-8.
@@ -444,13 +457,7 @@ TEST_CASE("resources.arsc or binary XML whose string pool cannot be read still g
       AppStringPool pool;
       if (c.intact == StringOrigin::resources) add_arsc_strings(c.entry, data, pool);
       else add_binary_xml_strings(c.entry, data, pool);
-      const PooledString* found = nullptr;
-      size_t at = 0;
-      for (const PooledString& s : pool.strings())
-        if ((at = s.text.find(c.text)) != std::string_view::npos) {
-          found = &s;
-          break;
-        }
+      auto [found, at] = find_in_pool(pool, c.text);
       REQUIRE(found);
       StringOrigin origin = pool.sources()[found->source].origin;
       CHECK(pool.sources()[found->source].file == c.entry);
@@ -477,12 +484,8 @@ TEST_CASE("DEX strings carry the code that loads them: at most N places each, di
   if (apks.empty()) return;
   size_t checked_files = 0, strings_with_users = 0, capped = 0;
   for (const auto& p : apks) {
-    std::unique_ptr<AppPackage> app;
-    try {
-      app = std::make_unique<AppPackage>(p.string());
-    } catch (const std::exception&) {
-      continue;
-    }
+    auto app = open_app(p.string());
+    if (!app) continue;
     auto corpus = dex::load_dex_corpus(*app, app->anomalies(), {}, 1);
     if (!corpus) continue;
     AppStringPool pool;
@@ -529,12 +532,8 @@ TEST_CASE("every corpus APK: the strings facts are produced and deterministic") 
   size_t analysed = 0, with_endpoints = 0;
   for (const auto& p : apks) {
     CAPTURE(p.string());
-    std::unique_ptr<AppPackage> app;
-    try {
-      app = std::make_unique<AppPackage>(p.string());
-    } catch (const std::exception&) {
-      continue;  // not readable as an app at all: the archive tests cover it
-    }
+    auto app = open_app(p.string());
+    if (!app) continue;  // not readable as an app at all: the archive tests cover it
     auto a = analyze_strings(*app, nullptr, nullptr, nullptr, app->anomalies());
     std::string ja = dump(a);
     if (analysed % 10 == 0) {  // determinism, on every tenth file to keep the test short
@@ -597,12 +596,8 @@ TEST_CASE("benchmark: string pool and endpoint extraction per corpus APK" * doct
   double pool_total = 0, extract_total = 0, wall_total = 0;
   size_t n = 0;
   for (const auto& p : apks) {
-    std::unique_ptr<AppPackage> app;
-    try {
-      app = std::make_unique<AppPackage>(p.string());
-    } catch (const std::exception&) {
-      continue;
-    }
+    auto app = open_app(p.string());
+    if (!app) continue;
     auto w0 = clock::now();
     double t0 = cpu_ms();
     AppStringPool pool;
