@@ -99,7 +99,7 @@ bool write_all(int fd, const char* p, size_t n) {
     if (o.before_scan) o.before_scan(job.paths.front());
     // The file's digest is the one just taken to key it, unless the file is no longer that file.
     ScanOptions scan = o.scan;
-    scan.known_digest = ScanOptions::KnownDigest{job.identity, job.sha256};
+    if (job.identity) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
     Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
     // One line of summary (a JSON dump without indent has no raw newline), then the report.
     out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);

@@ -151,9 +151,9 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
   struct stat after{};
   // Only a settled file's identity stands for its content: one written twice within a tick of the
   // file system's clock keeps its identity across the second write (file_identity.h).
-  if (identity && ::fstat(fd, &after) == 0 && file_identity(after) == file_identity(st) && uint64_t(st.st_size) == size &&
-      settled(file_identity(st)))
-    *identity = file_identity(st);
+  if (FileIdentity before = file_identity(st);
+      identity && ::fstat(fd, &after) == 0 && file_identity(after) == before && before.size == size && settled(before))
+    *identity = before;
   ::close(fd);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;

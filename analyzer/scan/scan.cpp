@@ -29,7 +29,7 @@ InputFacts describe_input(const AppPackage& app, const std::optional<ScanOptions
   InputFacts in;
   in.path = app.path();
   in.size = app.bytes().size();
-  if (known && known->file && *known->file == app.file_identity()) in.sha256 = known->sha256;
+  if (known && known->file == app.file_identity()) in.sha256 = known->sha256;
   else in.sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(app.bytes().data()), app.bytes().size()));
   in.container = app.container();
   for (const auto& p : app.parts())

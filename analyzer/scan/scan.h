@@ -30,7 +30,7 @@ struct ScanOptions {
   // with the file's identity then. Reported instead of hashing the file again when the file opened
   // has that identity; any other file, or the same one since written, is hashed as usual.
   struct KnownDigest {
-    std::optional<FileIdentity> file;  // none: the caller could not vouch for the file (never reused)
+    FileIdentity file;
     std::string sha256;
   };
   std::optional<KnownDigest> known_digest;

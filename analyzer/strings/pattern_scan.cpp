@@ -6,6 +6,7 @@
 #include "core/hyperscan_database.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,13 @@ constexpr std::string_view kSecretNames[] = {
     "api.key",    "api-key",    "accesskey",   "access_key",  "access.key", "access-key",  "privatekey",
     "private_key", "private.key", "private-key", "authkey",   "auth_key",   "auth.key",    "auth-key",
 };
+
+// The first letters of the secret names: the walk tries a name only where one of them stands.
+constexpr auto kSecretNameFirst = [] {
+  std::array<bool, 256> first{};
+  for (std::string_view name : kSecretNames) first[uint8_t(name[0])] = true;
+  return first;
+}();
 
 // (?:secret|token|...)[A-Za-z0-9_.-]*["']?[ \t]*[:=] : a secret name, more name, an optional quote,
 // blanks, then ':' or '='.
@@ -204,7 +212,7 @@ uint64_t walk_back(const PatternDef& p, std::string_view w, uint64_t to, Walked 
       while (i > 0 && (token_char(w[i - 1]) || w[i - 1] == '.')) --i;
       for (size_t at = i; at < name_end; ++at) {
         char first = char(w[at] | 0x20);
-        if (first != 's' && first != 't' && first != 'p' && first != 'a') continue;  // no name starts otherwise
+        if (!kSecretNameFirst[uint8_t(first)]) continue;
         for (std::string_view name : kSecretNames)
           if (name[0] == first && name.size() <= name_end - at && equals_ignoring_case(w.substr(at, name.size()), name))
             return at;

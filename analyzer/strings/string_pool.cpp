@@ -279,6 +279,14 @@ constexpr uint16_t kResStringPool = 0x0001, kResTable = 0x0002, kResXml = 0x0003
 constexpr uint16_t kResTablePackage = 0x0200, kResTableType = 0x0201;
 constexpr uint8_t kTypeString = 0x03;
 
+// A resources.arsc or binary XML whose string pool this reader cannot use (a damaged or hostile
+// table): its strings are still read as strings(1) reads them, as ASCII runs (a UTF-8 pool) and as
+// UTF-16LE ones (a UTF-16 pool), so the damage does not hide them.
+void add_unpooled_strings(const std::string& file, Bytes data, AppStringPool& pool) {
+  pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), data);
+  pool.add_utf16le_runs(pool.add_source(StringOrigin::binary_utf16, file), data);
+}
+
 // Walks the type chunks of one package: for each string-valued entry, remembers "type/key" for the
 // global pool index it points at (first name wins; configurations repeat the same key).
 void name_arsc_entries(ByteReader& r, size_t pkg, size_t pkg_end, std::unordered_map<uint32_t, std::string>& names) {
@@ -367,10 +375,7 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool) 
   } catch (const ParseError&) {
   }
   if (!global.ok()) {
-    // No string pool this reader can use (a damaged or hostile table): the file's strings are still
-    // read as strings(1) reads them, as ASCII runs (a UTF-8 pool) and as UTF-16LE ones (a UTF-16 pool).
-    pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), arsc);
-    pool.add_utf16le_runs(pool.add_source(StringOrigin::binary_utf16, file), arsc);
+    add_unpooled_strings(file, arsc, pool);
     return;
   }
   pool.reserve(global.size());
@@ -400,9 +405,7 @@ void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& p
   } catch (const ParseError&) {
   }
   if (!sp.ok()) {
-    // As for resources.arsc: a pool this reader cannot use does not hide the file's strings.
-    pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), xml);
-    pool.add_utf16le_runs(pool.add_source(StringOrigin::binary_utf16, file), xml);
+    add_unpooled_strings(file, xml, pool);
     return;
   }
   for (uint32_t i = 0; i < sp.size(); ++i)

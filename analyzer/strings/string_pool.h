@@ -1,6 +1,7 @@
 // The per-app string pool: every string the app carries, each with where it came from (DEX string
 // ids, resources.arsc, binary XML, text assets, native libraries, other files). Adapters fill it.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -76,7 +77,12 @@ class AppStringPool {
   bool add_owned(uint32_t source, std::string text, uint64_t where, uint32_t name = PooledString::kNoName);
   uint32_t add_name(std::string name);
   // Room for `more` strings (an adapter that knows its count saves the vector's regrowth copies).
-  void reserve(size_t more) { strings_.reserve(strings_.size() + more); }
+  // At least doubling, as growth would: an exact reserve per DEX file of a many-DEX app would copy
+  // every string added before it once per file.
+  void reserve(size_t more) {
+    size_t want = strings_.size() + more;
+    if (want > strings_.capacity()) strings_.reserve(std::max(want, 2 * strings_.capacity()));
+  }
   // Attaches users (code that loads it) to the last added string.
   void add_users_to_last(const std::vector<StringUser>& users);
   // Printable ASCII runs of `data` (like strings(1)), each with its file offset.

@@ -200,13 +200,13 @@ TEST_CASE("a worker reports the digest the batch took only for the same file, un
   const std::string vouched(64, 'a');
   ScanOptions o;
   o.only = {"manifest"};
-  o.known_digest = ScanOptions::KnownDigest{id, vouched};
+  o.known_digest = ScanOptions::KnownDigest{*id, vouched};
   CHECK(scan_file(apk.string(), o).facts.input.sha256 == vouched);
   FileIdentity written_since = *id;
   written_since.changed_ns += 1;
   o.known_digest = ScanOptions::KnownDigest{written_since, vouched};
   CHECK(scan_file(apk.string(), o).facts.input.sha256 == sha);
-  o.known_digest = ScanOptions::KnownDigest{std::nullopt, vouched};
+  o.known_digest.reset();  // nothing vouched for
   CHECK(scan_file(apk.string(), o).facts.input.sha256 == sha);
 
   // A file written within the last two seconds is not vouched for (a second write in the same clock
