@@ -12,6 +12,8 @@ PACKAGES=(
   liblief-dev libcapstone-dev libzip-dev zipcmp zipmerge ziptool libpugixml-dev doctest-dev
   # LIEF's own dependency, for linking LIEF from its static archive (faster start-up, see CMakeLists.txt)
   libmbedtls-dev
+  # native code run in an emulator: a JNI library's initialisers and JNI_OnLoad
+  libunicorn-dev
   # libraries we use instead of hand-writing: certificates, storage, rules, matching, domains
   libssl-dev libsqlite3-dev libyaml-cpp-dev libre2-dev libpsl-dev publicsuffix libjemalloc-dev
   nlohmann-json3-dev zlib1g-dev libdeflate-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev

@@ -13,6 +13,7 @@
 #include "elf/code_scan.h"
 #include "core/utf8.h"
 #include "elf/elf_layout.h"
+#include "elf/jni_emulation.h"
 
 namespace apkvet {
 
@@ -316,7 +317,23 @@ ElfScan scan_elf_raw(Bytes data, const ElfScanLimits& limits) {
     code.layout = &layout;
     for (const auto& d : layout.dynamic)
       if (d.tag == elf::DT_PLTGOT) code.pltgot = d.value;
+    EmulationInput emulation;
+    emulation.file = data;
+    emulation.layout = &layout;
+    for (const auto& s : bin->dynamic_symbols()) {
+      bool defined = s.shndx() != 0;
+      emulation.dynamic_symbols.push_back({s.name(), defined ? s.value() : 0});
+      if (defined && s.name() == "JNI_OnLoad") emulation.jni_onload = s.value();
+    }
     for (const auto& r : bin->relocations()) {
+      if (emulation.relocs.size() < 2'000'000) {
+        EmulationReloc e{r.address(), r.type(), "", 0, r.addend(), r.is_rela()};
+        if (r.has_symbol()) {
+          e.symbol = r.symbol().name();
+          if (r.symbol().shndx() != 0) e.symbol_value = r.symbol().value();
+        }
+        emulation.relocs.push_back(std::move(e));
+      }
       RelocTarget t;
       if (r.has_symbol() && !r.symbol().name().empty()) {
         t.symbol = r.symbol().name();
@@ -335,6 +352,8 @@ ElfScan scan_elf_raw(Bytes data, const ElfScanLimits& limits) {
     out.parsed = true;
     scan_code(code, limits, out);
     read_rodata_strings(data, layout, limits, out);
+    emulation.functions = &code.functions;
+    emulate_library(emulation, limits, out);
   } catch (const std::exception& e) {
     out.error = std::string("parse failed: ") + e.what();
   }

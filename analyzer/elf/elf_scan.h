@@ -20,6 +20,11 @@ struct ElfScanLimits {
   size_t max_rodata_bytes = 2u << 20;
   size_t max_symbols = 200'000;            // per import/export list
   size_t min_string_length = 5;
+  // Emulation of the initialisers and JNI_OnLoad (jni_emulation.h), arm64 and ARM only.
+  bool emulate = true;
+  uint64_t max_emulated_instructions = 2'000'000;  // per entry point run
+  uint64_t max_emulation_micros = 2'000'000;        // wall clock over all entry points of one library
+  size_t max_emulation_records = 2'000;             // per list in ElfEmulation
 };
 
 struct ElfStringRef {
@@ -53,6 +58,38 @@ struct ElfSyscall {
 struct ElfRodataString {
   std::string value;
   uint64_t offset = 0;  // file offset
+};
+
+// What running the library's initialisers and JNI_OnLoad under an emulator showed (jni_emulation.h).
+struct ElfJniRegistration {  // one JNINativeMethod given to RegisterNatives
+  std::string java_class;    // as given to FindClass ("a/b/C"), "" when the class handle is unknown
+  std::string name, signature;
+  uint64_t address = 0;      // the native function (Thumb bit cleared)
+  std::string function;      // its symbol, or "sub_<hex>"
+};
+
+struct ElfJniLookup {        // FindClass, Get[Static]MethodID, Get[Static]FieldID
+  std::string call;
+  std::string java_class, name, signature;
+};
+
+struct ElfDecodedString {
+  std::string value;
+  uint64_t address = 0;  // virtual address in the library's image; 0 on the heap (heap true)
+  bool heap = false;
+};
+
+struct ElfEmulation {
+  std::string status;        // "" not run; completed, stopped, skipped
+  std::string detail;        // why stopped or skipped: the fault, the limit, the unsupported case
+  std::vector<std::string> ran;  // entry points run, in order ("init_array[0]", "JNI_OnLoad")
+  uint64_t instructions = 0;
+  std::vector<ElfJniRegistration> registered;
+  std::vector<ElfJniLookup> lookups;
+  std::vector<ElfCall> calls;          // imports called, with their string arguments (address: the caller)
+  std::vector<std::string> java_strings;  // NewStringUTF arguments
+  std::vector<ElfDecodedString> decoded_strings;  // text in memory after the run that the file does not contain
+  bool truncated = false;              // a list reached max_emulation_records
 };
 
 struct ElfScan {
@@ -95,6 +132,8 @@ struct ElfScan {
   bool code_truncated = false;
   std::vector<ElfRodataString> rodata_strings;
   bool rodata_truncated = false;
+
+  ElfEmulation emulation;
 };
 
 // Reads one ELF in this process: validation, then LIEF, then Capstone. Never throws; a failure

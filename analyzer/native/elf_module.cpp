@@ -18,12 +18,17 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfCall, callee, args, address)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfFunction, name, address, size, calls, strings, local_calls, register_natives)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfSyscall, number, address, function)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfRodataString, value, offset)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfJniRegistration, java_class, name, signature, address, function)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfJniLookup, call, java_class, name, signature)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfDecodedString, value, address, heap)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfEmulation, status, detail, ran, instructions, registered, lookups, calls,
+                                   java_strings, decoded_strings, truncated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ElfScan, valid, parsed, error, warnings, elf_class, machine, arch, type, entry, soname,
                                    needed, rpath, runpath, dt_flags, dt_flags_1, dt_bind_now, dt_textrel,
                                    android_packed_relocs, relr, has_gnu_stack, stack_exec, has_relro, has_interp,
                                    has_symtab, has_debug_info, bti, pac, sections, imports, exports, imports_total,
                                    exports_total, functions, syscalls, instructions, code_truncated, rodata_strings,
-                                   rodata_truncated)
+                                   rodata_truncated, emulation)
 
 std::vector<uint8_t> serialize_elf_scan(const ElfScan& scan) { return Json::to_cbor(Json(scan)); }
 

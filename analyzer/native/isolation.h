@@ -11,7 +11,9 @@ namespace apkvet {
 struct IsolationLimits {
   int cpu_seconds = 20;               // RLIMIT_CPU in the worker (SIGXCPU, then SIGKILL)
   int wall_seconds = 40;              // the parent kills the worker after this
-  uint64_t memory_bytes = 1ull << 30;  // address space the worker may add (RLIMIT_AS; none under ASan)
+  // Address space the worker may add (RLIMIT_AS; none under ASan): 1 GiB for parsing, plus the 1.25 GiB
+  // the emulator reserves but barely touches (Unicorn's translation buffer, elf/jni_emulation.cpp).
+  uint64_t memory_bytes = (1ull << 30) + (5ull << 28);
   uint64_t max_payload = 256ull << 20;
 };
 

@@ -51,6 +51,14 @@ std::string expected_arch(const std::string& abi) {
   return "";
 }
 
+// A class name as FindClass takes it ("a/b/C", or a descriptor "La/b/C;") in the dotted form the
+// rest of the report uses.
+std::string dotted_class(std::string name) {
+  if (name.size() > 2 && name.front() == 'L' && name.back() == ';') name = name.substr(1, name.size() - 2);
+  std::replace(name.begin(), name.end(), '/', '.');
+  return name;
+}
+
 std::string hex(uint64_t v) {
   char b[24];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
@@ -241,7 +249,20 @@ void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& o
   for (const auto& f : s.functions)
     for (const auto& str : f.strings) add(str.value, "function " + f.name + (str.on_stack ? " (stack)" : ""));
   for (const auto& r : s.rodata_strings) add(r.value, Evidence::offset(r.offset));
+  // What the emulated run produced: text it decoded in memory, strings it handed to Java.
+  for (const auto& d : s.emulation.decoded_strings)
+    add(d.value, d.heap ? "emulated: decoded on the heap" : "emulated: decoded at " + hex(d.address));
+  for (const auto& v : s.emulation.java_strings) add(v, "emulated: NewStringUTF");
   lib.strings_count = count;
+  lib.emulation = s.emulation;
+  for (const auto& call : lib.emulation.calls) {
+    if (call.callee == "dlopen" || call.callee == "android_dlopen_ext")
+      for (const auto& a : call.args) push_unique(lib.dlopen_names, a);
+    if (call.callee == "dlsym")
+      for (const auto& a : call.args) push_unique(lib.dlsym_names, a);
+  }
+  sort_unique(lib.dlopen_names);
+  sort_unique(lib.dlsym_names);
 }
 
 }  // namespace
@@ -517,6 +538,21 @@ void to_json(Json& j, const NativeLibrary& l) {
   j["instructions"] = l.instructions;
   j["code_truncated"] = l.code_truncated;
   j["strings_count"] = l.strings_count;
+  if (!l.emulation.status.empty()) {
+    const auto& e = l.emulation;
+    Json reg = Json::array(), look = Json::array(), calls = Json::array(), decoded = Json::array();
+    for (const auto& r : e.registered)
+      reg.push_back({{"class", dotted_class(r.java_class)}, {"method", r.name}, {"signature", r.signature},
+                     {"function", r.function}, {"address", hex(r.address)}});
+    for (const auto& x : e.lookups)
+      look.push_back({{"call", x.call}, {"class", dotted_class(x.java_class)}, {"name", x.name}, {"signature", x.signature}});
+    for (const auto& c : e.calls) calls.push_back({{"callee", c.callee}, {"args", c.args}, {"from", hex(c.address)}});
+    for (const auto& d : e.decoded_strings)
+      decoded.push_back({{"value", Evidence::truncate(d.value)}, {"where", d.heap ? "heap" : hex(d.address)}});
+    j["emulation"] = {{"status", e.status}, {"detail", e.detail}, {"ran", e.ran}, {"instructions", e.instructions},
+                      {"registered_natives", reg}, {"lookups", look}, {"calls", calls},
+                      {"java_strings", e.java_strings}, {"decoded_strings", decoded}, {"truncated", e.truncated}};
+  }
 }
 
 void to_json(Json& j, const NativeFacts& f) {

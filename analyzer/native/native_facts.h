@@ -91,6 +91,8 @@ struct NativeLibrary {
   uint64_t instructions = 0;
   bool code_truncated = false;
   size_t strings_count = 0;
+  // The initialisers and JNI_OnLoad run under the emulator (elf/jni_emulation.h); status "" when not run.
+  ElfEmulation emulation;
 };
 
 // A string seen in native code, for the app's string pool (endpoints, secrets).
