@@ -253,6 +253,19 @@ void sanitize(ElfScan& out) {
   }
   for (auto& s : out.syscalls) sanitize(s.function);
   for (auto& s : out.rodata_strings) sanitize(s.value);
+  ElfEmulation& e = out.emulation;
+  sanitize(e.detail);
+  sanitize(e.ran);
+  for (auto& r : e.registered)
+    for (auto* s : {&r.java_class, &r.name, &r.signature, &r.function}) sanitize(*s);
+  for (auto& l : e.lookups)
+    for (auto* s : {&l.call, &l.java_class, &l.name, &l.signature}) sanitize(*s);
+  for (auto& c : e.calls) {
+    sanitize(c.callee);
+    sanitize(c.args);
+  }
+  sanitize(e.java_strings);
+  for (auto& d : e.decoded_strings) sanitize(d.value);
 }
 
 }  // namespace

@@ -25,6 +25,22 @@ void guarded(const char* area, AnomalySink& anomalies, const std::string& file, 
   }
 }
 
+// What the native libraries produced under the emulator, for the strings area: text decoded in
+// memory, strings handed to Java, log lines (with their formats filled in).
+std::vector<EmulatedString> emulated_strings(const NativeFacts& native) {
+  std::vector<EmulatedString> out;
+  for (const auto& lib : native.libraries) {
+    const ElfEmulation& e = lib.emulation;
+    for (const auto& d : e.decoded_strings)
+      out.push_back({lib.file, d.value, d.heap ? EmulatedString::kRunTimeValue : d.address});
+    for (const auto& v : e.java_strings) out.push_back({lib.file, v, EmulatedString::kRunTimeValue});
+    for (const auto& c : e.calls)
+      if (c.callee == "__android_log_print" || c.callee == "__android_log_write")
+        for (const auto& a : c.args) out.push_back({lib.file, a, EmulatedString::kRunTimeValue});
+  }
+  return out;
+}
+
 InputFacts describe_input(const AppPackage& app, const std::optional<ScanOptions::KnownDigest>& known) {
   InputFacts in;
   in.path = app.path();
@@ -120,7 +136,9 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
   if (options.wants("strings"))
     guarded("strings", anomalies, path, [&] {
-      facts.strings = analyze_strings(*app, dex_corpus.get(), &facts.manifest, &facts.network_security, anomalies);
+      std::vector<EmulatedString> emulated = emulated_strings(facts.native_code);
+      facts.strings = analyze_strings(*app, dex_corpus.get(), &facts.manifest, &facts.network_security, anomalies, {},
+                                      &emulated);
     });
 
   facts.anomalies = anomalies.all();

@@ -25,6 +25,7 @@ const char* to_string(StringOrigin o) {
     case StringOrigin::native: return "native";
     case StringOrigin::binary: return "binary";
     case StringOrigin::binary_utf16: return "binary_utf16";
+    case StringOrigin::emulated: return "emulated";
   }
   return "?";
 }
@@ -193,6 +194,10 @@ std::string AppStringPool::location(const PooledString& s, size_t pos) const {
       return buf;
     case StringOrigin::binary_utf16:
       std::snprintf(buf, sizeof buf, "offset 0x%llx", static_cast<unsigned long long>(s.where + 2 * pos));
+      return buf;
+    case StringOrigin::emulated:
+      if (s.where == EmulatedString::kRunTimeValue) return "emulated: produced at run time";
+      std::snprintf(buf, sizeof buf, "emulated: decoded at 0x%llx", static_cast<unsigned long long>(s.where + pos));
       return buf;
   }
   return "";
@@ -422,6 +427,15 @@ void add_text_file(const std::string& file, Bytes text, AppStringPool& pool) {
 void add_native_strings(const std::string& file, Bytes elf, AppStringPool& pool) {
   uint32_t src = pool.add_source(StringOrigin::native, file);
   pool.add_printable_runs(src, elf);
+}
+
+void add_emulated_strings(const std::vector<EmulatedString>& strings, AppStringPool& pool) {
+  std::unordered_map<std::string_view, uint32_t> source_of;
+  for (const auto& e : strings) {
+    auto [it, fresh] = source_of.try_emplace(e.file, 0);
+    if (fresh) it->second = pool.add_source(StringOrigin::emulated, e.file);
+    if (!pool.add_owned(it->second, e.value, e.address)) return;
+  }
 }
 
 // ---------------------------------------------------------------- the walk over the app

@@ -21,7 +21,7 @@ class DexFile;
 
 // binary: printable ASCII runs of a file read as strings(1) reads it; binary_utf16: runs of UTF-16LE
 // ASCII characters (strings -el), taken where a string pool that would decode them is unreadable.
-enum class StringOrigin : uint8_t { dex, resources, binary_xml, text, native, binary, binary_utf16 };
+enum class StringOrigin : uint8_t { dex, resources, binary_xml, text, native, binary, binary_utf16, emulated };
 const char* to_string(StringOrigin o);
 
 // One file inside the input that strings came from.
@@ -33,7 +33,8 @@ struct StringSource {
 // One string. `text` views the input (or the pool's arena). Its location in the file is `where`:
 //   dex: string_idx; resources/binary_xml: pool index; native/binary/binary_utf16: file offset of the
 //   first byte (binary_utf16 text is the ASCII of two-byte characters: byte offsets are twice its);
-//   text: 0 (the whole file is one string; a match's location is its line and column).
+//   text: 0 (the whole file is one string; a match's location is its line and column);
+//   emulated: the virtual address it was decoded at, or kRunTimeValue (heap, handed to Java, logged).
 struct PooledString {
   std::string_view text;
   uint32_t source = 0;      // index in AppStringPool::sources()
@@ -127,6 +128,16 @@ void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool);
 void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& pool);
 void add_text_file(const std::string& file, Bytes text, AppStringPool& pool);
 void add_native_strings(const std::string& file, Bytes elf, AppStringPool& pool);
+
+// A string a native library produced when its initialisers and JNI_OnLoad ran under the emulator
+// (native facts: ElfEmulation), which its file does not contain as text.
+struct EmulatedString {
+  static constexpr uint64_t kRunTimeValue = ~uint64_t(0);
+  std::string file;   // the library's evidence path
+  std::string value;
+  uint64_t address = kRunTimeValue;  // where in the library's image it was decoded, if there
+};
+void add_emulated_strings(const std::vector<EmulatedString>& strings, AppStringPool& pool);
 
 // Sniffs whether bytes look like text (no NULs, mostly printable/UTF-8).
 bool looks_like_text(Bytes head);

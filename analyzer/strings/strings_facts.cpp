@@ -245,9 +245,11 @@ StringsFacts analyze_string_pool(const AppStringPool& pool, const FirstPartyHint
 }
 
 StringsFacts analyze_strings(const AppPackage& app, const dex::DexCorpus* corpus, const ManifestFacts* manifest,
-                             const NetworkSecurityFacts* nsc, AnomalySink& anomalies, const StringsOptions& options) {
+                             const NetworkSecurityFacts* nsc, AnomalySink& anomalies, const StringsOptions& options,
+                             const std::vector<EmulatedString>* emulated) {
   AppStringPool pool(options.limits);
   build_string_pool(app, corpus, pool, anomalies);
+  if (emulated) add_emulated_strings(*emulated, pool);
   if (pool.truncated_files)
     anomalies.add("strings.file_truncated", Severity::low,
                   std::to_string(pool.truncated_files) + " file(s) were scanned for strings only up to the size limit",

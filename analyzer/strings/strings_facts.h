@@ -60,8 +60,10 @@ void to_json(Json& j, const Secret& s);
 // Builds the pool (DEX strings with their users through `corpus` when given), extracts endpoints
 // and secrets, and enriches them. `manifest` (may be null) gives the package and declared hosts;
 // `nsc` (may be null) the network security config joined to each endpoint.
+// `emulated` (may be null): strings the native libraries produced under the emulator.
 StringsFacts analyze_strings(const AppPackage& app, const dex::DexCorpus* corpus, const ManifestFacts* manifest,
-                             const NetworkSecurityFacts* nsc, AnomalySink& anomalies, const StringsOptions& options = {});
+                             const NetworkSecurityFacts* nsc, AnomalySink& anomalies, const StringsOptions& options = {},
+                             const std::vector<EmulatedString>* emulated = nullptr);
 
 // The same from an already built pool (tests, benchmarks, fuzzing).
 StringsFacts analyze_string_pool(const AppStringPool& pool, const FirstPartyHints& hints,
