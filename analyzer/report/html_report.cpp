@@ -341,6 +341,47 @@ void egress(std::ostream& o, const std::string& p, const Json& r) {
   o << "</section>\n";
 }
 
+// What each library did when its initialisers and JNI_OnLoad ran under the emulator: what it
+// registered for Java, looked up, asked the system, and the strings it decoded.
+void native_emulation(std::ostream& o, const Json& libs) {
+  bool heading = false;
+  for (const auto& l : libs) {
+    const Json& em = obj(l, "emulation");
+    if (em.empty()) continue;
+    if (!heading) o << "<h4>Native code run in an emulator (initialisers and JNI_OnLoad)</h4>\n";
+    heading = true;
+    o << "<p><code>" << e(str(l, "file")) << "</code>: " << e(str(em, "status"));
+    for (const auto& r : arr(em, "ran")) o << "; " << e(str(r));
+    if (!str(em, "detail").empty() && arr(em, "ran").empty()) o << " (" << e(str(em, "detail")) << ")";
+    o << "</p>\n";
+    const Json& reg = arr(em, "registered_natives");
+    const Json& calls = arr(em, "calls");
+    const Json& looks = arr(em, "lookups");
+    const Json& decoded = arr(em, "decoded_strings");
+    if (reg.empty() && calls.empty() && looks.empty() && decoded.empty()) continue;
+    o << "<table><tr><th>What</th><th>Detail</th></tr>\n";
+    for (const auto& x : reg)
+      o << "<tr><td>registers native</td><td><code>" << e(str(x, "class")) << "." << e(str(x, "method"))
+        << e(str(x, "signature")) << "</code> &rarr; <code>" << e(str(x, "function")) << "</code> at "
+        << e(str(x, "address")) << "</td></tr>\n";
+    for (const auto& x : looks) {
+      std::string what = str(x, "class");
+      if (!str(x, "name").empty()) what += "." + str(x, "name") + " " + str(x, "signature");
+      o << "<tr><td>" << e(str(x, "call")) << "</td><td><code>" << e(what) << "</code></td></tr>\n";
+    }
+    for (const auto& x : calls) {
+      std::string args;
+      for (const auto& a : arr(x, "args")) args += (args.empty() ? "\"" : ", \"") + str(a) + "\"";
+      o << "<tr><td>calls</td><td><code>" << e(str(x, "callee")) << "(" << e(args) << ")</code> from "
+        << e(str(x, "from")) << "</td></tr>\n";
+    }
+    for (const auto& x : decoded)
+      o << "<tr><td>decoded string</td><td><code>" << e(str(x, "value")) << "</code> ("
+        << (str(x, "where") == "heap" ? std::string("on the heap") : "at " + e(str(x, "where"))) << ")</td></tr>\n";
+    o << "</table>\n";
+  }
+}
+
 void code_capabilities(std::ostream& o, const std::string& p, const Json& r) {
   open_section(o, p + "code", "What the code can do");
   const Json& native = obj(r, "native");
@@ -358,6 +399,7 @@ void code_capabilities(std::ostream& o, const std::string& p, const Json& r) {
     }
     o << "</table>\n";
   }
+  native_emulation(o, libs);
   // Dynamic behaviour: code that can change what the app does after review.
   static const char* kDynamic[] = {"dynamic_code_loading", "reflection", "runtime_exec", "native_code"};
   o << "<h4>Dynamic code loading, reflection and command execution</h4>\n";

@@ -84,6 +84,22 @@ TEST_CASE("HTML report of leaky has every section and the verdict and charts and
   CHECK(lower(html).find("content-security-policy") != std::string::npos);
 }
 
+TEST_CASE("HTML report shows what native code did under the emulator: registrations, lookups, calls, decoded strings") {
+  std::string html = read_all(render("native/native-emulated.apk", "emulated.html"));
+  CHECK(html.find("<h4>Native code run in an emulator (initialisers and JNI_OnLoad)</h4>") != std::string::npos);
+  CHECK(html.find("<p><code>lib/arm64-v8a/libemulated.so</code>: completed; init_array[0] decode_url; JNI_OnLoad "
+                  "returned 0x10006</p>") != std::string::npos);
+  CHECK(html.find("<td>registers native</td><td><code>gov.test.vet.HiddenBridge.nativeUpload(Ljava/lang/String;)I"
+                  "</code> &rarr; <code>upload_data</code>") != std::string::npos);
+  CHECK(html.find("<td>GetStaticMethodID</td><td><code>gov.test.vet.HiddenBridge.getDeviceId ()Ljava/lang/String;"
+                  "</code>") != std::string::npos);
+  CHECK(html.find("<code>__system_property_get(&quot;ro.serialno&quot;)</code>") != std::string::npos);
+  CHECK(html.find("<td>decoded string</td><td><code>https://mon.byteoversea.com/monitor/collect/hidden</code> (at "
+                  "0x20000)") != std::string::npos);
+  CHECK(html.find("<td>decoded string</td><td><code>libhidden-payload.so</code> (on the heap)") != std::string::npos);
+  check_nothing_injected(html);
+}
+
 TEST_CASE("HTML report of xss shows the hostile strings as text only") {
   std::string html = read_all(render("xss.apk", "xss.html"));
   check_nothing_injected(html);
