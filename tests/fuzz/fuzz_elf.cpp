@@ -1,6 +1,7 @@
 // libFuzzer target for native libraries: our ELF pre-validation, then (when it passes) LIEF, the
-// Capstone code scan and the classification around them, all in-process (the fork is what protects
-// a real scan; here we want every crash in our code and every LIEF crash our validation should stop).
+// Capstone code scan, the emulated initialisers and JNI_OnLoad, and the classification around them,
+// all in-process (the fork is what protects a real scan; here we want every crash in our code and
+// every LIEF crash our validation should stop).
 // Reproducers go to tests/fuzz/regressions/elf/ and are replayed by tests/native/regressions_test.cpp.
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.isolate = false;
   options.scan_elf = &apkvet::scan_elf;  // linked in, not the module: coverage of LIEF and Capstone
   options.scan.max_instructions = 200'000;
+  options.scan.max_emulated_instructions = 20'000;  // the emulator runs too (elf/jni_emulation.cpp), briefly
   apkvet::AnomalySink sink;
   std::vector<apkvet::NativeString> strings;
   apkvet::NativeLibrary lib = apkvet::analyze_native_library(bytes, "lib/arm64-v8a/libfuzz.so", "arm64-v8a", sink,
