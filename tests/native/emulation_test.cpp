@@ -101,6 +101,8 @@ TEST_CASE("emulation: native-emulated.apk's initialiser and JNI_OnLoad run, on a
     CHECK(has_lookup(e, "GetStaticMethodID", "gov/test/vet/HiddenBridge", "getDeviceId", "()Ljava/lang/String;"));
     CHECK(has_call(e, "__system_property_get", {"ro.serialno"}));
     CHECK(has_call(e, "dlopen", {"libhidden-payload.so"}));
+    CHECK(has_call(e, "dlsym", {"hidden_entry"}));
+    CHECK(has_call(e, "hidden_entry", {}));  // called through the pointer dlsym returned
     CHECK(has_call(e, "__android_log_print", {"vet", "beacon https://mon.byteoversea.com/monitor/collect/hidden id=42"}));
     CHECK(e.java_strings == std::vector<std::string>{"https://mon.byteoversea.com/monitor/collect/hidden"});
     CHECK(contains(l->dlopen_names, "libhidden-payload.so"));
@@ -109,7 +111,7 @@ TEST_CASE("emulation: native-emulated.apk's initialiser and JNI_OnLoad run, on a
     for (const auto& d : e.decoded_strings)
       if (d.heap) heap.push_back(d.value);
     CHECK(heap == std::vector<std::string>{"gov/test/vet/HiddenBridge", "ro.serialno", "libhidden-payload.so",
-                                           "getDeviceId", "nativeUpload"});
+                                           "hidden_entry", "getDeviceId", "nativeUpload"});
     REQUIRE(!e.decoded_strings.empty());
     CHECK(e.decoded_strings[0].value == "https://mon.byteoversea.com/monitor/collect/hidden");
     CHECK_FALSE(e.decoded_strings[0].heap);
