@@ -91,7 +91,7 @@ int64_t sleb128(const uint8_t*& p, const uint8_t* end, bool& ok) {
 enum class Libc {
   other, malloc, calloc, realloc, free, memcpy, memmove, memset, aeabi_memset, aeabi_memclr, bzero, memcmp, strlen,
   strcmp, strncmp, strcasecmp, strcpy, strncpy, strcat, strdup, strchr, strrchr, strstr, sprintf, snprintf,
-  log_print, log_write, property_get, getenv, dlopen, dlsym, guard_acquire, stop, getpid,
+  log_print, log_write, property_get, getenv, dlopen, dlsym, guard_acquire, stop, getpid, quiet,
 };
 
 Libc libc_kind(std::string_view n) {
@@ -118,6 +118,11 @@ Libc libc_kind(std::string_view n) {
       {"exit", Libc::stop}, {"_exit", Libc::stop}, {"__stack_chk_fail", Libc::stop}, {"__assert2", Libc::stop},
       {"__cxa_throw", Libc::stop}, {"raise", Libc::stop}, {"kill", Libc::stop}, {"getpid", Libc::getpid},
       {"gettid", Libc::getpid}, {"getuid", Libc::getpid}, {"getppid", Libc::getpid},
+      // Toolchain boilerplate every initialiser calls: returns 0, not worth a line in the report.
+      {"__gmon_start__", Libc::quiet}, {"__cxa_atexit", Libc::quiet}, {"__cxa_finalize", Libc::quiet},
+      {"__register_frame_info", Libc::quiet}, {"__deregister_frame_info", Libc::quiet},
+      {"_ITM_registerTMCloneTable", Libc::quiet}, {"_ITM_deregisterTMCloneTable", Libc::quiet},
+      {"__getauxval", Libc::quiet}, {"getauxval", Libc::quiet}, {"__cxa_guard_release", Libc::quiet},
   };
   auto it = kinds.find(n);
   return it == kinds.end() ? Libc::other : it->second;
@@ -184,6 +189,7 @@ class Emulator {
   static void on_code(uc_engine*, uint64_t address, uint32_t, void* self);
   static void on_block(uc_engine*, uint64_t address, uint32_t size, void* self);
   static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self);
+  static void on_interrupt(uc_engine*, uint32_t intno, void* self);
   void call_import(const Stub& stub);
   void call_jni(size_t slot);
   void call_vm(size_t slot);
@@ -532,6 +538,26 @@ bool Emulator::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int, 
   return false;
 }
 
+// A supervisor call (svc #0): a syscall made without libc, as anti-debugging and anti-hooking code
+// does. Recorded as "syscall:<number>" (the native facts name it), answered 0; exit ends the run.
+void Emulator::on_interrupt(uc_engine*, uint32_t intno, void* self) {
+  auto& e = *static_cast<Emulator*>(self);
+  constexpr uint32_t kUndefined = 1, kSupervisorCall = 2;  // QEMU's EXCP_UDEF and EXCP_SWI (ARM and arm64)
+  if (intno != kSupervisorCall) {
+    e.stop((intno == kUndefined ? std::string("undefined instruction") : "CPU exception " + std::to_string(intno)) +
+           " at " + e.where(e.pc()));
+    return;
+  }
+  const uint64_t nr = e.reg(e.pick(UC_ARM64_REG_X8, UC_ARM_REG_R7));
+  e.record_call("syscall:" + std::to_string(nr), {});
+  const bool exits = e.a64_ ? (nr == 93 || nr == 94) : (nr == 1 || nr == 248);  // exit, exit_group
+  if (exits) {
+    e.stop("exit syscall at " + e.where(e.pc()));
+    return;
+  }
+  e.set_result(0);
+}
+
 void Emulator::record_call(const std::string& callee, std::vector<std::string> args) {
   if (!seen_calls_.insert({callee, args}).second || !room(out_.calls)) return;
   uint64_t from = caller();
@@ -667,7 +693,7 @@ void Emulator::call_import(const Stub& s) {
     }
     case Libc::stop: record_call(s.name, {}); stop("called " + s.name); return;
     case Libc::getpid: set_result(4242); return;
-    case Libc::free: set_result(0); return;
+    case Libc::free: case Libc::quiet: set_result(0); return;
     case Libc::other: record_call(s.name, {}); set_result(0); return;
   }
 }
@@ -780,6 +806,17 @@ void Emulator::run_entry(const std::string& label, uint64_t address, bool is_onl
 // initialisers or JNI_OnLoad decoded (string encryption), in the image or on the heap.
 void Emulator::record_decoded_strings() {
   const std::string_view file(reinterpret_cast<const char*>(in_.file.data()), in_.file.size());
+  // Whether the file holds the text already (copied, not decoded). Each search reads the whole file:
+  // past kMaxFileSearches candidates (an initialiser copying a table of strings) the rest are skipped.
+  constexpr size_t kMaxFileSearches = 512;
+  size_t searches = 0;
+  auto in_file = [&](const std::string& run) {
+    if (++searches > kMaxFileSearches) {
+      out_.truncated = true;
+      return true;
+    }
+    return file.find(run) != std::string_view::npos;
+  };
   std::set<std::string> seen;
   // Bytes the loader wrote (relocated pointers) are not text, even where they look printable.
   auto scan = [&](uint64_t guest, const std::vector<uint8_t>& now, const std::vector<uint8_t>* before) {
@@ -801,7 +838,7 @@ void Emulator::record_decoded_strings() {
       }
       std::string run(reinterpret_cast<const char*>(now.data() + i), j - i);
       if (changed && run.size() >= std::max<size_t>(limits_.min_string_length, 6) && run.size() <= 4096 &&
-          file.find(run) == std::string_view::npos && seen.insert(run).second && room(out_.decoded_strings))
+          seen.insert(run).second && !in_file(run) && room(out_.decoded_strings))
         out_.decoded_strings.push_back({run, before ? guest + i - kImageBase : 0, before == nullptr});
       i = j;
     }
@@ -843,6 +880,8 @@ void Emulator::run() {
               kJniStubsEnd - 1);
   uc_hook_add(uc_, &block_hook, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Emulator::on_block), this, 1, 0);
   uc_hook_add(uc_, &fault_hook, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Emulator::on_unmapped), this, 1, 0);
+  uc_hook interrupt_hook;
+  uc_hook_add(uc_, &interrupt_hook, UC_HOOK_INTR, reinterpret_cast<void*>(&Emulator::on_interrupt), this, 1, 0);
   deadline_ = std::chrono::steady_clock::now() + std::chrono::microseconds(limits_.max_emulation_micros);
   bool all_returned = true;
   const auto entries = entry_points();

@@ -255,6 +255,11 @@ void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& o
   for (const auto& v : s.emulation.java_strings) add(v, "emulated: NewStringUTF");
   lib.strings_count = count;
   lib.emulation = s.emulation;
+  // Syscalls the run made without libc, by name where the ABI's table has it ("syscall:117" -> "syscall ptrace").
+  for (auto& call : lib.emulation.calls)
+    if (call.callee.rfind("syscall:", 0) == 0)
+      if (std::string name = syscall_name(s.arch, std::stoll(call.callee.substr(8))); !name.empty())
+        call.callee = "syscall " + name;
   for (const auto& call : lib.emulation.calls) {
     if (call.callee == "dlopen" || call.callee == "android_dlopen_ext")
       for (const auto& a : call.args) push_unique(lib.dlopen_names, a);
