@@ -571,6 +571,11 @@ void to_json(Json& j, const NativeFacts& f) {
   };
   j["frameworks"] = ids(f.frameworks);
   j["packers"] = ids(f.packers);
+  Json apis = Json::array();
+  for (const auto& a : f.java_apis)
+    apis.push_back({{"library", a.library}, {"call", a.call}, {"descriptor", a.descriptor},
+                    {"categories", a.categories}, {"permissions", a.permissions}});
+  j["java_apis"] = apis;
 }
 
 }  // namespace apkvet

@@ -106,6 +106,16 @@ struct NativeIdentification {
   Evidence evidence;
 };
 
+// A Java API native code looked up through JNI that the sensitive-API or permission maps know
+// (filled by scan/native_java_apis.h once both analyses ran).
+struct NativeJavaApi {
+  std::string library;     // evidence path of the library
+  std::string call;        // GetMethodID, GetStaticMethodID, GetFieldID, GetStaticFieldID
+  std::string descriptor;  // "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
+  std::vector<std::string> categories;   // data categories (sensitive_apis.json)
+  std::vector<std::string> permissions;  // permissions the API needs (api_permissions.json)
+};
+
 struct NativeFacts {
   bool analyzed = false;
   std::vector<NativeLibrary> libraries;  // sorted by file
@@ -114,6 +124,7 @@ struct NativeFacts {
   std::vector<std::string> capabilities;  // union over libraries
   std::vector<NativeString> strings;      // bounded: see NativeOptions::max_strings
   bool strings_truncated = false;
+  std::vector<NativeJavaApi> java_apis;   // sorted by library, descriptor
 };
 void to_json(Json& j, const NativeFacts& f);
 void to_json(Json& j, const NativeLibrary& l);

@@ -400,6 +400,15 @@ void code_capabilities(std::ostream& o, const std::string& p, const Json& r) {
     o << "</table>\n";
   }
   native_emulation(o, libs);
+  const Json& java_apis = arr(native, "java_apis");
+  if (!java_apis.empty()) {
+    o << "<h4>Java APIs native code looks up through JNI</h4>\n<table><tr><th>API</th><th>Data</th><th>Permissions"
+         "</th><th>Library</th></tr>\n";
+    for (const auto& a : java_apis)
+      o << "<tr><td><code>" << e(str(a, "descriptor")) << "</code></td><td>" << join(arr(a, "categories")) << "</td><td>"
+        << join(arr(a, "permissions")) << "</td><td><code>" << e(str(a, "library")) << "</code></td></tr>\n";
+    o << "</table>\n";
+  }
   // Dynamic behaviour: code that can change what the app does after review.
   static const char* kDynamic[] = {"dynamic_code_loading", "reflection", "runtime_exec", "native_code"};
   o << "<h4>Dynamic code loading, reflection and command execution</h4>\n";

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/digest.h"
+#include "scan/native_java_apis.h"
 
 namespace apkvet {
 namespace {
@@ -133,7 +134,10 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     guarded("code", anomalies, "classes.dex",
             [&] { facts.code = analyze_code(*app, *dex_corpus, facts.manifest, anomalies); });
   if (options.wants("native"))
-    guarded("native", anomalies, "lib/", [&] { facts.native_code = analyze_native(*app, anomalies); });
+    guarded("native", anomalies, "lib/", [&] {
+      facts.native_code = analyze_native(*app, anomalies);
+      match_native_java_apis(facts.native_code, *code::default_code_rules());
+    });
   if (options.wants("strings"))
     guarded("strings", anomalies, path, [&] {
       std::vector<EmulatedString> emulated = emulated_strings(facts.native_code);

@@ -61,6 +61,7 @@ const std::map<std::string, std::string>& inputs_for_rules() {
       m[id] = test::fixture("native/native-weak.apk");
     m["NATIVE-HIDDEN-ELF"] = test::fixture("native/native-vet.apk");
     m["NATIVE-DECODED-STRINGS"] = test::fixture("native/native-emulated.apk");
+    m["DATA-NATIVE-JNI-API"] = test::fixture("native/native-emulated.apk");
     m["NATIVE-UNANALYSABLE"] = test::fixture("native/native-vet.apk");
     m["CODE-PACKER"] = test::fixture("native/native-frameworks.apk");
     m["CODE-ARCHIVE-EVASION"] = test::fixture("tampered/badpack_local_method.apk");

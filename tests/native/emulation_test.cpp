@@ -82,7 +82,7 @@ std::set<std::tuple<std::string, std::string, std::string>> dexdump_native_metho
 }  // namespace
 
 TEST_CASE("emulation: native-emulated.apk's initialiser and JNI_OnLoad run, on arm64 and on ARM Thumb-2") {
-  for (const char* file : {"lib/arm64-v8a/libemulated.so", "lib/armeabi-v7a/libemulated.so"}) {
+  for (std::string file : {"lib/arm64-v8a/libemulated.so", "lib/armeabi-v7a/libemulated.so"}) {
     CAPTURE(file);
     const NativeLibrary* l = library(emulated(), file);
     REQUIRE(l);
@@ -112,7 +112,8 @@ TEST_CASE("emulation: native-emulated.apk's initialiser and JNI_OnLoad run, on a
     for (const auto& d : e.decoded_strings)
       if (d.heap) heap.push_back(d.value);
     CHECK(heap == std::vector<std::string>{"gov/test/vet/HiddenBridge", "ro.serialno", "libhidden-payload.so",
-                                           "hidden_entry", "getDeviceId", "nativeUpload"});
+                                           "hidden_entry", "getDeviceId", "android/telephony/TelephonyManager",
+                                           "nativeUpload"});
     REQUIRE(!e.decoded_strings.empty());
     CHECK(e.decoded_strings[0].value == "https://mon.byteoversea.com/monitor/collect/hidden");
     CHECK_FALSE(e.decoded_strings[0].heap);
@@ -120,7 +121,7 @@ TEST_CASE("emulation: native-emulated.apk's initialiser and JNI_OnLoad run, on a
 }
 
 TEST_CASE("emulation: a decoded string's address holds its encoded bytes in the file, and the file has no plain copy") {
-  for (const char* abi : {"arm64-v8a", "armeabi-v7a"}) {
+  for (std::string abi : {"arm64-v8a", "armeabi-v7a"}) {
     CAPTURE(abi);
     std::vector<uint8_t> so = read_file(emulated_so(abi));
     REQUIRE(!so.empty());
@@ -143,7 +144,7 @@ TEST_CASE("emulation: a decoded string's address holds its encoded bytes in the 
 TEST_CASE("emulation: natives registered by native-vet and native-packed (Android packed relocations and RELR)") {
   const std::set<std::tuple<std::string, std::string, std::string>> expected = {
       {"nativeBeacon", "()I", "beacon_rodata"}, {"nativeStack", "()I", "beacon_stack"}, {"nativeRaw", "()J", "raw_socket"}};
-  for (const char* apk : {"native/native-vet.apk", "native/native-packed.apk", "native/native-weak.apk"}) {
+  for (std::string apk : {"native/native-vet.apk", "native/native-packed.apk", "native/native-weak.apk"}) {
     NativeFacts f = native_of(fixture(apk));
     size_t emulated_libs = 0;
     for (const auto& l : f.libraries) {
@@ -177,7 +178,7 @@ TEST_CASE("emulation: a corpus app's registered natives are the native methods i
   auto declared = dexdump_native_methods(apk);
   REQUIRE(declared.size() == 8);
   NativeFacts f = native_of(apk);
-  for (const char* file : {"lib/arm64-v8a/libandroidx.graphics.path.so", "lib/armeabi-v7a/libandroidx.graphics.path.so"}) {
+  for (std::string file : {"lib/arm64-v8a/libandroidx.graphics.path.so", "lib/armeabi-v7a/libandroidx.graphics.path.so"}) {
     CAPTURE(file);
     const NativeLibrary* l = library(f, file);
     REQUIRE(l);

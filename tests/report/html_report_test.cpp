@@ -97,6 +97,8 @@ TEST_CASE("HTML report shows what native code did under the emulator: registrati
   CHECK(html.find("<td>decoded string</td><td><code>https://mon.byteoversea.com/monitor/collect/hidden</code> (at "
                   "0x20000)") != std::string::npos);
   CHECK(html.find("<td>decoded string</td><td><code>libhidden-payload.so</code> (on the heap)") != std::string::npos);
+  CHECK(html.find("<tr><td><code>Landroid/telephony/TelephonyManager;-&gt;getDeviceId()Ljava/lang/String;</code></td>"
+                  "<td>device_identifiers</td>") != std::string::npos);
   check_nothing_injected(html);
 }
 
