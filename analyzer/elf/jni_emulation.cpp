@@ -26,7 +26,7 @@ namespace apkvet {
 namespace {
 
 constexpr uint64_t kImageBase = 0x40000000;
-constexpr uint64_t kMaxImageSpan = 256ull << 20;
+constexpr uint64_t kMaxImageSpan = 256ull << 20;  // below kHeapBase - kImageBase
 constexpr uint64_t kHeapBase = 0x60000000, kHeapSize = 16ull << 20;
 constexpr uint64_t kStubBase = 0x70000000, kStubSlot = 16, kMaxStubs = 0x10000;
 constexpr uint64_t kJniStubs = 0x70100000, kVmStubs = 0x70110000, kJniStubsEnd = 0x70120000;
@@ -320,12 +320,18 @@ bool Emulator::load_image() {
   image_lo_ = UINT64_MAX;
   for (const auto& s : layout_.segments) {
     if (s.type != elf::PT_LOAD || !s.memsz) continue;
+    if (s.vaddr > kMaxImageSpan || s.memsz > kMaxImageSpan) {  // the check below, without overflow
+      image_hi_ = UINT64_MAX;
+      continue;
+    }
     image_lo_ = std::min(image_lo_, align_down(s.vaddr));
     image_hi_ = std::max(image_hi_, align_up(s.vaddr + s.memsz));
   }
-  if (image_lo_ == UINT64_MAX || image_hi_ <= image_lo_ || image_hi_ - image_lo_ > kMaxImageSpan) {
+  // Segments must sit below kMaxImageSpan (Android's libraries are linked at 0): the image then lies
+  // between kImageBase and the heap, and no address computed from a segment can wrap around.
+  if (image_lo_ == UINT64_MAX || image_hi_ <= image_lo_ || image_hi_ > kMaxImageSpan) {
     out_.status = "skipped";
-    out_.detail = "no loadable segments, or they span more than 256 MiB";
+    out_.detail = "no loadable segments, or they end above 256 MiB";
     return false;
   }
   if (uc_mem_map(uc_, kImageBase + image_lo_, image_hi_ - image_lo_, UC_PROT_ALL) != UC_ERR_OK) {
@@ -344,7 +350,7 @@ bool Emulator::load_image() {
 
 void Emulator::relocate(uint64_t offset, uint32_t type, uint64_t sym_value, const std::string& sym, int64_t addend,
                         bool rela) {
-  if (offset < image_lo_ || offset + ptr_ > image_hi_) return;
+  if (offset < image_lo_ || offset >= image_hi_ || image_hi_ - offset < ptr_) return;  // no wrap-around
   const uint64_t where = kImageBase + offset;
   const uint64_t in_place = read_ptr(where);
   std::fill_n(relocated_.begin() + (offset - image_lo_), ptr_, 1);
@@ -397,6 +403,10 @@ void Emulator::apply_packed_relocations() {
   uint64_t offset = uint64_t(sleb128(p, end, ok));
   int64_t addend = 0;
   constexpr int64_t kByInfo = 1, kByOffsetDelta = 2, kByAddend = 4, kHasAddend = 8;
+  // A group whose offsets and info are shared reads no bytes per relocation: a hostile count would
+  // loop without end. The loader applies at most this many (the unpacked tables' bound too).
+  constexpr int64_t kMaxPacked = 2'000'000;
+  count = std::min(count, kMaxPacked);
   while (ok && count > 0) {
     int64_t group = sleb128(p, end, ok), flags = sleb128(p, end, ok);
     if (!ok || group <= 0 || group > count) break;
@@ -432,7 +442,7 @@ void Emulator::apply_relr() {
   auto bytes = layout_.at(in_.file, addr, size);
   if (!bytes) return;
   auto add_base = [&](uint64_t offset) {
-    if (offset < image_lo_ || offset + ptr_ > image_hi_) return;
+    if (offset < image_lo_ || offset >= image_hi_ || image_hi_ - offset < ptr_) return;  // no wrap-around
     write_ptr(kImageBase + offset, read_ptr(kImageBase + offset) + kImageBase);
     std::fill_n(relocated_.begin() + (offset - image_lo_), ptr_, 1);
   };
@@ -786,7 +796,8 @@ void Emulator::run_entry(const std::string& label, uint64_t address, bool is_onl
   if (now >= deadline_) {
     stop_reason_ = "time limit reached";
   } else {
-    uint64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - now).count();
+    // At least 1: a timeout of 0 means none to Unicorn.
+    uint64_t micros = std::max<uint64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - now).count());
     uc_err err = uc_emu_start(uc_, address, kReturnPage, micros, 0);
     if (err != UC_ERR_OK && stop_reason_.empty()) {
       stop_reason_ = std::string(uc_strerror(err)) + " at " + where(pc());
@@ -819,10 +830,12 @@ void Emulator::record_decoded_strings() {
   };
   std::set<std::string> seen;
   // Bytes the loader wrote (relocated pointers) are not text, even where they look printable.
-  auto scan = [&](uint64_t guest, const std::vector<uint8_t>& now, const std::vector<uint8_t>* before) {
+  // `image_at`: where `now` starts in relocated_ (image bytes only).
+  auto scan = [&](uint64_t guest, const std::vector<uint8_t>& now, const std::vector<uint8_t>* before,
+                  uint64_t image_at) {
     auto printable = [&](size_t k) {
       uint8_t c = now[k];
-      return ((c >= 0x20 && c < 0x7f) || c == '\t') && !(before && relocated_[k]);
+      return ((c >= 0x20 && c < 0x7f) || c == '\t') && !(before && relocated_[image_at + k]);
     };
     size_t i = 0;
     while (i < now.size()) {
@@ -843,16 +856,24 @@ void Emulator::record_decoded_strings() {
       i = j;
     }
   };
-  std::vector<uint8_t> now(image_hi_ - image_lo_), before(image_hi_ - image_lo_, 0);
-  if (!read(kImageBase + image_lo_, now.data(), now.size())) return;
+  // Writable segments (.data, .bss: where decoders write), up to kMaxScanned bytes in all, each
+  // compared with what the file put there (zeros past its file size).
+  constexpr uint64_t kMaxScanned = 32ull << 20;
+  uint64_t scanned = 0;
   for (const auto& s : layout_.segments) {
-    if (s.type != elf::PT_LOAD || !s.filesz || s.offset >= in_.file.size()) continue;
-    uint64_t n = std::min<uint64_t>({s.filesz, s.memsz, in_.file.size() - s.offset});
-    std::memcpy(before.data() + (s.vaddr - image_lo_), in_.file.data() + s.offset, n);
+    if (s.type != elf::PT_LOAD || !(s.flags & elf::PF_W) || !s.memsz) continue;
+    uint64_t size = std::min<uint64_t>(s.memsz, kMaxScanned - scanned);
+    if (size < s.memsz) out_.truncated = true;
+    if (!size) break;
+    scanned += size;
+    std::vector<uint8_t> now(size), before(size, 0);
+    if (!read(kImageBase + s.vaddr, now.data(), size)) continue;
+    if (s.filesz && s.offset < in_.file.size())
+      std::memcpy(before.data(), in_.file.data() + s.offset, std::min<uint64_t>({s.filesz, size, in_.file.size() - s.offset}));
+    scan(kImageBase + s.vaddr, now, &before, s.vaddr - image_lo_);
   }
-  scan(kImageBase + image_lo_, now, &before);
   std::vector<uint8_t> heap(heap_top_ - kHeapBase);
-  if (!heap.empty() && read(kHeapBase, heap.data(), heap.size())) scan(kHeapBase, heap, nullptr);
+  if (!heap.empty() && read(kHeapBase, heap.data(), heap.size())) scan(kHeapBase, heap, nullptr, 0);
 }
 
 void Emulator::run() {

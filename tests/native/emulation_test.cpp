@@ -241,3 +241,44 @@ TEST_CASE("emulation: without the address space for Unicorn's code buffer the ru
   CHECK(scan.emulation.status == "skipped");
   CHECK(scan.emulation.detail == "not enough address space for the emulator");
 }
+
+TEST_CASE("emulation: hostile packed relocations: 2^60 of them reading no bytes each, an offset that wraps") {
+  // native-packed's arm64 library keeps its APS2 table (DT_ANDROID_RELA) at 0x7b8, 34 bytes. In its
+  // place: count 2^60, offset 0, one group of 2^60 sharing offset delta 8 and info RELATIVE. Without
+  // the loader's bound the loop never ends (ctest's timeout fails the test).
+  std::vector<uint8_t> so = read_file(fixtures_dir() + "/built/native/so/packed/lib/arm64-v8a/libvetpacked.so");
+  REQUIRE(so.size() > 0x7b8 + 34);
+  REQUIRE(std::string(so.begin() + 0x7b8, so.begin() + 0x7bc) == "APS2");
+  auto sleb = [](uint64_t v) {
+    std::vector<uint8_t> out;
+    for (;;) {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      bool done = v == 0 && !(b & 0x40);
+      out.push_back(done ? b : b | 0x80);
+      if (done) return out;
+    }
+  };
+  std::vector<uint8_t> table = {'A', 'P', 'S', '2'};
+  for (uint64_t v : {uint64_t(1) << 60, uint64_t(0), uint64_t(1) << 60, uint64_t(3), uint64_t(8), uint64_t(1027)}) {
+    auto b = sleb(v);
+    table.insert(table.end(), b.begin(), b.end());
+  }
+  REQUIRE(table.size() <= 34);
+  std::copy(table.begin(), table.end(), so.begin() + 0x7b8);
+  ElfScan scan = scan_elf(Bytes(so.data(), so.size()));
+  CHECK(scan.parsed);
+  CHECK_FALSE(scan.emulation.status.empty());
+  // The same with the first offset 4 bytes below 2^64: offset + 8 wraps, and a bounds check written
+  // as "offset + 8 > end" lets it through to write before the image.
+  table = {'A', 'P', 'S', '2'};
+  for (uint64_t v : {uint64_t(4), uint64_t(0) - 4, uint64_t(4), uint64_t(3), uint64_t(0), uint64_t(1027)}) {
+    auto b = sleb(v);
+    table.insert(table.end(), b.begin(), b.end());
+  }
+  REQUIRE(table.size() <= 34);
+  std::copy(table.begin(), table.end(), so.begin() + 0x7b8);
+  scan = scan_elf(Bytes(so.data(), so.size()));
+  CHECK(scan.parsed);
+  CHECK_FALSE(scan.emulation.status.empty());
+}
