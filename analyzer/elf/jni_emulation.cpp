@@ -92,6 +92,7 @@ enum class Libc {
   other, malloc, calloc, realloc, free, memcpy, memmove, memset, aeabi_memset, aeabi_memclr, bzero, memcmp, strlen,
   strcmp, strncmp, strcasecmp, strcpy, strncpy, strcat, strdup, strchr, strrchr, strstr, sprintf, snprintf,
   log_print, log_write, property_get, getenv, dlopen, dlsym, guard_acquire, stop, getpid, quiet,
+  path0, path1, lookup_host, thread,
 };
 
 Libc libc_kind(std::string_view n) {
@@ -118,6 +119,18 @@ Libc libc_kind(std::string_view n) {
       {"exit", Libc::stop}, {"_exit", Libc::stop}, {"__stack_chk_fail", Libc::stop}, {"__assert2", Libc::stop},
       {"__cxa_throw", Libc::stop}, {"raise", Libc::stop}, {"kill", Libc::stop}, {"getpid", Libc::getpid},
       {"gettid", Libc::getpid}, {"getuid", Libc::getpid}, {"getppid", Libc::getpid},
+      // A path (or command, or host) as the first or second argument: what the code checks for or
+      // opens (su binaries, /proc/self/maps, an emulator's files) is recorded. Nothing exists here:
+      // they answer -1 or NULL, as for a file that is not there.
+      {"fopen", Libc::path0}, {"open", Libc::path0}, {"__open_2", Libc::path0}, {"access", Libc::path0},
+      {"stat", Libc::path0}, {"lstat", Libc::path0}, {"opendir", Libc::path0}, {"readlink", Libc::path0},
+      {"realpath", Libc::path0}, {"execve", Libc::path0}, {"execv", Libc::path0}, {"execl", Libc::path0},
+      {"execlp", Libc::path0}, {"system", Libc::path0}, {"popen", Libc::path0}, {"unlink", Libc::path0},
+      {"remove", Libc::path0}, {"mkdir", Libc::path0}, {"chmod", Libc::path0}, {"openat", Libc::path1},
+      {"__openat_2", Libc::path1}, {"faccessat", Libc::path1}, {"fstatat", Libc::path1},
+      {"readlinkat", Libc::path1}, {"getaddrinfo", Libc::lookup_host}, {"gethostbyname", Libc::lookup_host},
+      {"inet_addr", Libc::lookup_host}, {"inet_pton", Libc::path1}, {"pthread_create", Libc::thread},
+      {"__system_property_find", Libc::property_get},
       // Toolchain boilerplate every initialiser calls: returns 0, not worth a line in the report.
       {"__gmon_start__", Libc::quiet}, {"__cxa_atexit", Libc::quiet}, {"__cxa_finalize", Libc::quiet},
       {"__register_frame_info", Libc::quiet}, {"__deregister_frame_info", Libc::quiet},
@@ -678,13 +691,32 @@ void Emulator::call_import(const Stub& s) {
     }
     case Libc::log_print: record_call(s.name, {text(1), format(text(2), 3)}); set_result(1); return;
     case Libc::log_write: record_call(s.name, {text(1), text(2)}); set_result(1); return;
-    case Libc::property_get: {
+    case Libc::property_get: {  // no such property: value "", length 0 (__system_property_find: NULL)
       record_call(s.name, {text(0)});
-      write(arg(1), "", 1);
+      if (s.name == "__system_property_get") write(arg(1), "", 1);
       set_result(0);
       return;
     }
     case Libc::getenv: record_call(s.name, {text(0)}); set_result(0); return;
+    case Libc::path0: case Libc::path1: {
+      record_call(s.name, {text(s.kind == Libc::path0 ? 0 : 1)});
+      const bool returns_pointer = s.name == "fopen" || s.name == "opendir" || s.name == "popen" || s.name == "realpath";
+      set_result(returns_pointer || s.name == "inet_pton" ? 0 : (a64_ ? ~uint64_t(0) : 0xffffffffu));  // NULL, -1
+      return;
+    }
+    case Libc::lookup_host:  // no network: getaddrinfo fails (EAI_FAIL), gethostbyname NULL, inet_addr -1
+      record_call(s.name, {text(0)});
+      set_result(s.name == "getaddrinfo" ? 4 : s.name == "inet_addr" ? 0xffffffffu : 0);
+      return;
+    case Libc::thread: {
+      // The thread is not started (its code often waits or polls forever); the function it would
+      // run is named, so the report says what JNI_OnLoad left running.
+      uint64_t fn = arg(2);
+      bool inside = fn >= kImageBase + image_lo_ && fn < kImageBase + image_hi_;
+      record_call(s.name, {inside ? function_name((fn - kImageBase) & ~uint64_t(a64_ ? 0 : 1)) : where(fn)});
+      set_result(0);
+      return;
+    }
     // A library "loads" (a handle that is not NULL), and what it looks up in it is a stub of that
     // name, so calls through the pointer are recorded like imports.
     case Libc::dlopen: record_call(s.name, {text(0)}); set_result(kDlHandle); return;

@@ -27,7 +27,8 @@ void guarded(const char* area, AnomalySink& anomalies, const std::string& file, 
 }
 
 // What the native libraries produced under the emulator, for the strings area: text decoded in
-// memory, strings handed to Java, log lines (with their formats filled in).
+// memory, strings handed to Java, log lines (with their formats filled in), host names and addresses
+// they resolved.
 std::vector<EmulatedString> emulated_strings(const NativeFacts& native) {
   std::vector<EmulatedString> out;
   for (const auto& lib : native.libraries) {
@@ -36,7 +37,8 @@ std::vector<EmulatedString> emulated_strings(const NativeFacts& native) {
       out.push_back({lib.file, d.value, d.heap ? EmulatedString::kRunTimeValue : d.address});
     for (const auto& v : e.java_strings) out.push_back({lib.file, v, EmulatedString::kRunTimeValue});
     for (const auto& c : e.calls)
-      if (c.callee == "__android_log_print" || c.callee == "__android_log_write")
+      if (c.callee == "__android_log_print" || c.callee == "__android_log_write" || c.callee == "getaddrinfo" ||
+          c.callee == "gethostbyname" || c.callee == "inet_addr" || c.callee == "inet_pton")
         for (const auto& a : c.args) out.push_back({lib.file, a, EmulatedString::kRunTimeValue});
   }
   return out;
