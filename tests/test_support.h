@@ -1,6 +1,7 @@
 // Shared helpers for tests: where the corpus and fixtures are, and listing corpus APKs.
 #pragma once
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -18,6 +19,18 @@ inline std::vector<std::filesystem::path> corpus_apks() {
   for (const auto& e : std::filesystem::directory_iterator(corpus_dir() + "/apks", ec))
     if (e.is_regular_file()) out.push_back(e.path());
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Standard output of a shell command (a truth tool: aapt, readelf, dexdump), "" if it cannot start.
+inline std::string run_command(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
   return out;
 }
 

@@ -30,17 +30,6 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 // ResTable::normalizeForOutput, as aapt dump badging prints values.
 std::string aapt_escaped(const std::string& s) {
   std::string out;
@@ -300,7 +289,7 @@ void check_one(const fs::path& apk, const fs::path* truth_dir, Totals& totals, s
   ManifestFacts m = analyze_manifest(*app, nullptr, sink);
   ++totals.files;
   Comparison cmp(truth_dir ? name : "fixtures/built/" + apk.lexically_relative(test::fixtures_dir() + "/built").string());
-  const std::string aapt_xmltree = strip_aapt_log(run("aapt dump xmltree " + quote(apk.string()) + " AndroidManifest.xml 2>/dev/null"));
+  const std::string aapt_xmltree = strip_aapt_log(test::run_command("aapt dump xmltree " + quote(apk.string()) + " AndroidManifest.xml 2>/dev/null"));
   if (!aapt_xmltree.empty() && m.document) {
     ++totals.xmltree_files;
     std::string ours = our_xmltree(m);
@@ -321,7 +310,7 @@ void check_one(const fs::path& apk, const fs::path* truth_dir, Totals& totals, s
       }
     }
   } else {
-    std::string badging = run("aapt dump badging " + quote(apk.string()) + " 2>/dev/null; aapt dump permissions " +
+    std::string badging = test::run_command("aapt dump badging " + quote(apk.string()) + " 2>/dev/null; aapt dump permissions " +
                               quote(apk.string()) + " 2>/dev/null");
     if (badging.find("package: name=") != std::string::npos) compare_badging(cmp, m, badging);
   }

@@ -45,21 +45,10 @@ bool has_lookup(const ElfEmulation& e, const std::string& call, const std::strin
   return false;
 }
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 // (class "a/b/C", name, signature) of every method dexdump marks NATIVE.
 std::set<std::tuple<std::string, std::string, std::string>> dexdump_native_methods(const std::string& apk) {
   std::set<std::tuple<std::string, std::string, std::string>> out;
-  std::string text = run("dexdump '" + apk + "' 2>/dev/null");
+  std::string text = run_command("dexdump '" + apk + "' 2>/dev/null");
   std::string cls, name, type;
   size_t pos = 0;
   auto quoted = [](const std::string& line) {

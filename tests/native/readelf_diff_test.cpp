@@ -28,17 +28,6 @@ struct ReadelfView {
   bool nx = false, relro = false, bind_now = false, textrel = false, pie = false, bti = false, pac = false;
 };
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 std::string bracketed(const std::string& line) {
   auto a = line.find('['), b = line.rfind(']');
   return a == std::string::npos || b == std::string::npos || b < a ? "" : line.substr(a + 1, b - a - 1);
@@ -46,7 +35,7 @@ std::string bracketed(const std::string& line) {
 
 ReadelfView readelf(const fs::path& file) {
   ReadelfView v;
-  std::string text = run("readelf -d -s -l --notes -W '" + file.string() + "' 2>/dev/null");
+  std::string text = run_command("readelf -d -s -l --notes -W '" + file.string() + "' 2>/dev/null");
   if (text.empty()) return v;
   v.ok = true;
   std::istringstream in(text);
