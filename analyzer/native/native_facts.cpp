@@ -576,6 +576,14 @@ void to_json(Json& j, const NativeFacts& f) {
     apis.push_back({{"library", a.library}, {"call", a.call}, {"descriptor", a.descriptor},
                     {"categories", a.categories}, {"permissions", a.permissions}});
   j["java_apis"] = apis;
+  Json natives = Json::array();
+  for (const auto& m : f.java_natives) {
+    Json impl = Json::array();
+    for (const auto& i : m.implemented_by) impl.push_back({{"library", i.library}, {"function", i.function}, {"how", i.how}});
+    natives.push_back({{"method", m.method}, {"status", m.status}, {"implemented_by", impl}, {"evidence", m.evidence}});
+  }
+  j["java_natives"] = natives;
+  j["java_natives_unbound"] = f.java_natives_unbound;
 }
 
 }  // namespace apkvet

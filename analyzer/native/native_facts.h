@@ -116,6 +116,19 @@ struct NativeJavaApi {
   std::vector<std::string> permissions;  // permissions the API needs (api_permissions.json)
 };
 
+// A native method the DEX declares and what implements it (filled by scan/jni_bindings.h).
+struct JavaNativeImplementation {
+  std::string library;   // evidence path
+  std::string function;  // the export's symbol, or the registered function's name
+  std::string how;       // "export" (Java_ name) or "RegisterNatives" (seen under the emulator)
+};
+struct JavaNativeMethod {
+  std::string method;  // "Lcom/a/B;->m(I)V"
+  std::string status;  // bound; unbound (no library implements it); unknown (a JNI_OnLoad was not seen to its end)
+  std::vector<JavaNativeImplementation> implemented_by;
+  Evidence evidence;   // the DEX file declaring it
+};
+
 struct NativeFacts {
   bool analyzed = false;
   std::vector<NativeLibrary> libraries;  // sorted by file
@@ -125,6 +138,8 @@ struct NativeFacts {
   std::vector<NativeString> strings;      // bounded: see NativeOptions::max_strings
   bool strings_truncated = false;
   std::vector<NativeJavaApi> java_apis;   // sorted by library, descriptor
+  std::vector<JavaNativeMethod> java_natives;  // sorted by method
+  size_t java_natives_unbound = 0;
 };
 void to_json(Json& j, const NativeFacts& f);
 void to_json(Json& j, const NativeLibrary& l);

@@ -400,6 +400,20 @@ void code_capabilities(std::ostream& o, const std::string& p, const Json& r) {
     o << "</table>\n";
   }
   native_emulation(o, libs);
+  const Json& java_natives = arr(native, "java_natives");
+  if (!java_natives.empty()) {
+    o << "<h4>Java native methods and what implements them</h4>\n<table><tr><th>Method</th><th>Status</th>"
+         "<th>Implemented by</th></tr>\n";
+    for (const auto& m : java_natives) {
+      std::string impl;
+      for (const auto& i : arr(m, "implemented_by"))
+        impl += (impl.empty() ? "" : "<br>") + std::string("<code>") + e(str(i, "library")) + "</code> <code>" +
+                e(str(i, "function")) + "</code> (" + e(str(i, "how")) + ")";
+      o << "<tr><td><code>" << e(str(m, "method")) << "</code></td><td>" << e(str(m, "status")) << "</td><td>"
+        << (impl.empty() ? std::string("none in the APK") : impl) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
   const Json& java_apis = arr(native, "java_apis");
   if (!java_apis.empty()) {
     o << "<h4>Java APIs native code looks up through JNI</h4>\n<table><tr><th>API</th><th>Data</th><th>Permissions"

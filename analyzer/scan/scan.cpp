@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/digest.h"
+#include "scan/jni_bindings.h"
 #include "scan/native_java_apis.h"
 
 namespace apkvet {
@@ -139,6 +140,7 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     guarded("native", anomalies, "lib/", [&] {
       facts.native_code = analyze_native(*app, anomalies);
       match_native_java_apis(facts.native_code, *code::default_code_rules());
+      if (dex_corpus) bind_java_natives(facts.native_code, *dex_corpus);
     });
   if (options.wants("strings"))
     guarded("strings", anomalies, path, [&] {

@@ -79,6 +79,7 @@ const std::map<std::string, std::string>& inputs_for_rules() {
     m["EGRESS-USER-CA-TRUSTED"] = corpus("09161f0f22270c8c");  // targetSdk < 24 trusts user CAs by default
     m["EGRESS-CLEARTEXT-ENDPOINT"] = corpus("09161f0f22270c8c");
     m["CODE-STRING-ENCRYPTION"] = corpus("09161f0f22270c8c");
+    m["NATIVE-UNBOUND-METHODS"] = corpus("2228c2f40f8b0c7c");  // DIVA: DivaJni's natives, no lib/ shipped
     m["CODE-DEVICE-ADMIN"] = corpus("09161f0f22270c8c");
     m["DATA-PERM-CALLS"] = corpus("09161f0f22270c8c");
     m["DATA-PERM-STORAGE"] = corpus("09161f0f22270c8c");
