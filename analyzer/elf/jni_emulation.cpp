@@ -227,6 +227,7 @@ class Emulator {
   ElfEmulation& out_;
   const bool a64_;
   const unsigned ptr_;
+  const uint32_t ret_ = a64_ ? 0xd65f03c0u : 0xe12fff1eu;  // ret / bx lr: each stub's one instruction
   uc_engine* uc_ = nullptr;
   uint64_t image_lo_ = 0, image_hi_ = 0;  // virtual addresses (before the base)
   std::vector<uint8_t> relocated_;  // per image byte (from image_lo_): written by a relocation
@@ -326,6 +327,7 @@ uint64_t Emulator::stub_for(const std::string& name) {
   uint64_t a = kStubBase + stubs_.size() * kStubSlot;
   stubs_.push_back({name, libc_kind(name)});
   stub_by_name_.emplace(name, a);
+  write(a, &ret_, 4);
   return a;
 }
 
@@ -476,19 +478,18 @@ void Emulator::apply_relr() {
 }
 
 bool Emulator::map_fixed_regions() {
-  const uint32_t ret = a64_ ? 0xd65f03c0u : 0xe12fff1eu;  // ret / bx lr
-  auto map_returns = [&](uint64_t base, uint64_t size) {
-    if (uc_mem_map(uc_, base, size, UC_PROT_ALL) != UC_ERR_OK) return false;
-    std::vector<uint32_t> fill(size / 4, 0);
-    for (size_t i = 0; i < fill.size(); i += kStubSlot / 4) fill[i] = ret;
-    return write(base, fill.data(), size);
-  };
-  if (!map_returns(kStubBase, kMaxStubs * kStubSlot) || !map_returns(kJniStubs, kJniStubsEnd - kJniStubs) ||
-      !map_returns(kReturnPage, kPage) || uc_mem_map(uc_, kObjects, kObjectsSize, UC_PROT_READ | UC_PROT_WRITE) ||
+  // Stub regions hold a return instruction only where a stub is (stub_for writes each import's): the
+  // rest stays untouched, so neither this process nor Unicorn's RAM pays for 1 MiB of pages per run.
+  if (uc_mem_map(uc_, kStubBase, kMaxStubs * kStubSlot, UC_PROT_ALL) ||
+      uc_mem_map(uc_, kJniStubs, kJniStubsEnd - kJniStubs, UC_PROT_ALL) || uc_mem_map(uc_, kReturnPage, kPage, UC_PROT_ALL) ||
+      uc_mem_map(uc_, kObjects, kObjectsSize, UC_PROT_READ | UC_PROT_WRITE) ||
       uc_mem_map(uc_, kHeapBase, kHeapSize, UC_PROT_READ | UC_PROT_WRITE) ||
       uc_mem_map(uc_, kStackBase, kStackSize, UC_PROT_READ | UC_PROT_WRITE) ||
       uc_mem_map(uc_, kTlsBase, kTlsSize, UC_PROT_READ | UC_PROT_WRITE))
     return false;
+  for (size_t i = 0; i < kJniSlots; ++i) write(kJniStubs + i * kStubSlot, &ret_, 4);
+  for (size_t i = 0; i < kVmSlots; ++i) write(kVmStubs + i * kStubSlot, &ret_, 4);
+  write(kReturnPage, &ret_, 4);
   write_ptr(kEnvObject, kEnvTable);
   write_ptr(kVmObject, kVmTable);
   for (size_t i = 0; i < kJniSlots; ++i) write_ptr(kEnvTable + i * ptr_, kJniStubs + i * kStubSlot);

@@ -448,10 +448,26 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     if (!read_elf) to_scan.clear();
   }
   const NativeRules* rules = to_scan.empty() ? nullptr : rules_or_null(anomalies);
+  // A library shipped for arm64-v8a and for armeabi(-v7a) is one source built twice: its arm64 copy,
+  // what a 64-bit phone loads, is the one emulated (the emulator's cost is per library).
+  std::vector<std::string> arm64_copy(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (jobs[i].hidden || (jobs[i].abi != "armeabi-v7a" && jobs[i].abi != "armeabi")) continue;
+    for (size_t j = 0; j < jobs.size(); ++j)
+      if (!jobs[j].hidden && jobs[j].abi == "arm64-v8a" && jobs[j].part == jobs[i].part &&
+          basename(jobs[j].file) == basename(jobs[i].file))
+        arm64_copy[i] = jobs[j].file;
+  }
+  auto limits_for = [&](size_t i) {
+    ElfScanLimits l = options.scan;
+    if (!arm64_copy[i].empty()) l.emulate = false;
+    return l;
+  };
   std::vector<WorkerResult> results;
   if (options.isolate && !to_scan.empty())
     results = run_batch_in_worker(
-        to_scan.size(), [&](size_t k) { return serialize_elf_scan(read_elf(bytes[to_scan[k]], options.scan)); },
+        to_scan.size(),
+        [&](size_t k) { return serialize_elf_scan(read_elf(bytes[to_scan[k]], limits_for(to_scan[k]))); },
         options.isolation);
   std::vector<std::vector<NativeString>> strings(jobs.size());
   for (size_t k = 0; k < to_scan.size(); ++k) {
@@ -459,7 +475,19 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     if (options.isolate) {
       finish(libs[i], &results[k], {}, rules, anomalies, options, &strings[i]);
     } else {
-      finish(libs[i], nullptr, read_elf(bytes[i], options.scan), rules, anomalies, options, &strings[i]);
+      finish(libs[i], nullptr, read_elf(bytes[i], limits_for(i)), rules, anomalies, options, &strings[i]);
+    }
+  }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (arm64_copy[i].empty() || libs[i].status != "analyzed") continue;
+    const NativeLibrary* copy = nullptr;
+    for (const auto& l : libs)
+      if (l.file == arm64_copy[i]) copy = &l;
+    if (!copy || copy->status != "analyzed") continue;
+    libs[i].emulated_copy = arm64_copy[i];
+    if (!copy->emulation.status.empty()) {
+      libs[i].emulation.status = "skipped";
+      libs[i].emulation.detail = "its arm64-v8a copy is emulated: " + arm64_copy[i];
     }
   }
 

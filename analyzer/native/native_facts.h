@@ -93,6 +93,7 @@ struct NativeLibrary {
   size_t strings_count = 0;
   // The initialisers and JNI_OnLoad run under the emulator (elf/jni_emulation.h); status "" when not run.
   ElfEmulation emulation;
+  std::string emulated_copy;  // an armeabi(-v7a) library: its arm64-v8a copy, emulated in its place
 };
 
 // A string seen in native code, for the app's string pool (endpoints, secrets).

@@ -20,6 +20,7 @@ std::string dotted(std::string_view descriptor) {
 // end under the emulator (not emulated, stopped at a limit or fault, or the library not analysed).
 bool registrations_unknown(const NativeLibrary& lib) {
   if (lib.status != "analyzed") return lib.status != "not_elf";
+  if (!lib.emulated_copy.empty()) return false;  // its arm64 copy speaks for it
   return lib.jni.onload && lib.emulation.status != "completed";
 }
 
