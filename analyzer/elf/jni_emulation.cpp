@@ -17,8 +17,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 namespace apkvet {
