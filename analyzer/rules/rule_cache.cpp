@@ -127,6 +127,9 @@ class CacheReader {
     c.operand = value();
     c.count_at_least = real();
     for (uint32_t n = count(); n; --n) c.children.push_back(condition(depth + 1));
+    // The shapes the YAML reader makes and evaluation relies on: "not" negates exactly one condition.
+    if (c.kind == Condition::Kind::not_ && c.children.size() != 1)
+      throw std::runtime_error("rules cache: a 'not' without exactly one condition");
     if (c.kind == Condition::Kind::predicate && c.op == Condition::Op::matches) {
       re2::RE2::Options options;
       options.set_log_errors(false);

@@ -155,3 +155,21 @@ TEST_CASE("a damaged rules cache entry is refused whole, never half read") {
   }
   CHECK(refused > 0);
 }
+
+TEST_CASE("a cached 'not' without exactly one condition is refused, not left for the judgement to trip on") {
+  // Found by fuzz_caches: a damaged entry read as a rule whose "not" had no condition, and judging it
+  // threw out of Condition::eval.
+  RulesCopy copy("rules-not-shape");
+  RuleSet parsed = load_rules((copy.rules / "checks").string());
+  REQUIRE(!parsed.rules.empty());
+  Condition negation;
+  negation.kind = Condition::Kind::not_;
+  negation.children.push_back(parsed.rules[0].when);
+  parsed.rules[0].when = negation;
+  CHECK_NOTHROW(rule_set_from_cache_bytes(rule_set_to_cache_bytes(parsed)));
+  parsed.rules[0].when.children.clear();
+  CHECK_THROWS_WITH(rule_set_from_cache_bytes(rule_set_to_cache_bytes(parsed)),
+                    "rules cache: a 'not' without exactly one condition");
+  parsed.rules[0].when.children = {negation, negation};
+  CHECK_THROWS(rule_set_from_cache_bytes(rule_set_to_cache_bytes(parsed)));
+}
