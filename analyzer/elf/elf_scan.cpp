@@ -333,13 +333,16 @@ ElfScan scan_elf_raw(Bytes data, const ElfScanLimits& limits) {
     EmulationInput emulation;
     emulation.file = data;
     emulation.layout = &layout;
-    for (const auto& s : bin->dynamic_symbols()) {
-      bool defined = s.shndx() != 0;
-      emulation.dynamic_symbols.push_back({s.name(), defined ? s.value() : 0});
-      if (defined && s.name() == "JNI_OnLoad") emulation.jni_onload = s.value();
-    }
+    for (const auto& s : bin->dynamic_symbols())
+      if (s.shndx() != 0 && s.name() == "JNI_OnLoad") emulation.jni_onload = s.value();
+    // The emulator's copy of symbols and relocations, only for a library it will run (not for x86, nor
+    // for the armeabi copy of an arm64 library, nor for one that runs nothing when loaded).
+    const bool emulated = emulation_runs(layout, limits, emulation.jni_onload);
+    if (emulated)
+      for (const auto& s : bin->dynamic_symbols())
+        emulation.dynamic_symbols.push_back({s.name(), s.shndx() != 0 ? s.value() : 0});
     for (const auto& r : bin->relocations()) {
-      if (emulation.relocs.size() < 2'000'000) {
+      if (emulated && emulation.relocs.size() < 2'000'000) {
         EmulationReloc e{r.address(), r.type(), "", 0, r.addend(), r.is_rela()};
         if (r.has_symbol()) {
           e.symbol = r.symbol().name();

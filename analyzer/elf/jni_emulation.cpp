@@ -210,7 +210,7 @@ class Emulator {
 
   // Records.
   void record_call(const std::string& callee, std::vector<std::string> args);
-  void record_lookup(const char* call, uint64_t cls, uint64_t name, uint64_t sig);
+  void record_lookup(ElfJniLookup lookup);
   void record_decoded_strings();
   std::string class_of(uint64_t handle) const;
   std::string function_name(uint64_t vaddr) const;
@@ -602,8 +602,7 @@ std::string Emulator::function_name(uint64_t vaddr) const {
   return buf;
 }
 
-void Emulator::record_lookup(const char* call, uint64_t cls, uint64_t name, uint64_t sig) {
-  ElfJniLookup l{call, class_of(cls), read_string(name, 512), sig ? read_string(sig, 512) : ""};
+void Emulator::record_lookup(ElfJniLookup l) {
   if (!seen_lookups_.insert({l.call, l.java_class, l.name, l.signature}).second || !room(out_.lookups)) return;
   out_.lookups.push_back(std::move(l));
 }
@@ -751,8 +750,7 @@ void Emulator::call_jni(size_t slot) {
     case kGetVersion: set_result(kJniVersion16); return;
     case kFindClass: {
       std::string name = read_string(arg(1), 1024);
-      if (room(out_.lookups) && seen_lookups_.insert({"FindClass", name, "", ""}).second)
-        out_.lookups.push_back({"FindClass", name, "", ""});
+      record_lookup({"FindClass", name, "", ""});
       set_result(handle_for(classes_, kClassHandle, name));
       return;
     }
@@ -760,7 +758,7 @@ void Emulator::call_jni(size_t slot) {
     case kGetMethodID: case kGetStaticMethodID: case kGetFieldID: case kGetStaticFieldID: {
       const char* call = slot == kGetMethodID ? "GetMethodID" : slot == kGetStaticMethodID ? "GetStaticMethodID"
                        : slot == kGetFieldID ? "GetFieldID" : "GetStaticFieldID";
-      record_lookup(call, arg(1), arg(2), arg(3));
+      record_lookup({call, class_of(arg(1)), read_string(arg(2), 512), arg(3) ? read_string(arg(3), 512) : ""});
       set_result(kMemberHandle + out_.lookups.size());
       return;
     }
@@ -955,17 +953,26 @@ void Emulator::run() {
 
 }  // namespace
 
-void emulate_library(const EmulationInput& in, const ElfScanLimits& limits, ElfScan& out) {
-  if (!limits.emulate || !in.layout) return;
-  const bool arm64 = in.layout->machine == elf::EM_AARCH64 && in.layout->elf_class == 64;
-  const bool arm = in.layout->machine == elf::EM_ARM && in.layout->elf_class == 32;
+bool emulation_runs(const ElfLayout& layout, const ElfScanLimits& limits, uint64_t jni_onload) {
+  if (!limits.emulate) return false;
+  const bool arm64 = layout.machine == elf::EM_AARCH64 && layout.elf_class == 64;
+  const bool arm = layout.machine == elf::EM_ARM && layout.elf_class == 32;
+  if (!arm64 && !arm) return false;
   bool has_init = false;
-  for (const auto& d : in.layout->dynamic) has_init |= (d.tag == 12 || d.tag == 25);
-  if (!in.jni_onload && !has_init) return;  // nothing runs when Android loads it
-  if (!arm64 && !arm) {
-    if (!in.jni_onload) return;  // the same code is emulated in the app's arm64 or ARM copy, if any
-    out.emulation.status = "skipped";
-    out.emulation.detail = out.arch + " is not emulated (arm64 and ARM are)";
+  for (const auto& d : layout.dynamic) has_init |= (d.tag == 12 || d.tag == 25);  // DT_INIT, DT_INIT_ARRAY
+  return jni_onload || has_init;  // else nothing runs when Android loads it
+}
+
+void emulate_library(const EmulationInput& in, const ElfScanLimits& limits, ElfScan& out) {
+  if (!in.layout) return;
+  if (!emulation_runs(*in.layout, limits, in.jni_onload)) {
+    // A JNI library of another architecture says why it was not run; the same code is emulated in
+    // the app's arm64 or ARM copy, if it ships one.
+    const uint16_t m = in.layout->machine;
+    if (limits.emulate && in.jni_onload && m != elf::EM_AARCH64 && m != elf::EM_ARM) {
+      out.emulation.status = "skipped";
+      out.emulation.detail = out.arch + " is not emulated (arm64 and ARM are)";
+    }
     return;
   }
   try {

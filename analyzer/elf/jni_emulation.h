@@ -32,6 +32,11 @@ struct EmulationInput {
   uint64_t jni_onload = 0;  // JNI_OnLoad's symbol value (ARM: Thumb bit set), 0 when not exported
 };
 
+// Whether emulate_library loads and runs this library: an arm64 or ARM library with a JNI_OnLoad
+// (symbol value, 0 when none) or initialisers, and emulation on. What EmulationInput needs beyond the
+// layout is only worth gathering then.
+bool emulation_runs(const ElfLayout& layout, const ElfScanLimits& limits, uint64_t jni_onload);
+
 // Loads the library at a fixed base, applies its relocations, runs DT_INIT, DT_INIT_ARRAY and
 // JNI_OnLoad each within the instruction limit, and fills out.emulation. Never throws; a library
 // the emulator cannot run gets status "skipped" with the reason, a fault "stopped" with where.

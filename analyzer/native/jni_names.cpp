@@ -1,5 +1,7 @@
 #include "native/jni_names.h"
 
+#include <algorithm>
+
 #include <vector>
 
 #include "core/utf8.h"
@@ -89,6 +91,13 @@ std::optional<JniName> demangle_jni(std::string_view symbol) {
   out.method = parts.back();
   for (size_t k = 0; k + 1 < parts.size(); ++k) out.java_class += (k ? "." : "") + parts[k];
   if (has_signature) out.signature = "(" + signature + ")";
+  return out;
+}
+
+std::string dotted_class_name(std::string_view name) {
+  if (name.size() > 2 && name.front() == 'L' && name.back() == ';') name = name.substr(1, name.size() - 2);
+  std::string out(name);
+  std::replace(out.begin(), out.end(), '/', '.');
   return out;
 }
 

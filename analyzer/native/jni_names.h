@@ -16,4 +16,8 @@ struct JniName {
 // nullopt when `symbol` is not a well-formed JNI name.
 std::optional<JniName> demangle_jni(std::string_view symbol);
 
+// A class as FindClass names it ("a/b/C") or as a descriptor ("La/b/C;"), in the dotted form the
+// report uses ("a.b.C").
+std::string dotted_class_name(std::string_view name);
+
 }  // namespace apkvet

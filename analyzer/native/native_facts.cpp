@@ -51,14 +51,6 @@ std::string expected_arch(const std::string& abi) {
   return "";
 }
 
-// A class name as FindClass takes it ("a/b/C", or a descriptor "La/b/C;") in the dotted form the
-// rest of the report uses.
-std::string dotted_class(std::string name) {
-  if (name.size() > 2 && name.front() == 'L' && name.back() == ';') name = name.substr(1, name.size() - 2);
-  std::replace(name.begin(), name.end(), '/', '.');
-  return name;
-}
-
 std::string hex(uint64_t v) {
   char b[24];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
@@ -77,6 +69,14 @@ const NativeRules* rules_or_null(AnomalySink& anomalies) {
 }
 
 // Classifies a worker's raw scan into library facts.
+// Names a library loads or looks up by hand, from a call seen in its code or made when it ran.
+void note_loaded_names(const ElfCall& call, NativeLibrary& lib) {
+  if (call.callee == "dlopen" || call.callee == "android_dlopen_ext")
+    for (const auto& a : call.args) push_unique(lib.dlopen_names, a);
+  if (call.callee == "dlsym" || call.callee == "dlvsym")
+    for (const auto& a : call.args) push_unique(lib.dlsym_names, a);
+}
+
 void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& opt, NativeLibrary& lib,
               std::vector<NativeString>* pool) {
   lib.arch = s.arch;
@@ -153,10 +153,7 @@ void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& o
       } else {
         via = "import " + call.callee;
         if (rules) cs = rules->for_import(call.callee);
-        if (call.callee == "dlopen" || call.callee == "android_dlopen_ext")
-          for (const auto& a : call.args) push_unique(lib.dlopen_names, a);
-        if (call.callee == "dlsym" || call.callee == "dlvsym")
-          for (const auto& a : call.args) push_unique(lib.dlsym_names, a);
+        note_loaded_names(call, lib);
         if (call.callee == "syscall") via = "import syscall";
       }
       for (const auto& c : cs) {
@@ -219,6 +216,15 @@ void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& o
     sort_unique(c.functions);
     lib.capabilities.push_back(c);
   }
+  // The run under the emulator: syscalls made without libc, by name where the ABI's table has it
+  // ("syscall:117" -> "syscall ptrace"), and what it loaded by hand.
+  lib.emulation = s.emulation;
+  for (auto& call : lib.emulation.calls) {
+    if (call.callee.rfind("syscall:", 0) == 0)
+      if (std::string name = syscall_name(s.arch, std::stoll(call.callee.substr(8))); !name.empty())
+        call.callee = "syscall " + name;
+    note_loaded_names(call, lib);
+  }
   sort_unique(lib.dlopen_names);
   sort_unique(lib.dlsym_names);
 
@@ -254,20 +260,6 @@ void classify(const ElfScan& s, const NativeRules* rules, const NativeOptions& o
     add(d.value, d.heap ? "emulated: decoded on the heap" : "emulated: decoded at " + hex(d.address));
   for (const auto& v : s.emulation.java_strings) add(v, "emulated: NewStringUTF");
   lib.strings_count = count;
-  lib.emulation = s.emulation;
-  // Syscalls the run made without libc, by name where the ABI's table has it ("syscall:117" -> "syscall ptrace").
-  for (auto& call : lib.emulation.calls)
-    if (call.callee.rfind("syscall:", 0) == 0)
-      if (std::string name = syscall_name(s.arch, std::stoll(call.callee.substr(8))); !name.empty())
-        call.callee = "syscall " + name;
-  for (const auto& call : lib.emulation.calls) {
-    if (call.callee == "dlopen" || call.callee == "android_dlopen_ext")
-      for (const auto& a : call.args) push_unique(lib.dlopen_names, a);
-    if (call.callee == "dlsym")
-      for (const auto& a : call.args) push_unique(lib.dlsym_names, a);
-  }
-  sort_unique(lib.dlopen_names);
-  sort_unique(lib.dlsym_names);
 }
 
 }  // namespace
@@ -575,10 +567,10 @@ void to_json(Json& j, const NativeLibrary& l) {
     const auto& e = l.emulation;
     Json reg = Json::array(), look = Json::array(), calls = Json::array(), decoded = Json::array();
     for (const auto& r : e.registered)
-      reg.push_back({{"class", dotted_class(r.java_class)}, {"method", r.name}, {"signature", r.signature},
+      reg.push_back({{"class", dotted_class_name(r.java_class)}, {"method", r.name}, {"signature", r.signature},
                      {"function", r.function}, {"address", hex(r.address)}});
     for (const auto& x : e.lookups)
-      look.push_back({{"call", x.call}, {"class", dotted_class(x.java_class)}, {"name", x.name}, {"signature", x.signature}});
+      look.push_back({{"call", x.call}, {"class", dotted_class_name(x.java_class)}, {"name", x.name}, {"signature", x.signature}});
     for (const auto& c : e.calls) calls.push_back({{"callee", c.callee}, {"args", c.args}, {"from", hex(c.address)}});
     for (const auto& d : e.decoded_strings)
       decoded.push_back({{"value", Evidence::truncate(d.value)}, {"where", d.heap ? "heap" : hex(d.address)}});

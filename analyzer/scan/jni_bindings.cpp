@@ -3,18 +3,11 @@
 #include <algorithm>
 #include <set>
 
+#include "native/jni_names.h"
+
 namespace apkvet {
 
 namespace {
-
-// "Lcom/a/B;" -> "com.a.B" (the form NativeJniMethod keeps for Java_ exports).
-std::string dotted(std::string_view descriptor) {
-  if (descriptor.size() > 2 && descriptor.front() == 'L' && descriptor.back() == ';')
-    descriptor = descriptor.substr(1, descriptor.size() - 2);
-  std::string out(descriptor);
-  std::replace(out.begin(), out.end(), '/', '.');
-  return out;
-}
 
 // Whether a library's registrations may be incomplete: it has a JNI_OnLoad that did not run to its
 // end under the emulator (not emulated, stopped at a limit or fault, or the library not analysed).
@@ -43,7 +36,7 @@ void bind_java_natives(NativeFacts& native, const dex::DexCorpus& corpus) {
       const std::string_view name = df.method_name(m.method_idx);
       const std::string descriptor = signature.substr(signature.find("->") + 2 + name.size());  // "(I)V"
       const std::string params = descriptor.substr(0, descriptor.find(')') + 1);              // "(I)"
-      const std::string cls_dotted = dotted(cls);
+      const std::string cls_dotted = dotted_class_name(cls);  // the form NativeJniMethod keeps
       const std::string cls_slashed(cls.size() > 2 ? cls.substr(1, cls.size() - 2) : cls);
       JavaNativeMethod jm;
       jm.method = signature;
