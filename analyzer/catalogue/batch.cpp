@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,10 +15,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <map>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -46,7 +48,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Worker exit codes that carry a reason (anything else is "worker failed: exit code N").
-constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88, kExitOrphan = 89;
+constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88, kExitOrphan = 89, kExitProtocol = 90;
 
 struct Job {
   std::string sha256;
@@ -55,15 +57,32 @@ struct Job {
   std::vector<std::string> paths;  // every name this content was found under; the first is analysed
 };
 
-struct Running {
-  Job job;
+// A worker process, forked from the batch once the analyzer's data is loaded. It analyses the APKs
+// the batch sends it one after the other, up to BatchOptions::apks_per_worker, then exits and a new
+// one takes over. A worker that crashes, hangs or runs out of memory ends there: the APK it was on
+// is recorded with the reason and the next APK goes to a new worker.
+//
+// Why not a process per APK: forking one, its first writes to the parent's pages (copy-on-write)
+// and its exit were a fifth of a corpus batch's CPU (perf: a third of the batch's time was in the
+// kernel, an eighth in one process), and the analysis is the same either way.
+struct Worker {
   pid_t pid = -1;
-  int fd = -1;
+  int fd = -1;     // socket: job numbers in, result frames out (non-blocking on the batch's side)
   int pidfd = -1;  // readable once the worker has exited (-1 where the kernel has no pidfd_open)
-  std::string output;
-  Clock::time_point started;
+  std::string output;             // received bytes not yet taken as frames
+  std::optional<size_t> job;      // the APK it is analysing (index in the batch's jobs)
+  Clock::time_point started;      // when that APK was sent
+  size_t served = 0;              // APKs sent to it
   bool timed_out = false;
-  bool output_closed = false;  // EOF read: nothing more will come, only the exit status
+  bool retired = false;           // told there is no more work for it (its socket shut for writing)
+  bool output_closed = false;     // EOF read: nothing more will come, only the exit status
+};
+
+// What a worker sends back per APK: this header, then `size` bytes (a summary line, the report).
+struct FrameHeader {
+  uint64_t job;
+  uint64_t peak_rss_kb;
+  uint64_t size;
 };
 
 bool write_all(int fd, const char* p, size_t n) {
@@ -76,8 +95,41 @@ bool write_all(int fd, const char* p, size_t n) {
   return true;
 }
 
-// The worker: analyse one file, send its app report JSON, exit. Never returns.
-[[noreturn]] void worker_main(int fd, pid_t parent, const Job& job, const BatchOptions& o, const JudgeContext& ctx) {
+bool read_all(int fd, void* to, size_t n) {
+  auto* p = static_cast<char*>(to);
+  while (n) {
+    ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r, n -= size_t(r);
+  }
+  return true;
+}
+
+// The peak resident set of this process since reset_peak_rss() (VmHWM; where /proc/self/clear_refs
+// cannot reset it, since the worker started), or 0.
+void reset_peak_rss() {
+  int fd = ::open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  [[maybe_unused]] ssize_t w = ::write(fd, "5", 1);  // 5: reset the peak to the current resident set
+  ::close(fd);
+}
+uint64_t peak_rss_kb() {
+  int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char* hwm = std::strstr(buf, "VmHWM:");
+  return hwm ? std::strtoull(hwm + 6, nullptr, 10) : 0;
+}
+
+// The worker: analyse the APKs the batch sends (their index in `jobs`), send each one's app report
+// JSON, exit when the batch shuts the socket. Never returns.
+[[noreturn]] void worker_main(int fd, pid_t parent, const std::vector<Job>& jobs, const BatchOptions& o,
+                              const JudgeContext& ctx) {
   // Die with the batch: a killed batch must not leave workers behind that outlive it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(kExitOrphan);
@@ -94,22 +146,32 @@ bool write_all(int fd, const char* p, size_t n) {
     ::setrlimit(RLIMIT_AS, &as);
   }
   use_worker_heap();  // fewer, larger page faults (worker_heap.h); as before if it cannot
-  std::string out;
-  try {
-    if (o.before_scan) o.before_scan(job.paths.front());
-    // The file's digest is the one just taken to key it, unless the file is no longer that file.
-    ScanOptions scan = o.scan;
-    if (job.identity) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
-    Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
-    // One line of summary (a JSON dump without indent has no raw newline), then the report.
-    out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);
-  } catch (const std::bad_alloc&) {
-    ::_exit(kExitOom);
-  } catch (...) {
-    ::_exit(kExitThrew);
+  for (uint64_t index; read_all(fd, &index, sizeof index);) {
+    if (index >= jobs.size()) ::_exit(kExitProtocol);
+    const Job& job = jobs[index];
+    reset_peak_rss();
+    take_reaped_workers_peak_rss_kb();
+    std::string out;
+    // Any failure ends the worker (by its exit code): the batch records it against this APK, and
+    // the next APK starts in a new process, not in one whose heap an exception ran through.
+    try {
+      if (o.before_scan) o.before_scan(job.paths.front());
+      // The file's digest is the one just taken to key it, unless the file is no longer that file.
+      ScanOptions scan = o.scan;
+      if (job.identity) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
+      Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
+      // One line of summary (a JSON dump without indent has no raw newline), then the report.
+      out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);
+    } catch (const std::bad_alloc&) {
+      ::_exit(kExitOom);
+    } catch (...) {
+      ::_exit(kExitThrew);
+    }
+    FrameHeader h{index, std::max(peak_rss_kb(), take_reaped_workers_peak_rss_kb()), out.size()};
+    if (!write_all(fd, reinterpret_cast<const char*>(&h), sizeof h) || !write_all(fd, out.data(), out.size()))
+      ::_exit(kExitWrite);
   }
-  if (!write_all(fd, out.data(), out.size())) ::_exit(kExitWrite);
-  ::_exit(0);
+  ::_exit(0);  // the batch shut the socket: no more work
 }
 
 std::string signal_text(int sig) {
@@ -217,18 +279,23 @@ struct Batch {
     }
   }
 
-  // Reaps one worker's outcome into a stored result (or an input error when the file went away).
-  void finish(Running& r, int status, const struct rusage& ru) {
-    const std::string& path = r.job.paths.front();
+  // One APK's outcome into a stored result (or an input error when the file went away): `output` is
+  // what its worker sent for it, or null when the worker ended first (`status` from waiting for it).
+  void finish(const Job& job, const Worker& w, const std::string* output, int status, uint64_t peak_rss_kb) {
+    const std::string& path = job.paths.front();
     ResultRow row;
-    row.sha256 = r.job.sha256;
+    row.sha256 = job.sha256;
     row.key = o.key;
-    row.size = r.job.size;
+    row.size = job.size;
     row.analysed_at = utc_now();
-    row.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - r.started).count();
-    row.peak_rss_kb = ru.ru_maxrss;
+    row.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - w.started).count();
+    row.peak_rss_kb = int64_t(peak_rss_kb);
     row.status = "failed";
-    if (r.timed_out) {
+    if (output) {
+      finish_report(row, job, *output);
+      return;
+    }
+    if (w.timed_out) {
       row.reason = "timeout after " + std::to_string(o.timeout_seconds) + " s";
       ++s.timed_out;
     } else if (WIFSIGNALED(status)) {
@@ -237,49 +304,58 @@ struct Batch {
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitOom) {
       row.reason = "out of memory (limit " + std::to_string(o.memory_mb) + " MB)";
       ++s.out_of_memory;
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    } else {
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       row.reason = code == kExitThrew ? "worker failed: the analysis threw an exception"
                                       : "worker failed: exit code " + std::to_string(code);
       ++s.worker_failed;
-    } else {
-      size_t line_end = r.output.find('\n');
-      Json summary = line_end == std::string::npos ? Json(Json::value_t::discarded)
-                                                   : Json::parse(std::string_view(r.output).substr(0, line_end), nullptr, false);
-      if (summary.is_discarded() || !summary.is_object()) {
-        row.reason = "worker failed: its report was not JSON";
-        ++s.worker_failed;
-      } else if (summary.value("status", "") == "ok") {
-        std::string seen;
-        if (auto in = summary.find("input"); in != summary.end() && in->is_object()) seen = in->value("sha256", "");
-        if (seen != r.job.sha256) {
-          // Replaced between hashing and analysis: the report is not of the content we keyed it by.
-          unreadable(path, "changed during the run (analyse it again)");
-          return;
-        }
-        row.status = "ok";
-        row.report_json = r.output.substr(line_end + 1);
-        fill_from_report(row, summary);
-        ++s.analysed;
-      } else {
-        struct stat st{};
-        if (::stat(path.c_str(), &st) != 0) {
-          unreadable(path, "vanished during the run");
-          return;
-        }
-        row.status = "error";
-        row.reason = summary.value("error", "unreadable");
-        row.report_json = r.output.substr(line_end + 1);
-        ++s.errors;
-      }
     }
-    if (row.status != "ok") note(path, row.reason);
-    store_result(row, r.job);
+    note(path, row.reason);
+    store_result(row, job);
   }
 
-  void start(Job job, std::vector<Running>& running) {
+  // A report the worker sent: stored, unless it is not one or the file changed or went away.
+  void finish_report(ResultRow& row, const Job& job, const std::string& output) {
+    const std::string& path = job.paths.front();
+    size_t line_end = output.find('\n');
+    Json summary = line_end == std::string::npos ? Json(Json::value_t::discarded)
+                                                 : Json::parse(std::string_view(output).substr(0, line_end), nullptr, false);
+    if (summary.is_discarded() || !summary.is_object()) {
+      row.reason = "worker failed: its report was not JSON";
+      ++s.worker_failed;
+    } else if (summary.value("status", "") == "ok") {
+      std::string seen;
+      if (auto in = summary.find("input"); in != summary.end() && in->is_object()) seen = in->value("sha256", "");
+      if (seen != job.sha256) {
+        // Replaced between hashing and analysis: the report is not of the content we keyed it by.
+        unreadable(path, "changed during the run (analyse it again)");
+        return;
+      }
+      row.status = "ok";
+      row.report_json = output.substr(line_end + 1);
+      fill_from_report(row, summary);
+      ++s.analysed;
+    } else {
+      struct stat st{};
+      if (::stat(path.c_str(), &st) != 0) {
+        unreadable(path, "vanished during the run");
+        return;
+      }
+      row.status = "error";
+      row.reason = summary.value("error", "unreadable");
+      row.report_json = output.substr(line_end + 1);
+      ++s.errors;
+    }
+    if (row.status != "ok") note(path, row.reason);
+    store_result(row, job);
+  }
+
+  // Forks a worker. It closes its copies of the other workers' sockets, so that only the batch holds
+  // them (a socket's EOF must mean its worker is gone).
+  Worker spawn(const std::vector<Job>& jobs, const std::vector<Worker>& workers) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
@@ -289,78 +365,144 @@ struct Batch {
     }
     if (pid == 0) {
       ::close(fds[0]);
-      worker_main(fds[1], parent, job, o, ctx);
+      for (const Worker& other : workers) {
+        ::close(other.fd);
+        if (other.pidfd >= 0) ::close(other.pidfd);
+      }
+      worker_main(fds[1], parent, jobs, o, ctx);
     }
     ::close(fds[1]);
     ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-    Running r;
-    r.job = std::move(job);
-    r.pid = pid;
-    r.fd = fds[0];
+    ++s.workers;
+    Worker w;
+    w.pid = pid;
+    w.fd = fds[0];
     // By syscall: Debian 12's <sys/pidfd.h> declares pidfd_open without C linkage.
-    r.pidfd = int(::syscall(SYS_pidfd_open, pid, 0));
-    r.started = Clock::now();
-    running.push_back(std::move(r));
+    w.pidfd = int(::syscall(SYS_pidfd_open, pid, 0));
+    return w;
   }
 
-  static void drain(Running& r) {
+  // Sends APK `index` to an idle worker; false if the worker is gone (it then gets no more work).
+  bool send(Worker& w, size_t index) {
+    uint64_t i = index;
+    // MSG_NOSIGNAL: a worker that has died must not take the batch down with SIGPIPE.
+    if (::send(w.fd, &i, sizeof i, MSG_NOSIGNAL) != ssize_t(sizeof i)) {
+      retire(w);
+      return false;
+    }
+    w.job = index;
+    w.started = Clock::now();
+    w.timed_out = false;
+    ++w.served;
+    return true;
+  }
+
+  static void retire(Worker& w) {
+    if (w.retired) return;
+    ::shutdown(w.fd, SHUT_WR);  // the worker reads EOF and exits
+    w.retired = true;
+  }
+
+  static void drain(Worker& w) {
     char buf[65536];
     for (;;) {
-      ssize_t n = ::read(r.fd, buf, sizeof buf);
-      if (n > 0) r.output.append(buf, size_t(n));
+      ssize_t n = ::read(w.fd, buf, sizeof buf);
+      if (n > 0) w.output.append(buf, size_t(n));
       else if (n < 0 && errno == EINTR) continue;
       else {
-        if (n == 0) r.output_closed = true;
-        break;  // EOF, EAGAIN (a lingering grandchild holds the pipe) or an error
+        if (n == 0) w.output_closed = true;
+        break;  // EOF, EAGAIN (a lingering grandchild holds the socket) or an error
       }
     }
   }
 
-  void run(std::deque<Job> todo, std::ostream& progress_out, const ProgressStyle& style) {
-    unsigned jobs = o.jobs;
-    if (jobs == 0) jobs = unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-    size_t total = todo.size(), done = 0;
-    Progress progress(progress_out, style, total);
-    std::vector<Running> running;
-    while (!todo.empty() || !running.empty()) {
-      while (running.size() < jobs && !todo.empty()) {
-        start(std::move(todo.front()), running);
-        todo.pop_front();
+  // The results a worker has sent in full: each finishes the APK it was on.
+  bool take_frames(const std::vector<Job>& jobs, Worker& w) {
+    bool finished = false;
+    while (w.output.size() >= sizeof(FrameHeader)) {
+      FrameHeader h;
+      std::memcpy(&h, w.output.data(), sizeof h);
+      if (w.output.size() - sizeof h < h.size) break;
+      std::string report = w.output.substr(sizeof h, h.size);
+      w.output.erase(0, sizeof h + h.size);
+      if (!w.job || *w.job != h.job) {  // never sent by a worker of ours: end it
+        ::kill(w.pid, SIGKILL);
+        w.output.clear();
+        break;
       }
-      // A pipe at EOF stays readable: polling it again would spin until its worker is reaped, so a
+      finish(jobs[*w.job], w, &report, 0, h.peak_rss_kb);
+      w.job.reset();
+      finished = true;
+    }
+    return finished;
+  }
+
+  void run(std::vector<Job> jobs, std::ostream& progress_out, const ProgressStyle& style) {
+    unsigned parallel = o.jobs;
+    if (parallel == 0) parallel = unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    size_t per_worker = std::max<size_t>(1, o.apks_per_worker);
+    size_t total = jobs.size(), next = 0, done = 0;
+    Progress progress(progress_out, style, total);
+    std::vector<Worker> workers;
+    while (done < total || !workers.empty()) {
+      // Work for idle workers; those that have served their share, or that nothing is left for, exit.
+      size_t taking = 0;  // workers that have or can take an APK
+      for (Worker& w : workers) {
+        if (w.job || w.retired || w.output_closed) {
+          taking += w.job.has_value();
+          continue;
+        }
+        if (next < total && w.served < per_worker && send(w, next)) {
+          ++next;
+          ++taking;
+        } else {
+          retire(w);
+        }
+      }
+      for (; taking < parallel && next < total; ++taking) {
+        workers.push_back(spawn(jobs, workers));
+        if (!send(workers.back(), next)) break;  // gone at once: the next round starts another
+        ++next;
+      }
+      // A socket at EOF stays readable: polling it again would spin until its worker is reaped, so a
       // worker whose output has ended is waited for on its pidfd, which wakes the batch the moment it
-      // exits (the pipe closes a little before the process can be reaped). Without a pidfd, by polling
-      // every millisecond: up to a millisecond lost per APK, a tenth of a small one.
+      // exits (the socket closes a little before the process can be reaped). Without a pidfd, by
+      // polling every millisecond.
       std::vector<pollfd> fds;
       bool exiting = false;
-      for (const auto& r : running) {
-        if (!r.output_closed) fds.push_back({r.fd, POLLIN, 0});
-        else if (r.pidfd >= 0) fds.push_back({r.pidfd, POLLIN, 0});
+      for (const Worker& w : workers) {
+        if (!w.output_closed) fds.push_back({w.fd, POLLIN, 0});
+        else if (w.pidfd >= 0) fds.push_back({w.pidfd, POLLIN, 0});
         else exiting = true;
       }
       ::poll(fds.data(), fds.size(), exiting ? 1 : 100);
       auto now = Clock::now();
-      for (size_t i = 0; i < running.size();) {
-        Running& r = running[i];
-        drain(r);
-        if (!r.timed_out && now - r.started > std::chrono::seconds(o.timeout_seconds)) {
-          ::kill(r.pid, SIGKILL);
-          r.timed_out = true;
+      for (size_t i = 0; i < workers.size();) {
+        Worker& w = workers[i];
+        drain(w);
+        size_t before = done;
+        if (take_frames(jobs, w)) ++done;
+        if (w.job && !w.timed_out && now - w.started > std::chrono::seconds(o.timeout_seconds)) {
+          ::kill(w.pid, SIGKILL);
+          w.timed_out = true;
         }
         int status = 0;
         struct rusage ru{};
-        pid_t w = ::wait4(r.pid, &status, WNOHANG, &ru);
-        if (w == r.pid) {
-          drain(r);  // what the worker wrote before it exited is still in the pipe
-          ::close(r.fd);
-          if (r.pidfd >= 0) ::close(r.pidfd);
-          finish(r, status, ru);
-          ++done;
-          running.erase(running.begin() + long(i));
-          progress.update(done, s.failures(), done == total);
+        pid_t ended = w.output_closed || w.timed_out ? ::wait4(w.pid, &status, WNOHANG, &ru) : 0;
+        if (ended == w.pid) {
+          drain(w);  // what the worker wrote before it exited is still in the socket
+          if (take_frames(jobs, w)) ++done;
+          if (w.job) {  // it ended on this APK: the APK gets the blame
+            finish(jobs[*w.job], w, nullptr, status, uint64_t(ru.ru_maxrss));
+            ++done;
+          }
+          ::close(w.fd);
+          if (w.pidfd >= 0) ::close(w.pidfd);
+          workers.erase(workers.begin() + long(i));
         } else {
           ++i;
         }
+        if (done != before) progress.update(done, s.failures(), done == total);
       }
       progress.update(done, s.failures());
     }
@@ -480,7 +622,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     it->second.paths.push_back(f);
   }
   s.apks = order.size();
-  std::deque<Job> todo;
+  std::vector<Job> todo;
   for (const auto& sha : order) {
     Job& job = by_sha[sha];
     auto cur = b.store.current(sha);

@@ -1,6 +1,7 @@
-// `apkvet batch`: analyse many APKs in parallel, each in its own forked worker process with a memory
-// limit and a wall-clock timeout, and record every outcome in the catalogue store. A worker that
-// crashes, hangs or runs out of memory costs only its own APK, which is recorded with the reason.
+// `apkvet batch`: analyse many APKs in parallel in forked worker processes, each with a memory limit
+// and a wall-clock timeout per APK, and record every outcome in the catalogue store. A worker
+// analyses up to `apks_per_worker` APKs one after the other; one that crashes, hangs or runs out of
+// memory ends there and costs only the APK it was on, which is recorded with the reason.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,9 @@ struct BatchOptions {
   unsigned jobs = 0;                // 0: one per online core
   int timeout_seconds = 300;        // wall clock per APK
   uint64_t memory_mb = 2048;        // RLIMIT_AS of each worker (not under ASan)
+  // APKs one worker process analyses before a new one takes over (1: a new process for every APK).
+  // Bounds what one process's heap can carry from APK to APK; a failure ends the worker anyway.
+  size_t apks_per_worker = 100;
   Shard shard;
   bool rescan = false;              // analyse even APKs with a current result
   bool retry_failed = false;        // analyse again APKs whose current result is a crash/timeout/OOM
@@ -49,6 +53,7 @@ struct BatchSummary {
   size_t crashed = 0, timed_out = 0, out_of_memory = 0, worker_failed = 0;
   size_t unreadable = 0;      // inputs that could not be read / vanished / changed
   size_t not_stored = 0;      // results the store refused (disk full, ...)
+  size_t workers = 0;         // worker processes started
   std::vector<std::string> messages;  // one line per failure, for the log
   double seconds = 0;
   size_t failures() const {

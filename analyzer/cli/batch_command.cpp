@@ -34,6 +34,7 @@ int run_batch(const std::vector<std::string>& args) {
       else if (a == "--jobs") o.jobs = unsigned(number(i));
       else if (a == "--timeout") o.timeout_seconds = int(number(i));
       else if (a == "--memory") o.memory_mb = uint64_t(number(i));
+      else if (a == "--apks-per-worker") o.apks_per_worker = size_t(number(i));
       else if (judge.take(args, i)) continue;  // --policy --waivers --rules --date
       else if (a == "--shard") o.shard = catalogue::parse_shard(option_value(args, i));
       else if (a == "--rescan") o.rescan = true;
@@ -47,6 +48,7 @@ int run_batch(const std::vector<std::string>& args) {
     }
     if (inputs.empty()) throw std::invalid_argument("no inputs (directories, files, @list.txt or -)");
     if (o.timeout_seconds <= 0) throw std::invalid_argument("--timeout must be at least 1");
+    if (o.apks_per_worker == 0) throw std::invalid_argument("--apks-per-worker must be at least 1");
   } catch (const std::invalid_argument& e) {
     std::cerr << "apkvet batch: " << e.what() << " (see apkvet help)\n";
     return kExitUsage;

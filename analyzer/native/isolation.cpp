@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -123,6 +124,8 @@ double cpu_seconds_used() {
   ::_exit(0);
 }
 
+std::atomic<uint64_t> reaped_peak_rss_kb{0};  // see take_reaped_workers_peak_rss_kb()
+
 std::string describe_signal(int sig) { return std::to_string(sig) + " (" + ::strsignal(sig) + ")"; }
 
 }  // namespace
@@ -211,8 +214,11 @@ std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<
     }
     ::close(fds[0]);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage = {};
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    for (uint64_t seen = reaped_peak_rss_kb; seen < uint64_t(usage.ru_maxrss);)
+      if (reaped_peak_rss_kb.compare_exchange_weak(seen, uint64_t(usage.ru_maxrss))) break;
     if (next >= count) break;
     // The worker stopped before finishing item `next`: that item gets the blame.
     WorkerResult& r = results[next];
@@ -241,6 +247,8 @@ std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<
   }
   return results;
 }
+
+uint64_t take_reaped_workers_peak_rss_kb() { return reaped_peak_rss_kb.exchange(0); }
 
 WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, const IsolationLimits& limits) {
   return std::move(run_batch_in_worker(1, [&](size_t) { return job(); }, limits)[0]);

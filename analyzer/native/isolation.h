@@ -40,6 +40,11 @@ WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, con
 std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<std::vector<uint8_t>(size_t)>& job,
                                               const IsolationLimits& limits = {});
 
+// The largest peak resident set (KiB) of any worker the functions above reaped since the last call,
+// and resets it to 0. A batch worker that analyses many APKs in turn asks after each one: its own
+// peak (VmHWM, reset per APK) does not include the parse workers it forks.
+uint64_t take_reaped_workers_peak_rss_kb();
+
 // True in an AddressSanitizer build, where RLIMIT_AS cannot be used (ASan reserves terabytes).
 bool built_with_asan();
 

@@ -186,6 +186,53 @@ TEST_CASE("a worker that crashes or hangs or runs out of memory costs only its o
   CHECK(results[sha256_of(tmp.path / names[3])].status == "ok");
   CHECK(results[sha256_of(tmp.path / names[4])].status == "ok");
   CHECK(results[sha256_of(tmp.path / names[3])].peak_rss_kb > 1000);
+  // Workers serve many APKs (BatchOptions::apks_per_worker): the two it started, and one more after
+  // each failure that ended a worker (crash, hang, out of memory), not one per APK.
+  CHECK(s.workers <= 2 + 3);
+}
+
+TEST_CASE("a worker analyses APKs one after another and its reports equal those of a new process per APK") {
+  TempDir tmp("reuse");
+  auto apks = corpus_subset({{"test", 4}, {"benign", 3}, {"malware", 3}, {"malformed", 2}});
+  // Native code: the ELF parse runs in a worker of the worker, whose peak memory counts for the APK.
+  apks.push_back(fs::path(fixtures_dir()) / "built/native/native-emulated.apk");
+  apks.push_back(fs::path(fixtures_dir()) / "built/native/native-vet.apk");
+  for (const auto& a : apks) REQUIRE(fs::exists(a));
+  std::ofstream(tmp.path / "not-an-apk.apk") << "plain text, not a ZIP";
+  apks.push_back(tmp.path / "not-an-apk.apk");
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  auto run = [&](const std::string& name, unsigned jobs, size_t per_worker) {
+    catalogue::BatchOptions o;
+    for (const auto& a : apks) o.files.push_back(a.string());
+    o.db_path = tmp / name;
+    o.jobs = jobs;
+    o.apks_per_worker = per_worker;
+    o.key = catalogue::current_key(ctx, "", "");
+    std::ostringstream progress;
+    catalogue::BatchSummary s = catalogue::run_batch(o, ctx, progress, {});
+    CHECK(s.apks == apks.size());
+    CHECK(s.analysed + s.errors == apks.size());
+    return std::make_pair(s, results_by_sha(o.db_path));
+  };
+  auto [fresh, fresh_rows] = run("fresh.db", 2, 1);
+  auto [reused, reused_rows] = run("reused.db", 2, 100);
+  auto [one, one_rows] = run("one.db", 1, 5);
+  CHECK(fresh.workers == apks.size());
+  CHECK(reused.workers == 2);
+  CHECK(one.workers == (apks.size() + 4) / 5);  // one at a time: each serves 5, the last the rest
+  REQUIRE(fresh_rows.size() == apks.size());
+  CHECK(fresh.errors == 1);  // the text file: a report saying why, which does not end a worker
+  for (const auto& [sha, row] : fresh_rows) {
+    CAPTURE(sha);
+    for (const auto* rows : {&reused_rows, &one_rows}) {
+      REQUIRE(rows->count(sha) == 1);
+      const catalogue::ResultRow& other = rows->at(sha);
+      CHECK(other.status == row.status);
+      CHECK(other.reason == row.reason);
+      CHECK(other.report_json == row.report_json);  // nothing carried from one APK to the next
+      CHECK(other.peak_rss_kb > 1000);
+    }
+  }
 }
 
 TEST_CASE("a worker reports the digest the batch took only for the same file, unchanged since") {

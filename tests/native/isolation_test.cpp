@@ -45,6 +45,18 @@ TEST_CASE("isolation: a batch goes on after an item crashes or spins") {
   CHECK(r[4].outcome == WorkerOutcome::ok);
 }
 
+TEST_CASE("isolation: the peak memory of the workers reaped is kept until asked for, then reset") {
+  take_reaped_workers_peak_rss_kb();
+  WorkerResult r = run_in_worker([]() -> std::vector<uint8_t> {
+    std::vector<uint8_t> touched(96 << 20, 1);  // 96 MiB resident in the worker, none in this process
+    return {touched[touched.size() / 2]};
+  });
+  REQUIRE(r.outcome == WorkerOutcome::ok);
+  uint64_t peak = take_reaped_workers_peak_rss_kb();
+  CHECK(peak >= 96 * 1024);
+  CHECK(take_reaped_workers_peak_rss_kb() == 0);
+}
+
 TEST_CASE("isolation: a segfault in the worker is a crash, not ours") {
   WorkerResult r = run_in_worker([]() -> std::vector<uint8_t> {
     std::raise(SIGSEGV);
