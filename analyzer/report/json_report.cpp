@@ -31,7 +31,7 @@ Json scan_report_json(const std::vector<AppReport>& reports, const ReportMeta& m
   if (!meta.policy.empty()) out["policy"] = meta.policy;
   Json apps = Json::array();
   for (const auto& r : reports) apps.push_back(app_report_json(r));
-  out["results"] = apps;
+  out["results"] = std::move(apps);
   return out;
 }
 

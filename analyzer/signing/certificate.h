@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/byte_reader.h"
 #include "facts/evidence.h"
@@ -23,11 +24,14 @@ struct CertificateFacts {
   bool weak_signature_hash = false;  // certificate itself signed with MD2/MD5/SHA-1
   std::string sha256, sha1, md5;     // fingerprints of the DER encoding, lower-case hex
   std::string public_key_sha256;
+  std::vector<uint8_t> public_key_der;  // SubjectPublicKeyInfo as OpenSSL encodes the key (not in JSON)
   bool self_signed = false;
   bool android_debug = false;  // CN=Android Debug, O=Android, C=US: the SDK's per-machine debug key
 };
 
-// nullopt when OpenSSL cannot parse the DER.
+// nullopt when OpenSSL cannot parse the DER. The same certificate comes back in every scheme of an APK
+// (v1, v2, v3, v3.1, the lineage) and in many APKs of one developer: the last few descriptions are kept
+// per thread, keyed by the whole DER.
 std::optional<CertificateFacts> describe_certificate(Bytes der);
 
 void to_json(Json& j, const CertificateFacts& c);

@@ -360,6 +360,7 @@ void parse_signer(Bytes signer_bytes, int version, const SchemeParams& p, std::s
   Bytes attributes = lp_slice(sd);
 
   std::vector<std::vector<uint8_t>> cert_der;
+  std::vector<uint8_t> cert_key;  // the first certificate's public key, as OpenSSL encodes it
   {
     ByteReader cr(certificates);
     int index = 0;
@@ -371,7 +372,8 @@ void parse_signer(Bytes signer_bytes, int version, const SchemeParams& p, std::s
         add_error(s, prefix + "MALFORMED_CERTIFICATE", who + "Malformed certificate #" + std::to_string(index));
         return;
       }
-      s.certificates.push_back(*facts);
+      if (cert_der.empty()) cert_key = facts->public_key_der;
+      s.certificates.push_back(std::move(*facts));
       cert_der.emplace_back(c.begin(), c.end());
     }
   }
@@ -380,8 +382,6 @@ void parse_signer(Bytes signer_bytes, int version, const SchemeParams& p, std::s
     return;
   }
   {
-    X509Ptr main = parse_certificate(cert_der[0]);
-    auto cert_key = main ? encode_public_key(X509_get0_pubkey(main.get())) : std::vector<uint8_t>{};
     if (!std::equal(cert_key.begin(), cert_key.end(), public_key.begin(), public_key.end())) {
       add_error(s, prefix + "PUBLIC_KEY_MISMATCH_BETWEEN_CERTIFICATE_AND_SIGNATURES_RECORD",
                 who + "Public key mismatch between certificate and signature record");
