@@ -641,6 +641,9 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
       b.note(job.paths.front(), "paths not stored: " + why);
     }
   }
+  // Largest first: the APKs that take longest start early, and the batch ends on small ones instead of
+  // one worker finishing a large APK while the others have nothing left (size is a fair proxy for time).
+  std::stable_sort(todo.begin(), todo.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
   b.run(std::move(todo), progress, style);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return s;
