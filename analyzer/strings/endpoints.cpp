@@ -8,6 +8,7 @@
 
 #include "core/data_dir.h"
 #include "strings/domain.h"
+#include "strings/secret_names.h"
 
 namespace apkvet {
 
@@ -85,15 +86,14 @@ uint16_t default_port(const std::string& scheme) {
   return 0;
 }
 
-// Parameter names whose values are credentials.
+// Parameter names whose values are credentials: a secret name (strings/secret_names.h), or one of the
+// short names that are credentials only as URL parameters (?key=, ?sig=, ?auth=).
 bool secret_param(std::string_view name) {
   std::string n = lower_ascii(name);
-  static const char* kNames[] = {"key", "apikey", "api_key", "token", "access_token", "secret", "client_secret",
-                                 "password", "passwd", "pwd", "sig", "signature", "auth", "x-amz-signature"};
-  for (const char* k : kNames)
+  static const char* kParamNames[] = {"key", "sig", "signature", "auth", "x-amz-signature", "x-goog-signature"};
+  for (const char* k : kParamNames)
     if (n == k) return true;
-  return n.find("secret") != std::string::npos || n.find("token") != std::string::npos ||
-         n.find("password") != std::string::npos;
+  return secret_name(n);
 }
 
 std::string mask_value(std::string_view v) {

@@ -4,6 +4,7 @@
 
 #include "core/hyperscan_cache.h"
 #include "core/hyperscan_database.h"
+#include "strings/secret_names.h"
 
 #include <algorithm>
 #include <array>
@@ -36,14 +37,6 @@ enum class Start : uint8_t {
   secret_name,  // back over [:=], blanks and a quote to the name; the leftmost secret name in it
 };
 
-// The names that make `name = value` a secret (named_secret, ASCII case ignored). The pattern's regex
-// is built from this list and the walk back to a match's start looks for the same names: one list.
-constexpr std::string_view kSecretNames[] = {
-    "secret",     "token",      "passwd",      "password",    "pwd",        "apikey",      "api_key",
-    "api.key",    "api-key",    "accesskey",   "access_key",  "access.key", "access-key",  "privatekey",
-    "private_key", "private.key", "private-key", "authkey",   "auth_key",   "auth.key",    "auth-key",
-};
-
 // The first letters of the secret names: the walk tries a name only where one of them stands.
 constexpr auto kSecretNameFirst = [] {
   std::array<bool, 256> first{};
@@ -51,24 +44,35 @@ constexpr auto kSecretNameFirst = [] {
   return first;
 }();
 
+// (?:secret|token|...): any of the secret names, dots escaped.
+std::string secret_name_alternation() {
+  std::string r = "(?:";
+  for (std::string_view name : kSecretNames) {
+    if (r.size() > 3) r += '|';
+    for (char c : name) r += c == '.' ? std::string("\\.") : std::string(1, c);
+  }
+  return r + ")";
+}
+
 // (?:secret|token|...)[A-Za-z0-9_.-]*["']?[ \t]*[:=] : a secret name, more name, an optional quote,
 // blanks, then ':' or '='.
 const char* named_secret_regex() {
-  static const std::string regex = [] {
-    std::string r = "(?:";
-    for (std::string_view name : kSecretNames) {
-      if (r.size() > 3) r += '|';
-      for (char c : name) r += c == '.' ? std::string("\\.") : std::string(1, c);
-    }
-    return r + ")[A-Za-z0-9_.-]*[\"']?[ \\t]*[:=]";
-  }();
+  static const std::string regex = secret_name_alternation() + "[A-Za-z0-9_.-]*[\"']?[ \\t]*[:=]";
+  return regex.c_str();
+}
+
+// name="..secret name.." > : an XML element (<string name="api_token">) whose name attribute holds a
+// secret name, up to the end of its start tag; the value is its text.
+const char* xml_named_secret_regex() {
+  static const std::string regex =
+      "name[ \\t]*=[ \\t]*\"[A-Za-z0-9_.-]*" + secret_name_alternation() + "[A-Za-z0-9_.-]*\"[ \\t]*>";
   return regex.c_str();
 }
 
 struct PatternDef {
   PatternId id;
   const char* name;
-  const char* regex;    // nullptr: built at run time (named_secret_regex)
+  const char* regex;    // nullptr: built at run time from kSecretNames (regex_of)
   unsigned flags;      // extra Hyperscan flags
   Start start;
   unsigned fixed_len;  // Start::fixed: the length of every match
@@ -99,12 +103,14 @@ constexpr PatternDef kPatterns[] = {
     {PatternId::github_token, "github_token", "gh[pousr]_[A-Za-z0-9]{36}", 0, Start::fixed, 40, Extend::none},
     {PatternId::google_oauth_secret, "google_oauth_client_secret", "GOCSPX-[A-Za-z0-9_-]{28}", 0, Start::fixed, 35, Extend::none},
     {PatternId::named_secret, "named_secret", nullptr, HS_FLAG_CASELESS, Start::secret_name, 0, Extend::assigned},
-    {PatternId::xml_named_secret, "xml_named_secret",
-     "name[ \\t]*=[ \\t]*\"[A-Za-z0-9_.]*(?:secret|token|password|api_?key|access_?key|private_?key|auth_?key)"
-     "[A-Za-z0-9_.]*\"[ \\t]*>",
-     HS_FLAG_CASELESS, Start::tracked, 0, Extend::xml_text},
+    {PatternId::xml_named_secret, "xml_named_secret", nullptr, HS_FLAG_CASELESS, Start::tracked, 0, Extend::xml_text},
 };
 static_assert(std::size(kPatterns) == size_t(PatternId::count));
+
+const char* regex_of(const PatternDef& p) {
+  if (p.regex) return p.regex;
+  return p.id == PatternId::named_secret ? named_secret_regex() : xml_named_secret_regex();
+}
 
 // Compiled once per process (thread-safe static init). With `track_every_start`, Hyperscan tracks the
 // start of every variable-length pattern itself: the reference the walks back are tested against.
@@ -113,7 +119,7 @@ const HyperscanDatabase& database(bool track_every_start = false) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     for (const auto& p : kPatterns) {
-      exprs.push_back(p.regex ? p.regex : named_secret_regex());
+      exprs.push_back(regex_of(p));
       bool tracked = p.start == Start::tracked || (track_all && p.start != Start::fixed);
       flags.push_back(p.flags | (tracked ? unsigned(HS_FLAG_SOM_LEFTMOST) : 0u));
       ids.push_back(static_cast<unsigned>(p.id));
@@ -343,8 +349,7 @@ std::vector<PatternHit> scan_one_text(std::string_view text, bool track_every_st
 
 const char* to_string(PatternId id) { return kPatterns[size_t(id)].name; }
 std::string_view pattern_regex(PatternId id) {
-  const PatternDef& p = kPatterns[size_t(id)];
-  return p.regex ? p.regex : named_secret_regex();
+  return regex_of(kPatterns[size_t(id)]);
 }
 
 std::vector<PatternHit> scan_text(std::string_view text) { return scan_one_text(text, false); }

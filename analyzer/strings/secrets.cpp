@@ -161,11 +161,8 @@ double shannon_entropy(std::string_view s) {
 
 bool secret_name(std::string_view name) {
   std::string n = lower_ascii(name);
-  static const char* kParts[] = {"secret", "token", "password", "passwd", "pwd", "apikey", "api_key", "api-key", "api.key",
-                                 "accesskey", "access_key", "access-key", "privatekey", "private_key", "auth_key",
-                                 "authkey", "client_key"};
-  for (const char* p : kParts)
-    if (n.find(p) != std::string::npos) return true;
+  for (std::string_view part : kSecretNames)
+    if (n.find(part) != std::string::npos) return true;
   return false;
 }
 

@@ -9,6 +9,7 @@
 #include "facts/evidence.h"
 #include "strings/endpoints.h"
 #include "strings/pattern_scan.h"
+#include "strings/secret_names.h"
 #include "strings/string_pool.h"
 
 namespace apkvet {
@@ -34,7 +35,5 @@ std::vector<Secret> find_secrets(const AppStringPool& pool, const std::vector<Pa
 std::string mask_secret(std::string_view value);
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view s);
-// Whether a name (variable, JSON key, resource key) says its value is a credential.
-bool secret_name(std::string_view name);
 
 }  // namespace apkvet

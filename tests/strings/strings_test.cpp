@@ -282,6 +282,24 @@ TEST_CASE("secrets of known formats and named high-entropy values, masked everyw
     CHECK(j.find(v) == std::string::npos);
 }
 
+TEST_CASE("one list of secret names: what the named_secret pattern matches is kept, in code, XML, resources and URLs") {
+  // Names the pattern has always matched but a second, shorter list then dropped (access.key,
+  // private-key), and one only the XML check knew (client_key).
+  const std::string v1 = "Qm8Zt3Lp9Xc2Vb7Nk4Wr1Hy6", v2 = "Jd5Rs8Tq2Wm7Zx4Lc9Vb3Nh1", v3 = "Pk2Lm9Qw4Zr7Xt3Nc8Vb5Hd6";
+  const std::string v4 = "Gf7Hj2Kl9Mn4Pq8Rs3Tv6Wx1";
+  auto f = analyze_text("s3.access.key=" + v1 + "\nupload.private-key: \"" + v2 + "\"\n<string name=\"oauth_client_key\">" +
+                        v3 + "</string>\nsdk.client_key=" + v4 +
+                        "\nGET https://api.example-vendor.com/v1/push?access_key=" + v1 + "&lang=en\n");
+  std::set<std::string> names;
+  for (const auto& s : f.secrets)
+    if (s.type == "named_secret") names.insert(s.name);
+  CHECK(names == std::set<std::string>{"s3.access.key", "upload.private-key", "oauth_client_key", "sdk.client_key"});
+  // As a URL parameter the same name is a credential, masked in the endpoint.
+  CHECK(endpoint(f, "url", "https://api.example-vendor.com/v1/push?access_key=Qm8Z***&lang=en"));
+  std::string j = dump(f);
+  for (const auto& v : {v1, v2, v3, v4}) CHECK(j.find(v) == std::string::npos);
+}
+
 TEST_CASE("the leaky fixture: every origin, owners, jurisdictions and masking") {
   auto leaky = leaky_app();
   if (!leaky) return;
