@@ -57,8 +57,8 @@ done
 printf 'scaling 2 workers / 1 worker: %.2fx\n' "$(echo "${rate[2]} / ${rate[1]}" | bc -l)"
 
 # The same analysis and judgement of every APK in one process (apkvet scan of all files, JSON
-# report): what the analysis itself costs without a worker process per APK (fork, its page faults,
-# its exit, the store). Not a way to run a catalogue: one hostile APK could take the rest with it.
+# report): what the analysis itself costs without worker processes and the store. Not a way to run a
+# catalogue: one hostile APK could take the rest with it.
 scan_cpus=""
 mapfile -t inputs < <(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | sort)
 for ((rep = 1; rep <= reps; rep++)); do
@@ -68,7 +68,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   scan_cpus+="$(echo "$user + $sys" | bc -l) "
 done
 scan_cpu_per_apk=$(echo "$(median <<<"$scan_cpus") / $n" | bc -l)
-printf 'apkvet scan, all in one process (median of %d): %.4f CPU-s per APK; a worker per APK costs %.4f more\n' \
+printf 'apkvet scan, all in one process (median of %d): %.4f CPU-s per APK; the batch (workers, store) costs %.4f more\n' \
   "$reps" "$scan_cpu_per_apk" "$(echo "${cpu_per_apk[1]} - $scan_cpu_per_apk" | bc -l)"
 
 [ "${BENCH_ANDROGUARD:-1}" = 0 ] && exit 0  # BENCH_ANDROGUARD=0: apkvet only
