@@ -37,6 +37,7 @@ esac
 die() { echo "build-fixtures: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing tool '$1' (Debian package: $2)"; }
 need aapt aapt
+need aapt2 aapt
 need smali libsmali-java
 need zipalign zipalign
 need apksigner apksigner
@@ -51,7 +52,7 @@ inputs_hash() {
   {
     (cd "$ROOT" && find fixtures/apps fixtures/keys tools/build-fixtures.sh tools/make-tampered.py -type f -print0 |
       sort -z | xargs -0 sha256sum)
-    aapt version; smali --version | head -1; apksigner --version; zipalign 2>&1 | head -1 || true
+    aapt version; aapt2 version 2>&1; smali --version | head -1; apksigner --version; zipalign 2>&1 | head -1 || true
     aarch64-linux-gnu-gcc --version | head -1; python3 --version
   } | sha256sum | cut -d' ' -f1
 }
@@ -195,6 +196,31 @@ write_zip "$STAGE_OUT/bundle.xapk" stored \
   "manifest.json=$WORK/manifest.json" \
   "base.apk=$STAGE_OUT/bundle-base.apk" \
   "config.arm64_v8a.apk=$STAGE_OUT/bundle-split-arm64.apk"
+
+# ---- leaky.aab: the leaky app as an Android App Bundle ----
+# Debian has no bundletool: aapt2 links the app in protobuf form (--proto-format, what bundletool
+# takes as a module) and the files are laid out as a bundle stores them (base/manifest/, base/dex/,
+# base/res/, base/assets/, base/resources.pb, BundleConfig.pb), then JAR-signed (v1 only), as
+# jarsigner signs a bundle. An empty BundleConfig.pb is a valid (empty) protobuf message.
+L=$WORK/leaky-aab
+mkdir -p "$L/stage"
+aapt2 compile --dir "$APPS/leaky/res" -o "$L/res.zip"
+aapt2 link --proto-format -I "$FRAMEWORK" --manifest "$APPS/leaky/AndroidManifest.xml" -o "$L/proto.apk" "$L/res.zip"
+(cd "$L/stage" && python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(".")' "$L/proto.apk")
+smali assemble --api "$SMALI_API" -o "$L/classes.dex" "$APPS/leaky/smali"
+: >"$L/BundleConfig.pb"
+write_zip "$L/unsigned.aab" deflated \
+  "BundleConfig.pb=$L/BundleConfig.pb" \
+  "base/manifest/AndroidManifest.xml=$L/stage/AndroidManifest.xml" \
+  "base/dex/classes.dex=$L/classes.dex" \
+  "base/res/xml/network_security_config.xml=$L/stage/res/xml/network_security_config.xml" \
+  "base/resources.pb=$L/stage/resources.pb" \
+  "base/assets/index.android.bundle=$APPS/leaky/assets/index.android.bundle"
+apksigner sign --ks "$KEYSTORE" --ks-pass "pass:$KEY_PASS" --ks-key-alias "$KEY_ALIAS" --key-pass "pass:$KEY_PASS" \
+  --v1-signing-enabled true --v2-signing-enabled false --v3-signing-enabled false --min-sdk-version 21 \
+  --out "$STAGE_OUT/leaky.aab" "$L/unsigned.aab"
+jar_ok=$(python3 -c 'import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); print(int("META-INF/MANIFEST.MF" in n))' "$STAGE_OUT/leaky.aab")
+[[ $jar_ok == 1 ]] || die "leaky.aab is not JAR-signed"
 
 # ---- tampered variants, made from the fresh builds ----
 python3 "$ROOT/tools/make-tampered.py" --built "$STAGE_OUT" --out "$STAGE_OUT/tampered" \

@@ -40,9 +40,13 @@ def main():
             continue  # hostile archives: the whole file is already a ZIP seed
         for name in names:
             kind = None
+            # App Bundle modules: the manifest and XML in aapt2's protobuf form, resources.pb (the same readers).
+            module_path = name.split("/", 1)[1] if "/" in name else ""
             if name == "AndroidManifest.xml" or (name.startswith("res/xml/") and name.endswith(".xml")):
                 kind = "axml"
-            elif name == "resources.arsc":
+            elif module_path == "manifest/AndroidManifest.xml" or (module_path.startswith("res/xml/") and name.endswith(".xml")):
+                kind = "axml"
+            elif name == "resources.arsc" or module_path == "resources.pb":
                 kind = "arsc"
             elif name.endswith(".dex"):
                 kind = "dex"

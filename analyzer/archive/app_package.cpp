@@ -48,22 +48,33 @@ AppPackage::AppPackage(const std::string& path, OpenOptions options) : file_(pat
   if (top->find("AndroidManifest.xml")) {
     parts_.push_back({"", PartRole::base, 0, std::move(top)});
   } else if (top->find("base/manifest/AndroidManifest.xml")) {
-    // Android App Bundle: modules under base/, feature/..., manifest in protobuf form.
-    container_ = "aab";
-    parts_.push_back({"", PartRole::base, 0, std::move(top)});
-    // Not read yet: say so, so that the near-empty analysis is not taken for a clean one (the rule
-    // SCAN-INCOMPLETE sends the app to review).
-    anomalies_.add("bundle.aab_reader_unavailable", Severity::high,
-                   "Android App Bundle: apkvet does not read its module layout and protobuf manifest yet, so the "
-                   "app's permissions, components, code (base/dex) and native libraries (base/lib) were not "
-                   "analysed; scan the APKs built from it (bundletool build-apks) instead",
-                   Evidence{"base/manifest/AndroidManifest.xml", "", ""});
+    open_app_bundle(std::move(top));
   } else {
     open_bundle(*top);
     bundle_ = std::move(top);
   }
   if (options_.search_nested)
     for (size_t i = 0; i < parts_.size() && i < options_.max_nested_parts; ++i) find_nested(i);
+}
+
+// Android App Bundle (.aab): one module per top-level folder that has manifest/AndroidManifest.xml
+// ("base", then feature modules), each read as the APK bundletool would build from it (a module view
+// of the bundle, archive/zip_archive.h): base is the base part, feature modules are splits. The
+// bundle's own signature (jarsigner, META-INF/ at its root) covers the bundle's entries by their
+// stored names, so signing reads the bundle itself (signed_archive()).
+void AppPackage::open_app_bundle(std::unique_ptr<ZipArchive> top) {
+  container_ = "aab";
+  std::vector<std::string> modules;
+  for (const auto& e : top->entries()) {
+    size_t slash = e.name.find('/');
+    if (slash == std::string::npos || e.name.compare(slash, std::string::npos, "/manifest/AndroidManifest.xml") != 0) continue;
+    std::string module = e.name.substr(0, slash);
+    if (std::find(modules.begin(), modules.end(), module) == modules.end()) modules.push_back(module);
+  }
+  std::stable_partition(modules.begin(), modules.end(), [](const std::string& m) { return m == "base"; });
+  bundle_ = std::move(top);
+  for (const std::string& m : modules)
+    parts_.push_back({m, m == "base" ? PartRole::base : PartRole::split, 0, std::make_unique<ZipArchive>(*bundle_, m)});
 }
 
 // .apks (bundletool: splits/*.apk, standalones/*.apk, toc.pb) and .xapk (APKPure: *.apk + manifest.json)
@@ -125,7 +136,6 @@ void AppPackage::open_bundle(ZipArchive& top) {
 // time with DexClassLoader. We sniff the magic of every entry that is not plain app structure.
 void AppPackage::find_nested(size_t part_index) {
   const ApkPart& part = parts_[part_index];
-  if (container_ == "aab" && part.depth == 0) return;
   for (const auto& e : part.zip->entries()) {
     if (e.is_directory() || e.name == "AndroidManifest.xml" || e.name == "resources.arsc") continue;
     bool plain_resource = starts_with(e.name, "res/") && !starts_with(e.name, "res/raw/");

@@ -68,8 +68,13 @@ class AppPackage {
 
   AnomalySink& anomalies() const { return anomalies_; }
 
+  // The archive whose signature is the app's: the base APK, or for an App Bundle the bundle itself
+  // (its parts are module views whose entry names are not the ones signed).
+  const ZipArchive& signed_archive() const { return container_ == "aab" ? *bundle_ : *base().zip; }
+
  private:
   void open_bundle(ZipArchive& top);
+  void open_app_bundle(std::unique_ptr<ZipArchive> top);
   void find_nested(size_t part_index);
 
   MappedFile file_;

@@ -43,6 +43,41 @@ ZipArchive::ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anom
   if (options_.check_with_libzip) cross_check_with_libzip();
 }
 
+// The APK name of a bundle module's entry, or "" when the entry is not in the module.
+static std::string module_entry_name(std::string_view stored, std::string_view module) {
+  if (stored.size() <= module.size() + 1 || stored.substr(0, module.size()) != module || stored[module.size()] != '/')
+    return "";
+  std::string_view rest = stored.substr(module.size() + 1);
+  if (rest == "manifest/AndroidManifest.xml") return "AndroidManifest.xml";
+  if (rest.rfind("manifest/", 0) == 0) return "";  // nothing else of manifest/ goes into the APK
+  if (rest.rfind("dex/", 0) == 0) return std::string(rest.substr(4));
+  if (rest.rfind("root/", 0) == 0) return std::string(rest.substr(5));
+  return std::string(rest);
+}
+
+ZipArchive::ZipArchive(const ZipArchive& bundle, std::string_view module)
+    : data_(bundle.data_), prefix_(bundle.prefix_), anomalies_(bundle.anomalies_), options_(bundle.options_),
+      eocd_offset_(bundle.eocd_offset_), cd_offset_(bundle.cd_offset_), cd_size_(bundle.cd_size_),
+      archive_start_(bundle.archive_start_), bundle_(&bundle) {
+  options_.check_with_libzip = false;
+  for (const ZipEntry& e : bundle.entries_) {
+    std::string name = module_entry_name(e.name, module);
+    if (name.empty()) continue;
+    ZipEntry view = e;
+    view.name = std::move(name);
+    view.index = entries_.size();
+    entries_.push_back(std::move(view));
+    bundle_index_.push_back(e.index);
+  }
+  for (const auto& e : entries_) first_by_name_.try_emplace(std::string_view(e.name), e.index);
+}
+
+std::string ZipArchive::evidence_path(std::string_view entry_name) const {
+  if (bundle_)
+    if (const ZipEntry* e = find(entry_name)) return prefix_ + bundle_->entries_[bundle_index_[e->index]].name;
+  return prefix_ + std::string(entry_name);
+}
+
 void ZipArchive::anomaly(std::string id, Severity s, std::string msg, std::string_view entry, std::string location,
                          std::string value) const {
   std::string file = prefix_.empty() && entry.empty() ? std::string("(archive)") : prefix_ + std::string(entry);
@@ -367,6 +402,7 @@ std::optional<Bytes> ZipArchive::read(std::string_view name) const {
 }
 
 std::optional<Bytes> ZipArchive::read(const ZipEntry& e) const {
+  if (bundle_) return bundle_->read(bundle_->entries_[bundle_index_[e.index]]);
   if (!e.data_in_bounds || e.is_directory()) return std::nullopt;
   Bytes raw = data_.subspan(e.data_offset, e.compressed_size);
   bool stored = e.method != kMethodDeflated;
@@ -394,6 +430,7 @@ std::optional<Bytes> ZipArchive::read(const ZipEntry& e) const {
 }
 
 std::vector<uint8_t> ZipArchive::peek(const ZipEntry& e, size_t n) const {
+  if (bundle_) return bundle_->peek(bundle_->entries_[bundle_index_[e.index]], n);
   std::vector<uint8_t> out;
   if (!e.data_in_bounds || e.is_directory()) return out;
   if (e.method != kMethodDeflated) {

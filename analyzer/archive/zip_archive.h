@@ -50,6 +50,13 @@ class ZipArchive {
   // Throws ParseError when there is no usable central directory at all.
   ZipArchive(Bytes data, std::string display_prefix, AnomalySink& anomalies, ZipOptions options = {});
 
+  // One module of an Android App Bundle (`module` = "base", a feature module's name), as the APK
+  // bundletool builds from it: <module>/manifest/AndroidManifest.xml is AndroidManifest.xml,
+  // <module>/dex/ and <module>/root/ are the APK's root, and <module>/lib/, assets/, res/,
+  // resources.pb keep their names without the module. Entries and inflated bytes are the bundle's
+  // (read once, shared); evidence paths name the file as the bundle stores it.
+  ZipArchive(const ZipArchive& bundle, std::string_view module);
+
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const ZipEntry* find(std::string_view name) const;  // first entry of that name, as Android reads it
 
@@ -62,14 +69,14 @@ class ZipArchive {
   // magic numbers of every asset without paying for inflating them all.
   std::vector<uint8_t> peek(const ZipEntry& entry, size_t n) const;
 
-  std::string evidence_path(std::string_view entry_name) const { return prefix_ + std::string(entry_name); }
+  std::string evidence_path(std::string_view entry_name) const;
   const std::string& prefix() const { return prefix_; }
   Bytes data() const { return data_; }
   uint64_t central_directory_offset() const { return cd_offset_; }
   uint64_t central_directory_size() const { return cd_size_; }
   uint64_t eocd_offset() const { return eocd_offset_; }
   uint64_t archive_start() const { return archive_start_; }  // bytes before this are not zip (Janus)
-  uint64_t bytes_inflated() const { return total_inflated_; }
+  uint64_t bytes_inflated() const { return bundle_ ? bundle_->bytes_inflated() : total_inflated_; }
 
  private:
   void locate_end_of_central_directory();
@@ -91,6 +98,11 @@ class ZipArchive {
   uint64_t declared_entries_ = 0;
   std::vector<ZipEntry> entries_;
   std::unordered_map<std::string_view, size_t> first_by_name_;
+
+  // A module view of an App Bundle: the bundle it reads through, and for each of its entries the
+  // index of the bundle's entry.
+  const ZipArchive* bundle_ = nullptr;
+  std::vector<size_t> bundle_index_;
 
   // Inflated entries, by index. Filled lazily from const readers, hence mutable and guarded.
   mutable std::mutex cache_mutex_;

@@ -2,6 +2,7 @@
 // do (same validations, same skipping of unknown chunks, same data end), so what it decodes is what
 // Android reads. Every deviation from what aapt/aapt2 write is an axml.* anomaly; decoding goes on.
 #include "axml/axml_decoder.h"
+#include "axml/proto_xml.h"
 
 #include <algorithm>
 #include <cmath>
@@ -516,6 +517,7 @@ const AxmlAttribute* AxmlElement::plain_attr(std::string_view name) const {
 }
 
 bool decode_axml(Bytes data, const std::string& evidence_file, AnomalySink& anomalies, AxmlDocument& out) {
+  if (looks_like_proto_xml(data)) return decode_proto_xml(data, evidence_file, anomalies, out);
   out = AxmlDocument();
   try {
     return AxmlDecoder(data, evidence_file, anomalies, out).run();

@@ -92,11 +92,14 @@ struct AxmlDocument {
   // document then holds what a lenient reading recovered.
   bool readable_by_android = true;
   std::string android_error;
+  // Decoded from aapt2's protobuf form (an App Bundle's modules: axml/proto_xml.h), not binary XML.
+  bool protobuf = false;
 
   const AxmlElement* root() const { return roots.empty() ? nullptr : &elements[roots.front()]; }
 };
 
 // Fills `out` with the decoded document. Attributes in the android namespace are named "android:x".
+// XML in aapt2's protobuf form (App Bundles) is recognised and decoded into the same document.
 // Returns false (with an anomaly naming `evidence_file`) when nothing could be decoded.
 bool decode_axml(Bytes data, const std::string& evidence_file, AnomalySink& anomalies, pugi::xml_document& out);
 

@@ -762,6 +762,16 @@ ManifestFacts analyze_manifest(const AppPackage& app, const ResourceTable* resou
   }
   auto doc = std::make_shared<AxmlDocument>();
   decode_axml(*bytes, file, anomalies, *doc);
+  // aapt2's protobuf form is how an App Bundle stores its manifest; in an APK the installer, which
+  // reads binary XML only, refuses it.
+  if (doc->protobuf && app.container() != "aab") {
+    doc->readable_by_android = false;
+    doc->android_error = "the manifest is in aapt2's protobuf form (an App Bundle module's), not binary XML";
+    anomalies.add("manifest.protobuf_in_apk", Severity::high,
+                  "AndroidManifest.xml is in aapt2's protobuf form, which only App Bundles use: Android's installer reads "
+                  "binary XML and refuses this APK",
+                  {file, "", ""});
+  }
   return type_manifest(std::move(doc), file, resources, anomalies);
 }
 

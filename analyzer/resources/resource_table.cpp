@@ -1,5 +1,7 @@
 #include "resources/resource_table.h"
 
+#include "resources/proto_resource_table.h"
+
 #include <algorithm>
 #include <set>
 
@@ -92,7 +94,18 @@ ResourceFacts analyze_resources(const AppPackage& app, AnomalySink& anomalies, s
   ResourceFacts f;
   const ApkPart& base = app.base();
   const ZipEntry* entry = base.zip->find("resources.arsc");
-  if (!entry) return f;
+  if (!entry) {
+    // An App Bundle module has its table in protobuf form instead.
+    const ZipEntry* pb = base.zip->find("resources.pb");
+    if (!pb) return f;
+    auto bytes = base.zip->read(*pb);
+    if (!bytes) return f;
+    f.has_resource_table = true;
+    f.evidence = {base.evidence_path("resources.pb"), "", ""};
+    table = read_proto_resource_table(*bytes, f.evidence.file, anomalies, f);
+    f.parsed = table != nullptr;
+    return f;
+  }
   f.has_resource_table = true;
   std::string file = base.evidence_path("resources.arsc");
   f.evidence = {file, "", ""};

@@ -102,7 +102,7 @@ SigningFacts verify_signing(const ZipArchive& zip, const SigningOptions& options
   f.target_sandbox_version = options.target_sandbox_version;
 
   f.target_sdk = std::max(options.target_sdk, 1);
-  ApkVerifyParams params{f.min_sdk, 0x7fffffff, options.target_sandbox_version, f.target_sdk};
+  ApkVerifyParams params{f.min_sdk, 0x7fffffff, options.target_sandbox_version, options.app_bundle ? 1 : f.target_sdk};
   ApkVerification v = verify_apk(zip, params);
   if (!v.verified && f.min_sdk < kN && v.zip_error.empty()) {
     ApkVerifyParams modern = params;
@@ -248,7 +248,13 @@ void emit_findings(const SigningFacts& f, const SigningOptions& o, AnomalySink& 
   }
   // Janus (CVE-2017-13156): only v1 protects the APK and Android < 7.0 may install it.
   bool v1_only = f.v1.present && !f.v2.present && !f.v3.present && !f.v31.present;
-  if (v1_only && f.min_sdk < kN) {
+  if (o.app_bundle)
+    report(sink, f, "signing.app_bundle_upload_signature", Severity::info,
+           "An App Bundle's signature is its developer's upload signature: the APKs a device installs are built from "
+           "the bundle and signed again (by Google Play with the app signing key, or by whoever runs bundletool), so "
+           "the installed app's signer cannot be read from the bundle",
+           "", "", "");
+  if (v1_only && f.min_sdk < kN && !o.app_bundle) {
     bool dex_prefix = sink.has("zip.janus_dex_prefix");
     report(sink, f, "signing.janus_v1_only", dex_prefix ? Severity::critical : Severity::medium,
            dex_prefix ? "Signed with v1 (JAR) only, minSdkVersion below 24, and the file starts with a DEX: the Janus "
@@ -295,8 +301,10 @@ void emit_findings(const SigningFacts& f, const SigningOptions& o, AnomalySink& 
 
 }  // namespace
 
-SigningFacts analyze_signing(const AppPackage& app, const SigningOptions& options, AnomalySink& anomalies) {
-  SigningFacts f = verify_signing(*app.base().zip, options);
+SigningFacts analyze_signing(const AppPackage& app, const SigningOptions& given, AnomalySink& anomalies) {
+  SigningOptions options = given;
+  options.app_bundle = app.container() == "aab";
+  SigningFacts f = verify_signing(app.signed_archive(), options);
   std::error_code ec;
   if (!options.input_path.empty() && std::filesystem::is_regular_file(options.input_path + ".idsig", ec))
     f.v4_signature_file = options.input_path + ".idsig";

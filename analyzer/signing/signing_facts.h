@@ -64,6 +64,9 @@ struct SigningOptions {
   std::string package;             // for the Exodus identifier
   int64_t scan_time = 0;           // seconds since the epoch; 0 skips the validity-window findings
   std::string input_path;          // where to look for a v4 "<input>.idsig"
+  // An Android App Bundle: its JAR signature is checked as jarsigner checks it, without the rules
+  // for installing an APK (v2 required from target SDK 30, Janus), which apply to the APKs built from it.
+  bool app_bundle = false;
 };
 
 SigningFacts analyze_signing(const AppPackage& app, const SigningOptions& options, AnomalySink& anomalies);

@@ -1,5 +1,8 @@
 #include "strings/string_pool.h"
 
+#include "axml/proto_xml.h"
+#include "core/protobuf_reader.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -417,6 +420,63 @@ void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& p
     if (auto s = sp.at(i); s && !pool.add_owned(src, std::move(*s), i)) return;
 }
 
+namespace {
+
+// Whether `b` reads as text: printable ASCII, blanks, or bytes of multi-byte UTF-8.
+bool text_like(Bytes b) {
+  return std::all_of(b.begin(), b.end(), [](uint8_t c) { return c >= 0x20 ? c != 0x7f : c == '\t' || c == '\n' || c == '\r'; });
+}
+
+// Whether `b` is a whole protobuf message: every field well-formed, the last one ending at its end.
+bool parses_as_message(Bytes b) {
+  try {
+    ProtoMessage m(b);
+    uint32_t field, wire;
+    while (m.next(field, wire)) m.skip(wire);
+    return true;
+  } catch (const ParseError&) {
+    return false;
+  }
+}
+
+// The strings of a protobuf file, without its schema: a length-delimited field that reads as text is
+// a string; one that is a well-formed message is walked in turn. (Scanned as raw bytes, a string's
+// length prefix is often a printable byte that joins it: ".https://..." hides the URL.)
+void walk_proto_strings(Bytes file, size_t begin, size_t end, uint32_t src, AppStringPool& pool, int depth, size_t& budget) {
+  ProtoMessage m(file, begin, end);
+  uint32_t field, wire;
+  while (budget && m.next(field, wire)) {
+    --budget;
+    if (wire != ProtoMessage::kLengthDelimited) {
+      m.skip(wire);
+      continue;
+    }
+    Bytes v = m.bytes();
+    size_t at = size_t(v.data() - file.data());
+    // A message starts with a tag byte, usually below 0x20 (0x0a: field 1, length-delimited): text that
+    // starts with a control character is taken for a message when it parses as one.
+    bool message = depth < 32 && !v.empty() && (v[0] < 0x20 || !text_like(v)) && parses_as_message(v);
+    if (message)
+      walk_proto_strings(file, at, at + v.size(), src, pool, depth + 1, budget);
+    else if (v.size() >= 4 && text_like(v) &&
+             !pool.add(src, std::string_view(reinterpret_cast<const char*>(v.data()), v.size()), at))
+      return;
+  }
+}
+
+}  // namespace
+
+void add_proto_strings(const std::string& file, Bytes data, StringOrigin origin, AppStringPool& pool) {
+  uint32_t src = pool.add_source(origin, file);
+  size_t budget = 4'000'000;  // fields visited, against hostile nesting
+  try {
+    walk_proto_strings(data, 0, data.size(), src, pool, 0, budget);
+  } catch (const ParseError&) {
+    // Not protobuf after all (or damaged): its strings as strings(1) reads them.
+    pool.add_printable_runs(pool.add_source(StringOrigin::binary, file), data);
+  }
+}
+
 void add_text_file(const std::string& file, Bytes text, AppStringPool& pool) {
   uint32_t src = pool.add_source(StringOrigin::text, file);
   size_t n = std::min<uint64_t>(text.size(), pool.limits().max_file_bytes);
@@ -496,6 +556,11 @@ void build_string_pool(const AppPackage& app, const dex::DexCorpus* corpus, AppS
       if (dex) add_dex_strings(path, *bytes, pool);
       else if (magic("\x7f" "ELF")) add_native_strings(path, *bytes, pool);
       else if (h.size() >= 2 && h[0] == 0x03 && h[1] == 0x00) add_binary_xml_strings(path, *bytes, pool);
+      // An App Bundle module's XML and resource table are protobuf (aapt2's XmlNode, ResourceTable).
+      else if (app.container() == "aab" && ends_with(e.name, ".xml") && looks_like_proto_xml(*bytes))
+        add_proto_strings(path, *bytes, StringOrigin::binary_xml, pool);
+      else if (app.container() == "aab" && e.name == "resources.pb")
+        add_proto_strings(path, *bytes, StringOrigin::resources, pool);
       else if (looks_like_text(h)) add_text_file(path, *bytes, pool);
       else pool.add_printable_runs(pool.add_source(StringOrigin::binary, path), *bytes);
     }

@@ -126,6 +126,8 @@ void add_dex_outside_strings(const std::string& file, Bytes dex, size_t begin, s
 void add_dex_corpus_strings(const dex::DexCorpus& corpus, AppStringPool& pool);
 void add_arsc_strings(const std::string& file, Bytes arsc, AppStringPool& pool);
 void add_binary_xml_strings(const std::string& file, Bytes xml, AppStringPool& pool);
+// An App Bundle's protobuf files (XML, resources.pb): every length-delimited field that reads as text.
+void add_proto_strings(const std::string& file, Bytes data, StringOrigin origin, AppStringPool& pool);
 void add_text_file(const std::string& file, Bytes text, AppStringPool& pool);
 void add_native_strings(const std::string& file, Bytes elf, AppStringPool& pool);
 

@@ -312,15 +312,17 @@ TEST_CASE("kill -9 of the whole batch at random points then resume and every APK
     }
     ::setpgid(pid, pid);
     // Kill once the batch has stored a random number of new results (at most half of what is left),
-    // watched every 2 ms, then after a random few milliseconds more, so each kill lands mid-run at a
+    // watched every half millisecond, then after a random millisecond at most, so each kill lands mid-run at a
     // different phase whatever the machine's speed: a small APK takes a few milliseconds once the rule
     // data is cached, and a fixed delay let a fast machine finish the whole batch before the kill.
     size_t before = stored_after_kill.empty() ? 0 : stored_after_kill.back();
     size_t target = before + std::uniform_int_distribution<size_t>(1, std::max<size_t>(1, (20 - std::min<size_t>(before, 20)) / 2))(rng);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline && before < 20 && count_results(db) < target)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 5000)(rng)));
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    // Workers serve many APKs each (no fork per APK): a small APK is stored every millisecond or two, so
+    // a longer pause let the whole batch end before the kill.
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 1000)(rng)));
     ::kill(-pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);

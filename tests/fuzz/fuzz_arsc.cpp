@@ -1,9 +1,11 @@
 // Fuzzes the resources.arsc reader: chunk walking, string pools, type specs and configs, entry reads,
-// config selection, reference chains, names and the facts walk. Seeds: corpus resources.arsc files.
+// config selection, reference chains, names and the facts walk; and, on the same bytes, the App Bundle
+// resource table reader (resources.pb, protobuf). Seeds: corpus resources.arsc files, bundles' resources.pb.
 #include <cstddef>
 #include <cstdint>
 
 #include "resources/arsc_table.h"
+#include "resources/proto_resource_table.h"
 
 namespace {
 
@@ -44,6 +46,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (table) exercise(*table);
   } catch (const apkvet::ParseError&) {
     // Reads are bounds-checked; a ParseError escaping is tolerated here but means a missed check.
+  }
+  apkvet::ResourceFacts facts;
+  if (auto proto = apkvet::read_proto_resource_table(apkvet::Bytes(data, size), "resources.pb", anomalies, facts)) {
+    size_t budget = 2000;
+    for (const auto& p : facts.packages)
+      for (uint32_t i = 0; i < 64 && budget; ++i, --budget) {
+        uint32_t id = (p.id << 24) | (1u << 16) | i;
+        (void)proto->string_value(id);
+        (void)proto->integer_value(id);
+        (void)proto->file_path(id);
+        (void)proto->resource_name(id);
+      }
+    (void)proto->find_id(0x7f, "xml", "network_security_config");
   }
   return 0;
 }
