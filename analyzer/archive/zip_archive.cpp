@@ -69,7 +69,16 @@ ZipArchive::ZipArchive(const ZipArchive& bundle, std::string_view module)
     entries_.push_back(std::move(view));
     bundle_index_.push_back(e.index);
   }
-  for (const auto& e : entries_) first_by_name_.try_emplace(std::string_view(e.name), e.index);
+  for (const auto& e : entries_) {
+    auto [it, inserted] = first_by_name_.try_emplace(std::string_view(e.name), e.index);
+    // base/dex/classes.dex and base/root/classes.dex are both the APK's classes.dex: bundletool refuses
+    // such a bundle, and tools that read one or the other disagree.
+    if (!inserted)
+      anomaly("bundle.module_entry_clash", Severity::medium,
+              "Two files of module '" + std::string(module) + "' become the same file of its APK; the first is read",
+              bundle.entries_[bundle_index_[e.index]].name, "",
+              bundle.entries_[bundle_index_[it->second]].name + " and " + bundle.entries_[bundle_index_[e.index]].name);
+  }
 }
 
 std::string ZipArchive::evidence_path(std::string_view entry_name) const {

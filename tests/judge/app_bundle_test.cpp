@@ -173,15 +173,16 @@ TEST_CASE("aapt2 and apkvet read an App Bundle's protobuf manifest and resource 
 TEST_CASE("a damaged protobuf manifest in a bundle is an anomaly with its offset, never a crash") {
   TempDir tmp;
   const std::string broken = (tmp.path / "broken.aab").string();
-  // The leaky bundle with its manifest cut in the middle of a field, and a second module whose
-  // manifest claims a length past its end.
+  // The leaky bundle with its manifest cut in the middle of a field, a second module whose manifest
+  // claims a length past its end, and a DEX under base/root/ that is also base/dex/'s classes.dex.
   std::string make = "python3 -c 'import sys, zipfile\n"
                      "b = zipfile.ZipFile(sys.argv[1])\n"
                      "m = b.read(\"base/manifest/AndroidManifest.xml\")\n"
                      "with zipfile.ZipFile(sys.argv[2], \"w\") as z:\n"
                      "  for n in b.namelist():\n"
                      "    if not n.startswith(\"META-INF/\"): z.writestr(n, m[:len(m) // 2] if n.endswith(\"AndroidManifest.xml\") else b.read(n))\n"
-                     "  z.writestr(\"feature/manifest/AndroidManifest.xml\", bytes([0x0a, 0xff, 0xff, 0x03]))\n' '" +
+                     "  z.writestr(\"feature/manifest/AndroidManifest.xml\", bytes([0x0a, 0xff, 0xff, 0x03]))\n"
+                     "  z.writestr(\"base/root/classes.dex\", b\"dex\\n035\\0\")\n' '" +
                      fixture("leaky.aab") + "' '" + broken + "' && echo made";
   REQUIRE(run_command(make).find("made") != std::string::npos);
   Json app = scan_json(broken);
@@ -195,6 +196,9 @@ TEST_CASE("a damaged protobuf manifest in a bundle is an anomaly with its offset
     }
   CHECK(located);
   CHECK(anomaly_ids(app).count("axml.proto_truncated") == 1);
+  CHECK(anomaly_ids(app).count("bundle.module_entry_clash") == 1);
+  // The first of the two is the one read: the real DEX, whose code is still analysed.
+  CHECK(app.at("dex").at("classes").get<int>() > 0);
   // What was read before the cut is kept: the package and the permissions, which come first.
   CHECK(app.at("manifest").at("package") == "gov.test.leaky");
   CHECK(!app.at("manifest").at("uses_permissions").empty());
