@@ -106,14 +106,15 @@ bool read_all(int fd, void* to, size_t n) {
   return true;
 }
 
-// The peak resident set of this process since reset_peak_rss() (VmHWM; where /proc/self/clear_refs
-// cannot reset it, since the worker started), or 0.
+// Resets this process's peak resident set (VmHWM) to its current resident set, before each APK.
 void reset_peak_rss() {
   int fd = ::open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
   if (fd < 0) return;
   [[maybe_unused]] ssize_t w = ::write(fd, "5", 1);  // 5: reset the peak to the current resident set
   ::close(fd);
 }
+// The peak resident set of this process since reset_peak_rss() (VmHWM; where /proc/self/clear_refs
+// cannot reset it, since the worker started), or 0.
 uint64_t peak_rss_kb() {
   int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
