@@ -85,6 +85,17 @@ def main():
                 body = seg[(seg[12] >> 4) * 4:] if frame[23] == 6 and len(seg) > 12 else seg[8:]
                 if len(body) > 8:
                     put("http", b"\x01" + body)
+    # HTTP/2 (flag 4: fuzz_http puts the connection preface first): SETTINGS, a HEADERS block (static
+    # table entries, a literal added to the dynamic table, a literal never indexed), a padded
+    # CONTINUATION-free request with DATA, and a second request that refers to the dynamic table.
+    def frame(kind, flags, stream, payload):
+        return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+    def literal(name, value):
+        return b"\x00" + bytes([len(name)]) + name + bytes([len(value)]) + value
+    block = b"\x83\x84\x87" + b"\x41" + bytes([len(b"log.tiktokv.com")]) + b"log.tiktokv.com" + literal(b"x-device", b"356938035643809")
+    h2 = frame(4, 0, 0, b"") + frame(1, 4, 1, block) + frame(0, 9, 1, b"\x02" + b'{"imei":"356938035643809"}' + b"\x00\x00")
+    h2 += frame(1, 5, 3, b"\x82\x84\x87\xbe")
+    put("http", b"\x05" + h2)
     for target in sorted(os.listdir(out)) if os.path.isdir(out) else []:
         print(f"fuzz-seeds: {target}: {len(os.listdir(os.path.join(out, target)))} seeds")
 

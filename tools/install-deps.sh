@@ -16,14 +16,14 @@ PACKAGES=(
   libunicorn-dev
   # libraries we use instead of hand-writing: certificates, storage, rules, matching, domains
   libssl-dev libsqlite3-dev libyaml-cpp-dev libre2-dev libpsl-dev publicsuffix libjemalloc-dev
-  nlohmann-json3-dev zlib1g-dev libdeflate-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev
+  nlohmann-json3-dev zlib1g-dev libdeflate-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev libnghttp2-dev
   # Android's own tools: fixtures and differential truth
   aapt zipalign apksigner android-framework-res libsmali-java openjdk-17-jdk-headless dexdump
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
   # tests and benchmarks
   python3 python3-jsonschema hyperfine zip unzip time
   # traffic fixtures and benchmark: capture, send, serve DNS, and tshark as the reference decoder
-  tcpdump curl dnsmasq dnsutils tshark
+  tcpdump curl dnsmasq dnsutils tshark nghttp2-server
   # catalogue: store inspection, dashboard rendering test, single-node Slurm scale-out test
   sqlite3 bc chromium slurm-wlm munge
 )

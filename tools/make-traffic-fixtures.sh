@@ -4,8 +4,9 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh        (needs: tcpdump curl openssl dnsmasq dig python3 editcap; root
-#                                          or CAP_NET_RAW for tcpdump)
+#   tools/make-traffic-fixtures.sh [tls]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd;
+#                                          root or CAP_NET_RAW for tcpdump; "tls": only the TLS-decryption
+#                                          fixtures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fixtures/traffic
@@ -29,6 +30,26 @@ capture_start() {  # iface linktype file filter
 }
 capture_stop() { sleep 0.5; kill -INT "$cap"; wait "$cap" 2>/dev/null || true; }
 wait_port() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done; echo "no listener on $1:$2" >&2; exit 1; }
+
+# 7. TLS the device logged the secrets of (curl's SSLKEYLOGFILE): HTTP/1.1 over TLS 1.3 and 1.2 with
+#    each AEAD suite to a python HTTPS server, HTTP/2 to nghttpd, and one connection left out of the
+#    log. Written as a pcap with the key log beside it, and as a pcapng carrying the secrets itself
+#    (editcap --inject-secrets).
+tls_fixtures() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  mkdir -p "$tmp/htdocs"
+  start $py $srv https 127.0.0.1 18443 "$tmp/tls-cert.pem" "$tmp/tls-key.pem"
+  start nghttpd -d "$tmp/htdocs" 18444 "$tmp/tls-key.pem" "$tmp/tls-cert.pem"
+  wait_port 127.0.0.1 18443; wait_port 127.0.0.1 18444
+  rm -f "$tmp/keys.log"
+  capture_start lo "" $out/tls-decrypt.pcap "tcp port 18443 or tcp port 18444"
+  $py $drv tls $device 18443 18444 "$tmp/keys.log" $out/tls-decrypt.expected.json
+  capture_stop
+  sort "$tmp/keys.log" > $out/tls-decrypt.keys
+  editcap --inject-secrets tls,$out/tls-decrypt.keys -F pcapng $out/tls-decrypt.pcap $out/tls-decrypt-dsb.pcapng
+}
+if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
 
 # 1. HTTP: every canary in every encoding, at every place in a request (Ethernet-framed loopback).
 start $py $srv http 127.0.0.1 18080; wait_port 127.0.0.1 18080
@@ -84,5 +105,7 @@ capture_stop
 
 # 6. HAR, as a TLS-intercepting proxy exports it.
 $py $drv har $device $out/proxy.har $out/proxy.expected.json
+
+tls_fixtures
 
 ls -l $out

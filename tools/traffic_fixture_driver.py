@@ -8,8 +8,9 @@ records; only 127.0.0.1 / ::1 are contacted (curl --resolve maps the tracker hos
   traffic_fixture_driver.py clean DEVICE.json PORT
   traffic_fixture_driver.py ipv6  DEVICE.json PORT OUT_EXPECTED.json
   traffic_fixture_driver.py har   DEVICE.json OUT.har OUT_EXPECTED.json
+  traffic_fixture_driver.py tls   DEVICE.json HTTPS_PORT H2_PORT KEYLOG OUT_EXPECTED.json
 """
-import base64, gzip, hashlib, json, subprocess, sys, urllib.parse
+import base64, gzip, hashlib, json, os, subprocess, sys, urllib.parse
 
 def load(path):
     d = json.load(open(path, encoding="utf-8"))
@@ -143,6 +144,67 @@ def run_http(device, port, out):
                      "location": "body", "field": "coordinates", "transport": "cleartext", "owner": "meta", "ip": "127.0.0.1"})
     json.dump(expected, open(out, "w"), indent=1)
 
+def run_tls(device, port, h2_port, keylog, out):
+    """HTTPS with curl logging its TLS secrets (SSLKEYLOGFILE): HTTP/1.1 over TLS 1.3 and TLS 1.2 with
+    each AEAD suite, then HTTP/2 (three requests on one connection, so later header blocks refer to
+    HPACK's dynamic table). Last, one connection whose secrets are not logged: its canary must stay
+    unread."""
+    d, canaries, cc = load(device)
+    expected = []
+    env = dict(os.environ, SSLKEYLOGFILE=keylog)
+    def tls_curl(args):
+        subprocess.run(["curl", "-sS", "-k", "--max-time", "5", "-o", "/dev/null"] + args, check=True, env=env)
+    def expect(ident, host, loc, field, owner):
+        expected.append({"identifier": ident, "encoding": "plain", "host": host, "location": loc, "field": field,
+                         "transport": "tls", "owner": owner, "ip": "127.0.0.1"})
+    h1 = [("--tlsv1.3", "--tls13-ciphers", "TLS_AES_128_GCM_SHA256"),
+          ("--tlsv1.3", "--tls13-ciphers", "TLS_AES_256_GCM_SHA384"),
+          ("--tlsv1.3", "--tls13-ciphers", "TLS_CHACHA20_POLY1305_SHA256"),
+          ("--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+          ("--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"),
+          ("--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305")]
+    sends = [("imei", "query"), ("android_id", "header"), ("advertising_id", "json"), ("imsi", "form"),
+             ("serial", "cookie"), ("wifi_mac", "gzip")]
+    values = dict(canaries)
+    for i, (suite, (ident, placement)) in enumerate(zip(h1, sends)):
+        host, owner = HOSTS[i % len(HOSTS)]
+        base = f"https://{host}:{port}"
+        r = ["--http1.1", "--resolve", f"{host}:{port}:127.0.0.1"] + list(suite)
+        v, key = values[ident], "k" + ident.replace("_", "")[:6]
+        if placement == "query":
+            tls_curl(r + [f"{base}/collect?{key}={v}&t=1"]); expect(ident, host, "query", key, owner)
+        elif placement == "header":
+            tls_curl(r + ["-H", f"X-Device: {v}", f"{base}/h"]); expect(ident, host, "header", "X-Device", owner)
+        elif placement == "json":
+            tls_curl(r + ["--data-binary", '{"' + key + '":"' + v + '"}', "-H", "Content-Type: application/json",
+                          f"{base}/json"]); expect(ident, host, "body", key, owner)
+        elif placement == "form":
+            tls_curl(r + ["--data-binary", f"a=1&{key}={v}", f"{base}/form"]); expect(ident, host, "body", key, owner)
+        elif placement == "cookie":
+            tls_curl(r + ["-b", f"sid=1; {key}={v}", f"{base}/c"]); expect(ident, host, "cookie", key, owner)
+        elif placement == "gzip":
+            open("/tmp/apkvet-fixture-body.gz", "wb").write(gzip.compress(('{"' + key + '":"' + v + '"}').encode(), mtime=0))
+            tls_curl(r + ["--data-binary", "@/tmp/apkvet-fixture-body.gz", "-H", "Content-Encoding: gzip",
+                          "-H", "Content-Type: application/json", f"{base}/gz"]); expect(ident, host, "body", key, owner)
+    # HTTP/2: one connection, three requests (--next keeps the connection).
+    host, owner = "graph.facebook.com", "meta"
+    base = f"https://{host}:{h2_port}"
+    r = ["--http2", "--resolve", f"{host}:{h2_port}:127.0.0.1"]
+    open("/tmp/apkvet-fixture-body.gz", "wb").write(gzip.compress(('{"kiccid":"' + values["iccid"] + '"}').encode(), mtime=0))
+    tls_curl(r + [f"{base}/collect?kphone={values['phone_number']}",
+                  "--next", "-k", "-sS", "-o", "/dev/null"] + r + ["-H", f"X-Account: {values['account_email']}", f"{base}/a",
+                  "--next", "-k", "-sS", "-o", "/dev/null"] + r + ["--data-binary", "@/tmp/apkvet-fixture-body.gz", "-H", "Content-Encoding: gzip",
+                                          "-H", "Content-Type: application/json", f"{base}/gz"])
+    expect("phone_number", host, "query", "kphone", owner)
+    expect("account_email", host, "header", "x-account", owner)
+    expect("iccid", host, "body", "kiccid", owner)
+    # Not logged: only the SNI is readable, and it carries nothing.
+    host = "log.tiktokv.com"
+    subprocess.run(["curl", "-sS", "-k", "--max-time", "5", "-o", "/dev/null", "--http1.1", "--resolve",
+                    f"{host}:{port}:127.0.0.1", f"https://{host}:{port}/q?kbt={values['bluetooth_mac']}"], check=True,
+                   env={k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"})
+    json.dump(expected, open(out, "w"), indent=1)
+
 def run_ipv6(device, port, out):
     d, canaries, cc = load(device)
     expected = []
@@ -204,4 +266,5 @@ if __name__ == "__main__":
     elif mode == "ipv6": run_ipv6(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif mode == "clean": run_clean(sys.argv[2], int(sys.argv[3]))
     elif mode == "har": run_har(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif mode == "tls": run_tls(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     else: sys.exit("unknown mode " + mode)

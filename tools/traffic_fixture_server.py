@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A tiny HTTP/1.1 sink for tools/make-traffic-fixtures.sh: accepts any method, reads the body
 (Content-Length or chunked), answers 200 "ok". Raw TCP and UDP sinks for the DNS-named flows.
-  traffic_fixture_server.py http HOST PORT | tcp HOST PORT | udp HOST PORT"""
-import http.server, socket, socketserver, sys
+  traffic_fixture_server.py http HOST PORT | https HOST PORT CERT KEY | tcp HOST PORT | udp HOST PORT"""
+import http.server, socket, socketserver, ssl, sys
 
 class Sink(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -29,9 +29,15 @@ class V6Server(http.server.ThreadingHTTPServer):
 
 def main():
     kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if kind == "http":
+    if kind in ("http", "https"):
         cls = V6Server if ":" in host else http.server.ThreadingHTTPServer
-        cls((host, port), Sink).serve_forever()
+        server = cls((host, port), Sink)
+        if kind == "https":  # TLS 1.2 and 1.3, whatever the client asks for
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+            ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        server.serve_forever()
     elif kind == "tcp":
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((host, port)); s.listen()
         while True:

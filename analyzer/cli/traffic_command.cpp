@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <iomanip>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "report/html_report.h"
@@ -21,11 +23,22 @@ namespace {
 
 void write_leaks(std::ostream& out, const Json& t) {
   out << "\nTraffic: " << t["leak_count"].get<size_t>() << " leak(s) of device identifiers";
-  for (const auto& c : t["captures"])
+  bool tls_unread = false;
+  for (const auto& c : t["captures"]) {
     out << "\n  capture " << c["file"].get<std::string>() << " (" << c["format"].get<std::string>() << "): "
         << c["packets"] << " packets, " << c["tcp_flows"] << " TCP flows, " << c["http_requests"] << " HTTP requests, "
-        << c["dns_messages"] << " DNS, " << c["tls_client_hellos"] << " TLS ClientHellos"
-        << (c["errors"].empty() ? "" : "; errors: " + c["errors"].dump());
+        << c["dns_messages"] << " DNS, " << c["tls_client_hellos"] << " TLS ClientHellos";
+    // TLS read with the key log: how many connections it opened, and why the others stayed closed.
+    if (c.value("tls_sessions", 0) > 0) {
+      out << ", " << c["tls_sessions_decrypted"] << " of " << c["tls_sessions"] << " TLS connections decrypted";
+      if (!c["tls_sessions_not_decrypted"].empty()) out << " (not: " << c["tls_sessions_not_decrypted"].dump() << ")";
+    }
+    out << (c["errors"].empty() ? "" : "; errors: " + c["errors"].dump());
+    tls_unread = tls_unread || (c.value("tls_client_hellos", 0) > 0 && c.value("tls_sessions", 0) == 0);
+  }
+  if (tls_unread)
+    out << "\n  TLS content was not read (only its SNI): pass the device's key log with --tls-keylog, or a pcapng "
+           "that carries it";
   out << "\n";
   for (const auto& l : t["leaks"]) {
     out << "  - " << l["identifier"].get<std::string>() << " (" << l["encoding"].get<std::string>() << ") -> "
@@ -46,7 +59,7 @@ void write_leaks(std::ostream& out, const Json& t) {
 int run_traffic(const std::vector<std::string>& args) {
   std::string format = "text", device_path, apk_path;
   JudgeOptions judge;
-  std::vector<std::string> captures;
+  std::vector<std::string> captures, key_logs;
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
@@ -54,6 +67,7 @@ int run_traffic(const std::vector<std::string>& args) {
       else if (a.rfind("--format=", 0) == 0) format = a.substr(9);
       else if (a == "--device") device_path = option_value(args, i);
       else if (a == "--apk") apk_path = option_value(args, i);
+      else if (a == "--tls-keylog") key_logs.push_back(option_value(args, i));
       else if (judge.take(args, i)) continue;  // --policy --waivers --rules --date
       else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
       else captures.push_back(a);
@@ -96,6 +110,15 @@ int run_traffic(const std::vector<std::string>& args) {
   }
 
   traffic::TrafficAnalyzer analyzer(device);
+  for (const auto& path : key_logs) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    if (!in || !(text << in.rdbuf())) {
+      std::cerr << "apkvet traffic: cannot read the TLS key log " << path << "\n";
+      return kExitUnreadableInput;
+    }
+    analyzer.add_tls_key_log(text.str());
+  }
   bool unreadable = false;
   for (const auto& c : captures)
     if (!analyzer.add_file(c)) {

@@ -124,6 +124,32 @@ bool inflate_body(std::string_view in, std::string& out, size_t limit, bool* tru
   return false;
 }
 
+void decode_content(HttpMessage& out, std::string raw) {
+  std::string ce = out.header("Content-Encoding");
+  if (contains_token(ce, "gzip") || contains_token(ce, "x-gzip") || contains_token(ce, "deflate")) {
+    std::string inflated;
+    bool cut = false;
+    if (inflate_body(raw, inflated, HttpParser::kMaxBodyBytes, &cut)) {
+      out.body = std::move(inflated);
+      if (cut) out.notes.push_back("content_decoding_incomplete");
+    } else {
+      out.notes.push_back("content_decoding_failed");
+      out.body = std::move(raw);
+    }
+  } else if (raw.size() > 18 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b) {
+    // A gzip body without Content-Encoding (SDKs that compress their own payloads): look inside too.
+    std::string inflated;
+    if (inflate_body(raw, inflated, HttpParser::kMaxBodyBytes, nullptr)) {
+      out.body = std::move(inflated);
+      out.notes.push_back("undeclared_gzip");
+    } else {
+      out.body = std::move(raw);
+    }
+  } else {
+    out.body = std::move(raw);
+  }
+}
+
 HttpParser::Status HttpParser::parse(std::string_view buf, bool ended, bool no_body, HttpMessage& out,
                                      size_t& consumed) {
   out = HttpMessage{};
@@ -197,29 +223,7 @@ HttpParser::Status HttpParser::parse(std::string_view buf, bool ended, bool no_b
   }
   consumed = body_at + body_used;
 
-  std::string ce = out.header("Content-Encoding");
-  if (contains_token(ce, "gzip") || contains_token(ce, "x-gzip") || contains_token(ce, "deflate")) {
-    std::string inflated;
-    bool cut = false;
-    if (inflate_body(raw, inflated, kMaxBodyBytes, &cut)) {
-      out.body = std::move(inflated);
-      if (cut) out.notes.push_back("content_decoding_incomplete");
-    } else {
-      out.notes.push_back("content_decoding_failed");
-      out.body = std::move(raw);
-    }
-  } else if (raw.size() > 18 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b) {
-    // A gzip body without Content-Encoding (SDKs that compress their own payloads): look inside too.
-    std::string inflated;
-    if (inflate_body(raw, inflated, kMaxBodyBytes, nullptr)) {
-      out.body = std::move(inflated);
-      out.notes.push_back("undeclared_gzip");
-    } else {
-      out.body = std::move(raw);
-    }
-  } else {
-    out.body = std::move(raw);
-  }
+  decode_content(out, std::move(raw));
   if (truncated) out.notes.push_back("body_truncated");
   return Status::complete;
 }

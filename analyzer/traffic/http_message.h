@@ -38,6 +38,11 @@ class HttpParser {
   static constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;  // decoded; more is cut (noted)
 };
 
+// Sets out.body from the body as sent: inflated when Content-Encoding says gzip or deflate, or when it
+// is an undeclared gzip stream (SDKs compress their own payloads); trouble goes to out.notes. HTTP/1.x
+// and HTTP/2 messages are decoded alike.
+void decode_content(HttpMessage& out, std::string raw);
+
 // Decompresses a gzip/zlib/raw-deflate body; false if it is not valid. Output capped at `limit`.
 bool inflate_body(std::string_view in, std::string& out, size_t limit, bool* truncated);
 

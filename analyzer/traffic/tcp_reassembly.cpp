@@ -58,6 +58,11 @@ void TcpStream::add(uint32_t seq, bool syn, Bytes payload, const PacketRef& ref)
   }
 }
 
+void TcpStream::append(std::string_view bytes, const PacketRef& ref) {
+  started_ = true;
+  if (!bytes.empty()) deliver(next_, bytes.data(), bytes.size(), ref);
+}
+
 void TcpStream::deliver(uint64_t rel, const char* p, size_t n, const PacketRef& ref) {
   marks_.emplace_back(rel, ref);
   buf_.append(p, n);

@@ -23,6 +23,8 @@ class TcpStream {
 
   // A segment's payload; `syn`: this segment carries the SYN (its sequence number is the ISN).
   void add(uint32_t seq, bool syn, Bytes payload, const PacketRef& ref);
+  // Bytes known to be in order, from a layer above TCP (what TLS records carried): appended as they are.
+  void append(std::string_view bytes, const PacketRef& ref);
   // End of the capture or connection: deliver what is held beyond holes.
   void flush();
 

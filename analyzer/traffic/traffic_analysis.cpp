@@ -8,11 +8,13 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/mapped_file.h"
 #include "strings/domain.h"
 #include "strings/geoip.h"
 #include "strings/owners.h"
 #include "traffic/dns_message.h"
 #include "traffic/har_file.h"
+#include "traffic/http2_frames.h"
 #include "traffic/http_message.h"
 #include "traffic/ip_packet.h"
 #include "traffic/ip_reassembly.h"
@@ -20,6 +22,8 @@
 #include "traffic/pcap_library.h"
 #include "traffic/tcp_reassembly.h"
 #include "traffic/tls_client_hello.h"
+#include "traffic/tls_keylog.h"
+#include "traffic/tls_session.h"
 
 namespace apkvet::traffic {
 
@@ -148,20 +152,28 @@ struct TrafficAnalyzer::Impl {
     Endpoint a, b;  // a < b
     auto operator<=>(const FlowKey&) const = default;
   };
-  enum class Proto { unknown, http, tls, raw };
+  enum class Proto { unknown, http, http2, tls, raw };
+  // One direction's bytes at one level: the TCP payload, or the application data TLS records carried.
+  struct Layer {
+    TcpStream stream;
+    Proto proto = Proto::unknown;
+    size_t raw_scanned_tail = 0;
+    std::unique_ptr<Http2Requests> http2;
+  };
   struct Flow {
     Endpoint client, server;
-    TcpStream stream[2];  // 0: client -> server, 1: server -> client
-    Proto proto[2] = {Proto::unknown, Proto::unknown};
+    Layer tcp[2];          // 0: client -> server, 1: server -> client
+    Layer tls[2];          // decrypted, when the key log opens the connection
+    std::unique_ptr<TlsSession> session;
     bool closed[2] = {false, false};
     bool sni_done = false;
     std::string host, host_source;  // from the latest Host header, or the SNI
     std::deque<std::string> methods;  // requests awaiting a response (HEAD responses have no body)
-    size_t raw_scanned_tail[2] = {0, 0};
     uint64_t last_packet = 0;
   };
 
   DeviceProfile profile;
+  TlsKeyLog keylog;
   std::shared_ptr<const CanaryMatcher> matcher_ptr;
   const CanaryMatcher& matcher;
   std::vector<CaptureSummary> captures;
@@ -305,7 +317,7 @@ struct TrafficAnalyzer::Impl {
     Flow& f = it->second;
     f.last_packet = ref.number;
     int d = src == f.client ? 0 : 1;
-    f.stream[d].add(p.seq, p.syn, p.payload, ref);
+    f.tcp[d].stream.add(p.seq, p.syn, p.payload, ref);
     process(f, d, false);
     if (p.fin) f.closed[d] = true;
     if (p.rst || (f.closed[0] && f.closed[1])) {
@@ -334,39 +346,57 @@ struct TrafficAnalyzer::Impl {
   }
 
   void close_flow(Flow& f) {
+    for (int d = 0; d < 2; ++d) f.tcp[d].stream.flush();
+    // The server's side first: its ServerHello may be what the client's held TLS records wait for.
+    if (f.session) process(f, 1, false);
     for (int d = 0; d < 2; ++d) {
-      f.stream[d].flush();
       process(f, d, true);
-      cur().stream_gaps += f.stream[d].gaps();
-      cur().retransmitted_bytes += f.stream[d].retransmitted_bytes();
-      cur().overlap_conflicts += f.stream[d].conflicting_overlaps();
+      cur().stream_gaps += f.tcp[d].stream.gaps();
+      cur().retransmitted_bytes += f.tcp[d].stream.retransmitted_bytes();
+      cur().overlap_conflicts += f.tcp[d].stream.conflicting_overlaps();
+    }
+    if (f.session) {
+      CaptureSummary& c = cur();
+      ++c.tls_sessions;
+      c.tls_records_decrypted += f.session->records_decrypted();
+      c.tls_records_undecryptable += f.session->records_undecryptable();
+      std::string status = f.session->status();
+      if (status == "decrypted") ++c.tls_sessions_decrypted;
+      else ++c.tls_sessions_not_decrypted[status];
     }
   }
 
-  void scan_raw(Flow& f, int d, bool ended) {
-    TcpStream& s = f.stream[d];
+  void scan_raw(Flow& f, int d, Layer& layer, bool ended, const std::string& transport) {
+    TcpStream& s = layer.stream;
     if (s.data().empty() || (!ended && s.data().size() < kRawChunk)) return;
     if (d == 0) {  // only what the device sends
-      Leak base = base_leak(f, s.packet_at(s.offset()), "tcp", f.proto[d] == Proto::tls ? "tls" : "cleartext");
+      Leak base = base_leak(f, s.packet_at(s.offset()), "tcp", transport);
       scan(s.data(), base, [](size_t) -> std::pair<std::string, std::string> { return {"payload", ""}; },
-           f.raw_scanned_tail[d]);
+           layer.raw_scanned_tail);
     }
     size_t keep = ended ? 0 : std::min(kRawOverlap, s.data().size());
     s.consume(s.data().size() - keep);
-    f.raw_scanned_tail[d] = keep;
+    layer.raw_scanned_tail = keep;
   }
 
-  void process(Flow& f, int d, bool ended) {
-    TcpStream& s = f.stream[d];
-    if (f.proto[d] == Proto::unknown) {
+  void process(Flow& f, int d, bool ended) { read_layer(f, d, f.tcp[d], ended, "cleartext"); }
+
+  // Reads what has arrived in one direction of one layer: HTTP/1.x, HTTP/2, TLS (whose application
+  // data, when the key log opens it, is read as the layer above) or raw bytes.
+  void read_layer(Flow& f, int d, Layer& layer, bool ended, const std::string& transport) {
+    TcpStream& s = layer.stream;
+    bool inside_tls = &layer == &f.tls[d];
+    if (layer.proto == Proto::unknown) {
       if (s.data().size() < 8 && !ended) return;
       if (s.data().empty()) return;
-      std::string_view start(s.data().data(), std::min<size_t>(s.data().size(), 16));
-      if (looks_like_http(start)) f.proto[d] = Proto::http;
-      else if (looks_like_tls(Bytes(reinterpret_cast<const uint8_t*>(start.data()), start.size()))) f.proto[d] = Proto::tls;
-      else f.proto[d] = Proto::raw;
+      std::string_view start(s.data().data(), std::min<size_t>(s.data().size(), 24));
+      if (d == 0 && looks_like_http2(start)) layer.proto = Proto::http2;
+      else if (looks_like_http(start)) layer.proto = Proto::http;
+      else if (!inside_tls && looks_like_tls(Bytes(reinterpret_cast<const uint8_t*>(start.data()), start.size())))
+        layer.proto = Proto::tls;
+      else layer.proto = Proto::raw;
     }
-    if (f.proto[d] == Proto::http) {
+    if (layer.proto == Proto::http) {
       for (;;) {
         if (s.data().empty()) return;
         HttpMessage m;
@@ -377,10 +407,7 @@ struct TrafficAnalyzer::Impl {
           PacketRef ref = s.packet_at(s.offset());
           if (m.request && d == 0) {
             f.methods.push_back(m.method);
-            http_request(m, base_leak(f, ref, "http", "cleartext"));
-            // Later bytes on this connection that are not HTTP keep the last Host seen.
-            std::string host = strip_port(m.header("Host"));
-            if (!host.empty()) f.host = host, f.host_source = "http_host";
+            request(f, m, base_leak(f, ref, "http", transport));
           } else {
             ++cur().http_responses;
             if (!f.methods.empty()) f.methods.pop_front();
@@ -390,11 +417,20 @@ struct TrafficAnalyzer::Impl {
         }
         if (st == HttpParser::Status::need_more && s.data().size() <= kMaxMessageBuffer) return;
         // Not HTTP after all (or an absurdly large message): treat the rest as raw bytes.
-        f.proto[d] = Proto::raw;
+        layer.proto = Proto::raw;
         break;
       }
     }
-    if (f.proto[d] == Proto::tls) {
+    if (layer.proto == Proto::http2) {
+      if (!layer.http2) layer.http2 = std::make_unique<Http2Requests>();
+      std::vector<Http2Requests::Request> requests;
+      size_t used = layer.http2->feed(s.data(), s.offset(), ended, requests);
+      for (const auto& r : requests) request(f, r.message, base_leak(f, s.packet_at(r.offset), "http2", transport));
+      s.consume(used);
+      if (!layer.http2->failed()) return;
+      layer.proto = Proto::raw;  // what HPACK or the framing could not read is still scanned as bytes
+    }
+    if (layer.proto == Proto::tls) {
       if (d == 0 && !f.sni_done) {
         Bytes data(reinterpret_cast<const uint8_t*>(s.data().data()), s.data().size());
         auto sni = client_hello_sni(data);
@@ -412,10 +448,29 @@ struct TrafficAnalyzer::Impl {
           return;  // wait for the rest of the ClientHello
         }
       }
-      s.consume(s.data().size());  // encrypted: nothing to read
+      if (keylog.empty()) {
+        s.consume(s.data().size());  // encrypted, and no key to open it
+        return;
+      }
+      if (!f.session) f.session = std::make_unique<TlsSession>(keylog);
+      std::vector<TlsSession::Plaintext> opened;
+      size_t used = f.session->feed(d, s.data(), s.offset(), ended, opened);
+      for (const auto& p : opened) f.tls[d].stream.append(p.bytes, s.packet_at(p.record_offset));
+      s.consume(ended ? s.data().size() : used);
+      read_layer(f, d, f.tls[d], ended, "tls");
+      // Records of the other side held for want of the ServerHello can now be opened.
+      if (f.session->take_keys_changed()) process(f, 1 - d, false);
       return;
     }
-    if (f.proto[d] == Proto::raw) scan_raw(f, d, ended);
+    if (layer.proto == Proto::raw) scan_raw(f, d, layer, ended, transport);
+  }
+
+  // A request the device sent (HTTP/1.x or HTTP/2): later bytes of the connection that are not HTTP
+  // keep the last Host seen.
+  void request(Flow& f, const HttpMessage& m, Leak base) {
+    http_request(m, std::move(base));
+    std::string host = strip_port(m.header("Host"));
+    if (!host.empty()) f.host = host, f.host_source = "http_host";
   }
 
   // --- UDP ----------------------------------------------------------------------------------------
@@ -507,6 +562,8 @@ TrafficAnalyzer::TrafficAnalyzer(const DeviceProfile& profile, std::shared_ptr<c
     : impl_(std::make_unique<Impl>(profile, std::move(matcher))) {}
 TrafficAnalyzer::~TrafficAnalyzer() = default;
 
+void TrafficAnalyzer::add_tls_key_log(std::string_view text) { impl_->keylog.add_text(text); }
+
 void TrafficAnalyzer::begin_capture(const std::string& name, const std::string& format) {
   impl_->end();
   CaptureSummary c;
@@ -544,6 +601,18 @@ bool TrafficAnalyzer::add_file(const std::string& path) {
   bool pcapng = m == 0x0A0D0D0A;
   if (pcap || pcapng) {
     begin_capture(name, pcapng ? "pcapng" : "pcap");
+    if (pcapng) {
+      // TLS secrets embedded in the file (Decryption Secrets Blocks), read before its packets.
+      try {
+        MappedFile file(path);
+        for (const auto& log : pcapng_tls_key_logs(as_chars(file.bytes()))) {
+          impl_->keylog.add_text(log);
+          ++impl_->cur().tls_key_logs_embedded;
+        }
+      } catch (const std::exception& e) {
+        impl_->cur().errors.push_back(e.what());
+      }
+    }
     const PcapLibrary* lib = nullptr;
     try {
       lib = &pcap_library();
@@ -655,6 +724,7 @@ TrafficFacts TrafficAnalyzer::finish(const OwnerRules* owners, const std::map<st
   TrafficFacts f;
   f.device = im.profile.name;
   f.canaries = im.profile.canaries.size();
+  f.tls_key_log_entries = im.keylog.entries();
   f.gps_canary = im.profile.gps.has_value();
   f.patterns = im.matcher.pattern_count();
   f.captures = im.captures;
@@ -824,6 +894,12 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"http_responses", c.http_responses},
                         {"dns_messages", c.dns_messages},
                         {"tls_client_hellos", c.tls_client_hellos},
+                        {"tls_key_logs_embedded", c.tls_key_logs_embedded},
+                        {"tls_sessions", c.tls_sessions},
+                        {"tls_sessions_decrypted", c.tls_sessions_decrypted},
+                        {"tls_sessions_not_decrypted", c.tls_sessions_not_decrypted},
+                        {"tls_records_decrypted", c.tls_records_decrypted},
+                        {"tls_records_undecryptable", c.tls_records_undecryptable},
                         {"stream_gaps", c.stream_gaps},
                         {"retransmitted_bytes", c.retransmitted_bytes},
                         {"overlap_conflicts", c.overlap_conflicts},
@@ -844,6 +920,7 @@ void to_json(Json& j, const TrafficFacts& f) {
            {"canaries", f.canaries},
            {"gps_canary", f.gps_canary},
            {"patterns", f.patterns},
+           {"tls_key_log_entries", f.tls_key_log_entries},
            {"captures", caps},
            {"leaks", f.leaks},
            {"hosts", hosts},

@@ -62,6 +62,11 @@ struct CaptureSummary {
   uint64_t tcp_flows = 0, udp_datagrams = 0, http_requests = 0, http_responses = 0, dns_messages = 0;
   uint64_t tls_client_hellos = 0, stream_gaps = 0, retransmitted_bytes = 0, overlap_conflicts = 0;
   uint64_t flows_closed_idle = 0;  // closed early because too many flows were open
+  // TLS connections read with the key log (--tls-keylog, or secrets embedded in the pcapng): those
+  // opened, and why the others were not ("no_key", "unsupported_cipher", ...).
+  uint64_t tls_sessions = 0, tls_sessions_decrypted = 0, tls_records_decrypted = 0, tls_records_undecryptable = 0;
+  std::map<std::string, uint64_t> tls_sessions_not_decrypted;
+  uint64_t tls_key_logs_embedded = 0;  // pcapng Decryption Secrets Blocks read
   uint64_t buffers_scanned = 0, bytes_scanned = 0;
   std::vector<std::string> errors;
 };
@@ -75,6 +80,7 @@ struct HostSeen {
 struct TrafficFacts {
   std::string device;
   size_t canaries = 0, patterns = 0;
+  size_t tls_key_log_entries = 0;  // secrets known from key logs (files and pcapng blocks)
   bool gps_canary = false;
   std::vector<CaptureSummary> captures;
   std::vector<Leak> leaks;  // deduplicated by (identifier, encoding, host, location, field), sorted
@@ -97,6 +103,10 @@ class TrafficAnalyzer {
   // Reads a capture file of any supported format (pcap, pcapng, HAR); trouble is recorded in the
   // capture's errors, never thrown. Returns false if the file could not be read at all.
   bool add_file(const std::string& path);
+
+  // TLS secrets in NSS key log format (SSLKEYLOGFILE): connections they name are decrypted and read like
+  // cleartext. Add them before the captures; pcapng files carrying secrets add their own.
+  void add_tls_key_log(std::string_view text);
 
   // Lower level, for tests and fuzzing: one capture's packets by hand.
   void begin_capture(const std::string& name, const std::string& format);

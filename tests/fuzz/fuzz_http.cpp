@@ -1,13 +1,17 @@
-// Fuzzes the message decoders of the traffic area: HTTP/1.x (framing, chunked, gzip/deflate), DNS,
-// the TLS ClientHello SNI and HAR; the first byte chooses stream-ended / no-body flags.
+// Fuzzes the message decoders of the traffic area: HTTP/1.x (framing, chunked, gzip/deflate), HTTP/2
+// (frames, HPACK), DNS, the TLS ClientHello SNI, TLS record and hello reading, and HAR; the first byte
+// chooses stream-ended / no-body / HTTP/2-preface flags.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "traffic/dns_message.h"
 #include "traffic/har_file.h"
+#include "traffic/http2_frames.h"
 #include "traffic/http_message.h"
 #include "traffic/tls_client_hello.h"
+#include "traffic/tls_keylog.h"
+#include "traffic/tls_session.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -22,6 +26,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (used == 0 || used > rest.size()) __builtin_trap();  // the parser must make progress within bounds
     (void)m.header("Host");
     rest.remove_prefix(used);
+  }
+  {
+    // HTTP/2 from the client's side, fed in two parts as a stream arrives.
+    std::string stream = (data[0] & 4) ? std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") : std::string();
+    stream.append(reinterpret_cast<const char*>(data + 1), size - 1);
+    apkvet::traffic::Http2Requests h2;
+    std::vector<apkvet::traffic::Http2Requests::Request> out;
+    size_t half = stream.size() / 2;
+    size_t used = h2.feed(std::string_view(stream).substr(0, half), 0, false, out);
+    if (used > half) __builtin_trap();
+    stream.erase(0, used);
+    used = h2.feed(stream, used, true, out);
+    if (used > stream.size()) __builtin_trap();
+    for (const auto& r : out) (void)r.message.header("host");
+  }
+  {
+    // TLS records of both directions (no key: record framing, hellos, held records).
+    static const apkvet::traffic::TlsKeyLog keys;
+    apkvet::traffic::TlsSession tls(keys);
+    std::vector<apkvet::traffic::TlsSession::Plaintext> out;
+    size_t half = rest.size() / 2;
+    size_t used = tls.feed(1, rest.substr(half), half, ended, out);
+    if (used > rest.size() - half) __builtin_trap();
+    used = tls.feed(0, rest.substr(0, half), 0, true, out);
+    if (used > half) __builtin_trap();
+    (void)tls.status();
   }
   apkvet::Bytes b(data + 1, size - 1);
   (void)apkvet::traffic::parse_dns_message(b);

@@ -1,12 +1,14 @@
 // Fuzzes packet decoding and TCP reassembly: a pcap/pcapng file (read by libpcap from memory) or, for
 // other inputs, a list of frames [link-type selector][u16 length][frame]... fed to the analyzer with
-// two canaries, through HTTP/DNS/TLS decoding and the canary scan.
+// two canaries, through HTTP/DNS/TLS decoding (TLS decrypted with the secrets a pcapng carries) and the
+// canary scan.
 #include <pcap/pcap.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 
+#include "traffic/tls_keylog.h"
 #include "traffic/traffic_analysis.h"
 
 namespace {
@@ -21,6 +23,10 @@ constexpr int kLinkTypes[] = {0, 1, 12, 101, 108, 113, 228, 229, 276};
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto matcher = std::make_shared<const apkvet::traffic::CanaryMatcher>(profile());
   apkvet::traffic::TrafficAnalyzer analyzer(profile(), matcher);
+  // TLS secrets carried by a pcapng (Decryption Secrets Blocks): the fixture that has them takes the
+  // fuzzer through TLS record decryption, HTTP/2 framing and HPACK.
+  for (const auto& log : apkvet::traffic::pcapng_tls_key_logs(std::string_view(reinterpret_cast<const char*>(data), size)))
+    analyzer.add_tls_key_log(log);
   if (size >= 4 && (data[0] == 0xD4 || data[0] == 0xA1 || data[0] == 0x0A || data[0] == 0x4D)) {
     if (FILE* f = fmemopen(const_cast<uint8_t*>(data), size, "rb")) {
       char err[PCAP_ERRBUF_SIZE];

@@ -12,8 +12,8 @@ namespace {
 
 // Compares the leaks found in `capture` with `expected` (written by the fixture driver): the same set,
 // and each with the expected owner, transport and server address.
-void check_expected(const std::string& capture, const std::string& expected_file) {
-  traffic::TrafficFacts f = analyze({capture});
+void check_expected(const std::string& capture, const std::string& expected_file, const std::string& key_log = "") {
+  traffic::TrafficFacts f = analyze({capture}, key_log);
   Json expected = read_json(traffic_fixture(expected_file));
   REQUIRE(expected.size() > 0);
   std::set<LeakKey> want;

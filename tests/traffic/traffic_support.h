@@ -21,8 +21,17 @@ inline std::string traffic_fixture(const std::string& name) { return fixtures_di
 
 inline traffic::DeviceProfile device() { return traffic::load_device_profile(traffic_fixture("device.json")); }
 
-inline traffic::TrafficFacts analyze(const std::vector<std::string>& files) {
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The fixture captures, with the TLS key log `key_log` (a fixture file name) when given.
+inline traffic::TrafficFacts analyze(const std::vector<std::string>& files, const std::string& key_log = "") {
   traffic::TrafficAnalyzer a(device());
+  if (!key_log.empty()) a.add_tls_key_log(read_text(traffic_fixture(key_log)));
   for (const auto& f : files) a.add_file(traffic_fixture(f));
   return a.finish(OwnerRules::builtin().get());
 }

@@ -1,0 +1,395 @@
+#include "traffic/tls_session.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
+#include <cstring>
+
+#include "traffic/tls_keylog.h"
+
+namespace apkvet::traffic {
+
+namespace {
+
+enum class Aead { aes128gcm, aes256gcm, chacha20 };
+
+struct Suite {
+  uint16_t id;
+  const char* name;
+  Aead aead;
+  const char* hash;   // HKDF (TLS 1.3) or PRF (TLS 1.2) hash
+  size_t key_len;
+  size_t iv_len;      // TLS 1.2 GCM: the 4-byte implicit part; ChaCha20 and TLS 1.3: 12
+};
+
+constexpr Suite kSuites[] = {
+    {0x1301, "TLS_AES_128_GCM_SHA256", Aead::aes128gcm, "SHA256", 16, 12},
+    {0x1302, "TLS_AES_256_GCM_SHA384", Aead::aes256gcm, "SHA384", 32, 12},
+    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
+    {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", Aead::aes128gcm, "SHA256", 16, 4},
+    {0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", Aead::aes256gcm, "SHA384", 32, 4},
+    {0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", Aead::aes128gcm, "SHA256", 16, 4},
+    {0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", Aead::aes256gcm, "SHA384", 32, 4},
+    {0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", Aead::aes128gcm, "SHA256", 16, 4},
+    {0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", Aead::aes256gcm, "SHA384", 32, 4},
+    {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", Aead::aes128gcm, "SHA256", 16, 4},
+    {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", Aead::aes256gcm, "SHA384", 32, 4},
+    {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
+    {0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
+    {0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
+};
+
+const Suite* find_suite(uint16_t id) {
+  for (const auto& s : kSuites)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+constexpr size_t kMaxRecord = 16384 + 2048;      // TLSCiphertext.length limit (RFC 5246 6.2.3)
+constexpr size_t kMaxHeldForKeys = 1 << 20;      // records held until the other side's ServerHello
+constexpr size_t kMaxHandshakeBytes = 256 * 1024;  // clear handshake read for the hellos
+// The random of a HelloRetryRequest (RFC 8446 4.1.3): SHA-256 of "HelloRetryRequest".
+constexpr uint8_t kHelloRetryRandom[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+                                           0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+                                           0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+using KdfCtx = std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)>;
+
+KdfCtx kdf_ctx(const char* name) {
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, name, nullptr);
+  KdfCtx ctx(kdf ? EVP_KDF_CTX_new(kdf) : nullptr, EVP_KDF_CTX_free);
+  EVP_KDF_free(kdf);
+  return ctx;
+}
+
+// HKDF-Expand-Label(secret, label, "", length) of RFC 8446 7.1.
+std::vector<uint8_t> expand_label(const char* hash, const std::vector<uint8_t>& secret, const std::string& label,
+                                  size_t length) {
+  std::string full = "tls13 " + label;
+  std::string info{char(length >> 8), char(length & 0xff), char(full.size())};
+  info += full;
+  info += '\0';  // empty context
+  KdfCtx ctx = kdf_ctx("HKDF");
+  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(secret.data()), secret.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()), OSSL_PARAM_construct_end()};
+  std::vector<uint8_t> out(length);
+  if (!ctx || secret.empty() || EVP_KDF_derive(ctx.get(), out.data(), length, params) != 1) return {};
+  return out;
+}
+
+// The TLS 1.2 PRF (RFC 5246 5) with the suite's hash.
+std::vector<uint8_t> tls12_prf(const char* hash, const std::vector<uint8_t>& secret, const std::string& label,
+                               const std::vector<uint8_t>& seed, size_t length) {
+  std::string label_and_seed = label + std::string(seed.begin(), seed.end());
+  KdfCtx ctx = kdf_ctx("TLS1-PRF");
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<uint8_t*>(secret.data()), secret.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, label_and_seed.data(), label_and_seed.size()),
+      OSSL_PARAM_construct_end()};
+  std::vector<uint8_t> out(length);
+  if (!ctx || secret.empty() || EVP_KDF_derive(ctx.get(), out.data(), length, params) != 1) return {};
+  return out;
+}
+
+const EVP_CIPHER* cipher_of(Aead a) {
+  switch (a) {
+    case Aead::aes128gcm: return EVP_aes_128_gcm();
+    case Aead::aes256gcm: return EVP_aes_256_gcm();
+    case Aead::chacha20: return EVP_chacha20_poly1305();
+  }
+  return nullptr;
+}
+
+// Opens `sealed` (ciphertext then 16-byte tag); false if the tag does not match.
+bool aead_open(EVP_CIPHER_CTX* ctx, Aead aead, const std::vector<uint8_t>& key, const uint8_t nonce[12],
+               std::string_view aad, std::string_view sealed, std::string& out) {
+  constexpr size_t kTag = 16;
+  if (sealed.size() < kTag) return false;
+  size_t n = sealed.size() - kTag;
+  int len = 0;
+  out.resize(n);
+  auto u = [](const char* p) { return reinterpret_cast<const unsigned char*>(p); };
+  if (EVP_DecryptInit_ex(ctx, cipher_of(aead), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, nullptr) != 1 ||
+      EVP_DecryptInit_ex(ctx, nullptr, nullptr, key.data(), nonce) != 1 ||
+      EVP_DecryptUpdate(ctx, nullptr, &len, u(aad.data()), int(aad.size())) != 1 ||
+      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, u(sealed.data()), int(n)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kTag), const_cast<char*>(sealed.data() + n)) != 1)
+    return false;
+  int tail = 0;
+  return EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &tail) == 1;
+}
+
+uint16_t be16(std::string_view s, size_t at) { return uint16_t(uint8_t(s[at]) << 8 | uint8_t(s[at + 1])); }
+size_t be24(std::string_view s, size_t at) { return size_t(uint8_t(s[at])) << 16 | size_t(uint8_t(s[at + 1])) << 8 | uint8_t(s[at + 2]); }
+
+}  // namespace
+
+struct TlsSession::Impl {
+  explicit Impl(const TlsKeyLog& k) : keys(k), cipher_ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free) {}
+
+  struct RecordKey {
+    std::vector<uint8_t> key, iv;
+  };
+  struct Direction {
+    std::string handshake;  // clear handshake bytes, read for the hellos
+    size_t handshake_read = 0;
+    bool hello_read = false;  // this side's hello is in: its later handshake messages are not kept
+    bool encrypted = false;          // records from here on are sealed
+    std::vector<RecordKey> candidates;  // TLS 1.3: handshake key, then application key
+    size_t current = 0;
+    uint64_t seq = 0;
+    std::vector<uint8_t> application_secret;  // TLS 1.3, for KeyUpdate
+    bool on_application_key = false;
+  };
+
+  const TlsKeyLog& keys;
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> cipher_ctx;
+  Direction dir[2];
+  std::vector<uint8_t> client_random, server_random;
+  bool server_hello = false, tls13 = false, keys_changed = false, not_tls = false, key_found = false;
+  uint16_t suite_id = 0;
+  const Suite* suite = nullptr;
+  uint64_t decrypted = 0, undecryptable = 0;
+
+  void read_hellos(int d) {
+    Direction& s = dir[d];
+    std::string_view h = s.handshake;
+    while (s.handshake_read + 4 <= h.size()) {
+      size_t at = s.handshake_read, len = be24(h, at + 1);
+      if (at + 4 + len > h.size()) return;
+      std::string_view body = h.substr(at + 4, len);
+      uint8_t type = uint8_t(h[at]);
+      s.handshake_read = at + 4 + len;
+      if (type == 1 && d == 0 && body.size() >= 34) {
+        client_random.assign(body.begin() + 2, body.begin() + 34);
+        s.hello_read = true;  // a second ClientHello (after a retry) repeats the random
+      }
+      if (type == 2 && d == 1 && body.size() >= 38) s.hello_read = read_server_hello(body);
+      if (s.hello_read) {
+        s.handshake.clear();
+        s.handshake_read = 0;
+        return;
+      }
+    }
+  }
+
+  // False for a HelloRetryRequest (the real ServerHello follows) or a hello too short to read.
+  bool read_server_hello(std::string_view b) {
+    if (std::memcmp(b.data() + 2, kHelloRetryRandom, 32) == 0) return false;
+    uint16_t version = be16(b, 0);
+    size_t p = 34;
+    if (p + 1 > b.size()) return false;
+    p += 1 + uint8_t(b[p]);  // session id
+    if (p + 3 > b.size()) return false;
+    suite_id = be16(b, p);
+    p += 3;  // suite, compression
+    if (p + 2 <= b.size()) {
+      size_t end = std::min(b.size(), p + 2 + be16(b, p));
+      for (p += 2; p + 4 <= end;) {
+        uint16_t type = be16(b, p), len = be16(b, p + 2);
+        if (type == 0x002b && len == 2 && p + 6 <= end) version = be16(b, p + 4);  // supported_versions
+        p += 4 + len;
+      }
+    }
+    server_random.assign(b.begin() + 2, b.begin() + 34);
+    server_hello = true;
+    keys_changed = true;
+    tls13 = version == 0x0304;
+    suite = find_suite(suite_id);
+    if (suite && !client_random.empty()) {
+      if (tls13) derive_tls13();
+      else derive_tls12();
+    }
+    return true;
+  }
+
+  void derive_tls13() {
+    size_t hash_len = std::strcmp(suite->hash, "SHA384") == 0 ? 48 : 32;
+    static const char* const labels[2][2] = {{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"},
+                                             {"SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"}};
+    for (int d = 0; d < 2; ++d) {
+      dir[d].encrypted = true;  // everything after the ServerHello is sealed in TLS 1.3
+      for (int which = 0; which < 2; ++which) {
+        const std::vector<uint8_t>* secret = keys.find(labels[d][which], client_random);
+        if (!secret || secret->size() != hash_len) continue;
+        key_found = true;
+        dir[d].candidates.push_back(record_key_13(*secret));
+        if (which == 1) dir[d].application_secret = *secret;
+      }
+    }
+  }
+
+  RecordKey record_key_13(const std::vector<uint8_t>& secret) const {
+    return {expand_label(suite->hash, secret, "key", suite->key_len), expand_label(suite->hash, secret, "iv", 12)};
+  }
+
+  void derive_tls12() {
+    const std::vector<uint8_t>* master = keys.find("CLIENT_RANDOM", client_random);
+    if (!master || master->size() != 48) return;
+    key_found = true;
+    std::vector<uint8_t> seed = server_random;
+    seed.insert(seed.end(), client_random.begin(), client_random.end());
+    size_t k = suite->key_len, v = suite->iv_len;
+    auto block = tls12_prf(suite->hash, *master, "key expansion", seed, 2 * k + 2 * v);
+    if (block.size() != 2 * k + 2 * v) return;
+    auto part = [&](size_t at, size_t n) { return std::vector<uint8_t>(block.begin() + long(at), block.begin() + long(at + n)); };
+    dir[0].candidates.push_back({part(0, k), part(2 * k, v)});
+    dir[1].candidates.push_back({part(k, k), part(2 * k + v, v)});
+  }
+
+  static void seq_nonce(const std::vector<uint8_t>& iv, uint64_t seq, uint8_t nonce[12]) {
+    std::memcpy(nonce, iv.data(), 12);
+    for (int i = 0; i < 8; ++i) nonce[11 - i] ^= uint8_t(seq >> (8 * i));
+  }
+
+  bool open_with(const RecordKey& k, uint64_t seq, std::string_view record, std::string& out) {
+    std::string_view header = record.substr(0, 5), fragment = record.substr(5);
+    uint8_t nonce[12];
+    if (tls13) {
+      seq_nonce(k.iv, seq, nonce);
+      return aead_open(cipher_ctx.get(), suite->aead, k.key, nonce, header, fragment, out);
+    }
+    // TLS 1.2 AEAD: additional data is seq_num + type + version + plaintext length.
+    std::string_view sealed = fragment;
+    if (suite->aead == Aead::chacha20) {
+      seq_nonce(k.iv, seq, nonce);
+    } else {
+      if (fragment.size() < 8) return false;
+      std::memcpy(nonce, k.iv.data(), 4);
+      std::memcpy(nonce + 4, fragment.data(), 8);  // the explicit part travels with the record
+      sealed = fragment.substr(8);
+    }
+    if (sealed.size() < 16) return false;
+    size_t plain = sealed.size() - 16;
+    std::string aad;
+    for (int i = 7; i >= 0; --i) aad += char(seq >> (8 * i));
+    aad += header.substr(0, 3);
+    aad += char(plain >> 8);
+    aad += char(plain & 0xff);
+    return aead_open(cipher_ctx.get(), suite->aead, k.key, nonce, aad, sealed, out);
+  }
+
+  // Opens one sealed record: with the current key, else (TLS 1.3) the next one, which then becomes
+  // current (the handshake key gives way to the application key after Finished). Returns the
+  // content type, or -1.
+  int open(int d, std::string_view record, std::string& out) {
+    Direction& s = dir[d];
+    for (size_t k = s.current; k < s.candidates.size() && k <= s.current + 1; ++k) {
+      uint64_t seq = k == s.current ? s.seq : 0;
+      if (!open_with(s.candidates[k], seq, record, out)) continue;
+      if (k != s.current) s.current = k;
+      s.seq = seq + 1;
+      if (!tls13) return uint8_t(record[0]);
+      while (!out.empty() && out.back() == '\0') out.pop_back();  // TLSInnerPlaintext padding
+      if (out.empty()) return -1;
+      int type = uint8_t(out.back());
+      out.pop_back();
+      s.on_application_key = !s.application_secret.empty() && s.current == s.candidates.size() - 1;
+      return type;
+    }
+    return -1;
+  }
+
+  // TLS 1.3 KeyUpdate (handshake type 24) under the application key: the next key follows.
+  void key_update(int d, std::string_view messages) {
+    Direction& s = dir[d];
+    for (size_t at = 0; at + 4 <= messages.size(); at += 4 + be24(messages, at + 1)) {
+      if (uint8_t(messages[at]) != 24 || !s.on_application_key) continue;
+      size_t hash_len = s.application_secret.size();
+      s.application_secret = expand_label(suite->hash, s.application_secret, "traffic upd", hash_len);
+      s.candidates.back() = record_key_13(s.application_secret);
+      s.seq = 0;
+    }
+  }
+
+  size_t feed(int d, std::string_view data, uint64_t offset, bool ended, std::vector<Plaintext>& out) {
+    Direction& s = dir[d];
+    size_t at = 0;
+    if (not_tls) return data.size();
+    while (at + 5 <= data.size()) {
+      uint8_t type = uint8_t(data[at]);
+      size_t len = be16(data, at + 3);
+      if (type < 20 || type > 24 || data[at + 1] != 3 || len > kMaxRecord) {
+        not_tls = true;  // lost framing (a gap in the capture, or not TLS at all)
+        return data.size();
+      }
+      if (at + 5 + len > data.size()) break;
+      std::string_view record = data.substr(at, 5 + len), fragment = record.substr(5);
+      if (!s.encrypted) {
+        if (type == 22 && !s.hello_read) {
+          if (s.handshake.size() < kMaxHandshakeBytes) s.handshake.append(fragment);
+          read_hellos(d);
+        } else if (type == 20 && server_hello && !tls13) {
+          // ChangeCipherSpec: TLS 1.2 seals what follows. (Before the ServerHello it is TLS 1.3's
+          // compatibility record after a HelloRetryRequest, and nothing changes.)
+          s.encrypted = true;
+          s.seq = 0;
+        } else if (type == 23 && !server_hello) {
+          // Sealed before we have the ServerHello (the other direction is behind): wait for it.
+          if (!ended && data.size() < kMaxHeldForKeys) return at;
+          ++undecryptable;
+        }
+      } else if (!(tls13 && type != 23)) {  // TLS 1.3's clear ChangeCipherSpec and alerts are skipped
+        std::string plain;
+        int inner = s.candidates.empty() || !suite ? -1 : open(d, record, plain);
+        if (inner < 0) {
+          ++undecryptable;
+        } else {
+          ++decrypted;
+          if (inner == 23 && !plain.empty()) out.push_back({offset + at, std::move(plain)});
+          else if (inner == 22 && tls13) key_update(d, plain);
+        }
+      }
+      at += 5 + len;
+    }
+    return at;
+  }
+};
+
+TlsSession::TlsSession(const TlsKeyLog& keys) : impl_(std::make_unique<Impl>(keys)) {}
+TlsSession::~TlsSession() = default;
+
+size_t TlsSession::feed(int direction, std::string_view data, uint64_t offset, bool ended, std::vector<Plaintext>& out) {
+  return impl_->feed(direction & 1, data, offset, ended, out);
+}
+
+bool TlsSession::take_keys_changed() {
+  bool changed = impl_->keys_changed;
+  impl_->keys_changed = false;
+  return changed;
+}
+
+std::string TlsSession::version() const {
+  if (!impl_->server_hello) return "";
+  return impl_->tls13 ? "TLS 1.3" : "TLS 1.2";
+}
+
+std::string TlsSession::cipher_suite() const {
+  if (!impl_->server_hello) return "";
+  if (impl_->suite) return impl_->suite->name;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%04X", impl_->suite_id);
+  return buf;
+}
+
+std::string TlsSession::status() const {
+  const Impl& i = *impl_;
+  if (i.decrypted) return "decrypted";
+  if (i.not_tls && !i.server_hello) return "not_tls";
+  if (!i.server_hello) return "no_server_hello";
+  if (!i.suite) return "unsupported_cipher";
+  if (!i.key_found) return "no_key";
+  return i.undecryptable ? "wrong_key" : "no_data";
+}
+
+uint64_t TlsSession::records_decrypted() const { return impl_->decrypted; }
+uint64_t TlsSession::records_undecryptable() const { return impl_->undecryptable; }
+
+}  // namespace apkvet::traffic

@@ -1,0 +1,163 @@
+// TLS read with the device's key log (tools/make-traffic-fixtures.sh step 7: curl logging its secrets
+// to a python HTTPS server and to nghttpd, recorded by tcpdump): HTTP/1.1 over TLS 1.3 and TLS 1.2
+// with every AEAD suite, and HTTP/2 with HPACK's dynamic table; a connection whose secrets were not
+// logged stays closed. Checked against the fixture driver's expected leaks and against tshark.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+
+#include "traffic/http2_frames.h"
+#include "traffic/tls_keylog.h"
+#include "traffic_support.h"
+
+using namespace apkvet;
+using namespace apkvet::test;
+
+namespace {
+
+const traffic::Leak* find_leak(const traffic::TrafficFacts& f, const std::string& identifier) {
+  for (const auto& l : f.leaks)
+    if (l.identifier == identifier) return &l;
+  return nullptr;
+}
+
+std::set<LeakKey> expected_keys(const std::string& file) {
+  std::set<LeakKey> want;
+  for (const auto& e : read_json(traffic_fixture(file)))
+    want.insert({e["identifier"], e["encoding"], e["host"], e["location"], e.value("field", "")});
+  return want;
+}
+
+}  // namespace
+
+TEST_CASE("TLS 1.3 and 1.2 with every AEAD suite, and HTTP/2 inside TLS, are read with the key log") {
+  traffic::TrafficFacts f = analyze({"tls-decrypt.pcap"}, "tls-decrypt.keys");
+  REQUIRE(f.captures.size() == 1);
+  const auto& c = f.captures[0];
+  CHECK(f.tls_key_log_entries == 19);  // 4 TLS 1.3 connections x 4 secrets, 3 TLS 1.2 master secrets
+  CHECK(c.tls_sessions == 8);
+  CHECK(c.tls_sessions_decrypted == 7);
+  CHECK(c.tls_sessions_not_decrypted == std::map<std::string, uint64_t>{{"no_key", 1}});
+  CHECK(c.http_requests == 9);  // 6 HTTP/1.1 + 3 HTTP/2
+  CHECK(keys(f) == expected_keys("tls-decrypt.expected.json"));
+  // The HTTP/2 requests: the second and third header blocks refer to the first one's table entries.
+  for (const char* id : {"phone_number", "account_email", "iccid"}) {
+    const traffic::Leak* l = find_leak(f, id);
+    REQUIRE(l != nullptr);
+    CHECK(l->protocol == "http2");
+    CHECK(l->transport == "tls");
+    CHECK(l->host == "graph.facebook.com");
+    CHECK(l->port == 18444);
+  }
+  const traffic::Leak* gz = find_leak(f, "wifi_mac");  // gzip body over TLS 1.2 ChaCha20-Poly1305
+  REQUIRE(gz != nullptr);
+  CHECK(gz->protocol == "http");
+  CHECK(gz->location == "body");
+  // The connection left out of the key log carried the Bluetooth MAC: it must stay unread.
+  CHECK(find_leak(f, "bluetooth_mac") == nullptr);
+}
+
+TEST_CASE("the same capture as a pcapng carrying its own secrets needs no key log") {
+  traffic::TrafficFacts embedded = analyze({"tls-decrypt-dsb.pcapng"});
+  REQUIRE(embedded.captures.size() == 1);
+  CHECK(embedded.captures[0].tls_key_logs_embedded == 1);
+  CHECK(embedded.captures[0].format == "pcapng");
+  CHECK(keys(embedded) == expected_keys("tls-decrypt.expected.json"));
+  // The embedded block is the key log file, byte for byte.
+  auto logs = traffic::pcapng_tls_key_logs(read_text(traffic_fixture("tls-decrypt-dsb.pcapng")));
+  REQUIRE(logs.size() == 1);
+  CHECK(logs[0].substr(0, read_text(traffic_fixture("tls-decrypt.keys")).size()) ==
+        read_text(traffic_fixture("tls-decrypt.keys")));
+}
+
+TEST_CASE("without the key log only the SNI is read; with wrong secrets nothing is opened") {
+  traffic::TrafficFacts closed = analyze({"tls-decrypt.pcap"});
+  CHECK(closed.leaks.empty());
+  CHECK(closed.captures[0].tls_client_hellos == 8);
+  CHECK(closed.captures[0].tls_sessions == 0);
+  // Every secret damaged in one hex digit: the AEAD tags refuse every record.
+  std::string damaged = read_text(traffic_fixture("tls-decrypt.keys"));
+  for (size_t at = damaged.find('\n'); at != std::string::npos; at = damaged.find('\n', at + 1))
+    if (at > 0) damaged[at - 1] = damaged[at - 1] == '0' ? '1' : '0';
+  traffic::TrafficAnalyzer a(device());
+  a.add_tls_key_log(damaged);
+  CHECK(a.add_file(traffic_fixture("tls-decrypt.pcap")));
+  traffic::TrafficFacts wrong = a.finish(OwnerRules::builtin().get());
+  CHECK(wrong.leaks.empty());
+  CHECK(wrong.captures[0].tls_sessions_decrypted == 0);
+  CHECK(wrong.captures[0].tls_records_decrypted == 0);
+  CHECK(wrong.captures[0].tls_sessions_not_decrypted.at("wrong_key") == 7);
+}
+
+TEST_CASE("differential: the requests tshark decrypts are the ones apkvet reads, frame for frame") {
+  std::string key_log = traffic_fixture("tls-decrypt.keys");
+  std::string out = run_command("tshark -r " + traffic_fixture("tls-decrypt.pcap") + " -o tls.keylog_file:" + key_log +
+                                " -Y 'http.request or http2.headers.method' -T fields -e frame.number 2>/dev/null");
+  if (out.empty()) {
+    MESSAGE("tshark not available: differential skipped");
+    return;
+  }
+  std::set<uint64_t> tshark_frames;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) tshark_frames.insert(std::stoull(line));
+  traffic::TrafficFacts f = analyze({"tls-decrypt.pcap"}, "tls-decrypt.keys");
+  std::set<uint64_t> ours;
+  for (const auto& l : f.leaks) ours.insert(l.packet);
+  // Every request the driver sent carries one canary, so the leaks' packets are the request frames.
+  CHECK(tshark_frames.size() == 9);
+  CHECK(ours == tshark_frames);
+}
+
+TEST_CASE("key log lines: labels, comments, CRLF and malformed lines") {
+  traffic::TlsKeyLog log;
+  std::string random(64, 'a'), secret(96, 'b');
+  log.add_text("# a comment\r\nCLIENT_RANDOM " + random + " " + secret + "\r\n" +
+               "EXPORTER_SECRET " + random + " " + secret + "\n" +  // known, not needed
+               "CLIENT_TRAFFIC_SECRET_0 " + random + " zz\n" +      // not hex
+               "SERVER_TRAFFIC_SECRET_0 abcd " + secret + "\n" +     // a random that is not 32 bytes
+               "garbage\n");
+  CHECK(log.entries() == 1);
+  CHECK(log.malformed_lines() == 2);
+  std::vector<uint8_t> r(32, 0xaa);
+  const auto* s = log.find("CLIENT_RANDOM", r);
+  REQUIRE(s != nullptr);
+  CHECK(s->size() == 48);
+  CHECK(log.find("SERVER_TRAFFIC_SECRET_0", r) == nullptr);
+}
+
+TEST_CASE("HTTP/2: a header block split over CONTINUATION frames, padding, and a cut stream") {
+  auto frame = [](uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
+    std::string f{char(payload.size() >> 16), char(payload.size() >> 8), char(payload.size()), char(type), char(flags)};
+    for (int i = 3; i >= 0; --i) f += char(stream >> (8 * i));
+    return f + payload;
+  };
+  auto literal = [](const std::string& name, const std::string& value) {
+    return std::string(1, '\0') + char(name.size()) + name + char(value.size()) + value;
+  };
+  // :method POST, :scheme https, :path /, :authority, x-imei (a literal never added to the table).
+  std::string block = std::string("\x83\x87\x84", 3) + "\x41\x0f" + "log.tiktokv.com" + literal("x-imei", "356938035643809");
+  std::string stream = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, "");
+  stream += frame(1, 0x08, 1, std::string(1, '\x02') + block.substr(0, 10) + std::string(2, '\0'));  // padded
+  stream += frame(9, 0x04, 1, block.substr(10));                                                  // END_HEADERS
+  stream += frame(0, 0x01, 1, R"({"a":1})");
+  stream += frame(1, 0x04, 3, std::string("\x83\x87\x84\xbe", 4));  // refers to :authority in the table
+  traffic::Http2Requests h2;
+  std::vector<traffic::Http2Requests::Request> out;
+  // Byte by byte: a frame is read only once it is whole.
+  size_t used = 0;
+  for (size_t n = 1; n <= stream.size(); ++n) used += h2.feed(std::string_view(stream).substr(used, n - used), used, false, out);
+  CHECK(used == stream.size());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].message.method == "POST");
+  CHECK(out[0].message.header("host") == "log.tiktokv.com");
+  CHECK(out[0].message.header("x-imei") == "356938035643809");
+  CHECK(out[0].message.body == R"({"a":1})");
+  CHECK(out[0].offset == 24 + 9);  // the HEADERS frame after the preface and SETTINGS
+  h2.feed("", used, true, out);    // stream 3 never ended: kept, noted
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].message.header("host") == "log.tiktokv.com");
+  CHECK(out[1].message.notes == std::vector<std::string>{"stream_incomplete"});
+  CHECK(!h2.failed());
+}
