@@ -582,6 +582,21 @@ void observed_traffic(std::ostream& o, const std::string& p, const Json& r) {
     << arr(t, "captures").size() << " capture(s).";
   if (!flag(t, "app_correlated")) o << " <span class=\"muted\">Not correlated with an APK (use --apk).</span>";
   o << "</p>\n";
+  // How much of the TLS the captures hold was read: "no identifier found" means little for TLS that
+  // stayed closed.
+  uint64_t hellos = 0, sessions = 0, decrypted = 0;
+  for (const auto& c : arr(t, "captures")) {
+    hellos += c.value("tls_client_hellos", uint64_t(0));
+    sessions += c.value("tls_sessions", uint64_t(0));
+    decrypted += c.value("tls_sessions_decrypted", uint64_t(0));
+  }
+  if (sessions > 0)
+    o << "<p>TLS: " << decrypted << " of " << sessions << " connection(s) decrypted with the device's key log"
+      << (decrypted < sessions ? "; the others were read only as far as their SNI." : ".") << "</p>\n";
+  else if (hellos > 0)
+    o << "<p class=\"warn\">" << hellos << " TLS connection(s) were not read inside (no key log): only their server "
+      << "names were checked. Identifiers sent inside TLS are not visible here; capture the device's TLS secrets "
+         "(SSLKEYLOGFILE) and pass them with --tls-keylog.</p>\n";
   if (leaks.empty()) {
     o << "<p class=\"ok\">No planted identifier was found in the captured traffic.</p>\n</section>\n";
     return;

@@ -25,7 +25,8 @@ Run run_cli(const std::string& args, const fs::path& dir, const std::string& env
                     (dir / "err.txt").string();
   int rc = std::system(cmd.c_str());
   Run r{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Json()};
-  r.report = read_json(out);
+  std::string text = read_text(out);
+  r.report = text.empty() ? Json() : Json::parse(text);  // empty: the run failed before any report
   return r;
 }
 
@@ -138,5 +139,36 @@ TEST_CASE("a capture libpcap cannot read is an error of that capture - the other
   CHECK(cut_capture["errors"][0].get<std::string>().find("(capture cut short)") != std::string::npos);
   CHECK(rule_ids(cut.report["results"][0]).count("SCAN-INCOMPLETE") == 1);
   CHECK(cut.report["results"][0]["judgement"]["verdict"] == "review");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("TLS the capture could not open is named, and sends the verdict to review; with the key log it is judged") {
+  fs::path dir = fs::temp_directory_path() / ("apkvet-traffic-tls-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string policy = "--policy government-device --device " + traffic_fixture("device.json") + " ";
+  std::string capture = traffic_fixture("tls-decrypt.pcap");
+
+  Run closed = run_cli(policy + capture, dir);
+  CHECK(closed.exit_code == 3);  // review
+  CHECK(closed.report["results"][0]["traffic"]["leaks"].empty());
+  CHECK(rule_ids(closed.report["results"][0]) == std::set<std::string>{"TRAFFIC-TLS-NOT-READ"});
+
+  Run opened = run_cli(policy + "--tls-keylog " + traffic_fixture("tls-decrypt.keys") + " " + capture, dir);
+  CHECK(opened.exit_code == 4);  // reject: identifiers went to third parties
+  const Json& t = opened.report["results"][0]["traffic"];
+  CHECK(t["leaks"].size() == 9);
+  CHECK(t["tls_key_log_entries"] == 19);
+  CHECK(t["captures"][0]["tls_sessions_decrypted"] == 7);
+  std::set<std::string> rules = rule_ids(opened.report["results"][0]);
+  CHECK(rules.count("TRAFFIC-IDENTIFIER-THIRD-PARTY") == 1);
+  CHECK(rules.count("TRAFFIC-TLS-NOT-READ") == 0);
+  CHECK(rules.count("TRAFFIC-CLEARTEXT-LEAK") == 0);  // all of it was inside TLS
+
+  // A key log that cannot be read is an error naming it, before any capture is read.
+  Run missing = run_cli(policy + "--tls-keylog " + (dir / "nope.keys").string() + " " + capture, dir);
+  CHECK(missing.exit_code == 2);
+  std::ifstream err(dir / "err.txt");
+  std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  CHECK(text.find("cannot read the TLS key log " + (dir / "nope.keys").string()) != std::string::npos);
   fs::remove_all(dir);
 }
