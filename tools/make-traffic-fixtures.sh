@@ -4,8 +4,8 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh [tls]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd;
-#                                          root or CAP_NET_RAW for tcpdump; "tls": only the TLS-decryption
+#   tools/make-traffic-fixtures.sh [tls|websocket]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd;
+#                                          root or CAP_NET_RAW for tcpdump; "tls", "websocket": only those
 #                                          fixtures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +49,23 @@ tls_fixtures() {
   sort "$tmp/keys.log" > $out/tls-decrypt.keys
   editcap --inject-secrets tls,$out/tls-decrypt.keys -F pcapng $out/tls-decrypt.pcap $out/tls-decrypt-dsb.pcapng
 }
+# 8. WebSocket: a client written in the driver sends masked frames (text, fragmented, binary,
+#    permessage-deflate with context takeover) to a python WebSocket sink, and once over TLS (wss) with
+#    its secrets logged by python's ssl module.
+websocket_fixtures() {
+  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  start $py $srv ws 127.0.0.1 18445
+  start $py $srv ws 127.0.0.1 18446 "$tmp/tls-cert.pem" "$tmp/tls-key.pem"
+  wait_port 127.0.0.1 18445; wait_port 127.0.0.1 18446
+  rm -f "$tmp/ws-keys.log"
+  capture_start lo "" $out/websocket.pcap "tcp port 18445 or tcp port 18446"
+  $py $drv websocket $device 18445 18446 "$tmp/ws-keys.log" $out/websocket.expected.json
+  capture_stop
+  sort "$tmp/ws-keys.log" > $out/websocket.keys
+}
 if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
+if [ "${1:-}" = websocket ]; then websocket_fixtures; ls -l $out/websocket*; exit 0; fi
 
 # 1. HTTP: every canary in every encoding, at every place in a request (Ethernet-framed loopback).
 start $py $srv http 127.0.0.1 18080; wait_port 127.0.0.1 18080
@@ -107,5 +123,6 @@ capture_stop
 $py $drv har $device $out/proxy.har $out/proxy.expected.json
 
 tls_fixtures
+websocket_fixtures
 
 ls -l $out

@@ -9,8 +9,9 @@ records; only 127.0.0.1 / ::1 are contacted (curl --resolve maps the tracker hos
   traffic_fixture_driver.py ipv6  DEVICE.json PORT OUT_EXPECTED.json
   traffic_fixture_driver.py har   DEVICE.json OUT.har OUT_EXPECTED.json
   traffic_fixture_driver.py tls   DEVICE.json HTTPS_PORT H2_PORT KEYLOG OUT_EXPECTED.json
+  traffic_fixture_driver.py websocket DEVICE.json WS_PORT WSS_PORT KEYLOG OUT_EXPECTED.json
 """
-import base64, gzip, hashlib, json, os, subprocess, sys, urllib.parse
+import base64, gzip, hashlib, json, os, socket, ssl, subprocess, sys, urllib.parse, zlib
 
 def load(path):
     d = json.load(open(path, encoding="utf-8"))
@@ -205,6 +206,73 @@ def run_tls(device, port, h2_port, keylog, out):
                    env={k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"})
     json.dump(expected, open(out, "w"), indent=1)
 
+def run_websocket(device, port, wss_port, keylog, out):
+    """WebSocket clients written here (the standard library has none): text, fragmented and binary
+    messages, permessage-deflate messages that refer back to the previous one, and a wss connection
+    over TLS whose secrets go to KEYLOG. Every client frame is masked, as RFC 6455 requires."""
+    d, canaries, cc = load(device)
+    values = dict(canaries)
+    expected = []
+    def expect(ident, host, field, owner, transport="cleartext"):
+        expected.append({"identifier": ident, "encoding": "plain", "host": host, "location": "message",
+                         "field": field, "transport": transport, "owner": owner, "ip": "127.0.0.1"})
+    def connect(host, p, tls=False, deflate=False):
+        s = socket.create_connection(("127.0.0.1", p), timeout=5)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+            ctx.keylog_filename = keylog
+            s = ctx.wrap_socket(s, server_hostname=host)
+        key = base64.b64encode(os.urandom(16)).decode()
+        ext = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" if deflate else ""
+        s.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{p}\r\nUpgrade: websocket\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{ext}\r\n").encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n"): head += s.recv(1)
+        assert b" 101 " in head.split(b"\r\n")[0], head
+        return s
+    def frame(opcode, payload, fin=True, rsv1=False):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
+        head += bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big") if n < 65536 else \
+            bytes([0x80 | 127]) + n.to_bytes(8, "big")
+        return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    def close(s):
+        s.sendall(frame(8, b"\x03\xe8"))
+        s.recv(16)
+        s.close()
+    # 1. Socket.IO-style text, a message fragmented around a ping, a binary message (16-bit length).
+    host, owner = "log.tiktokv.com", "bytedance"
+    s = connect(host, port)
+    s.sendall(frame(1, json.dumps({"imei": values["imei"], "ev": "open"}).encode()))
+    expect("imei", host, "imei", owner)
+    aid = values["android_id"]
+    s.sendall(frame(1, ('42["track",{"aid":"' + aid[:6]).encode(), fin=False) + frame(9, b"hb") +
+              frame(0, (aid[6:] + '"}]').encode()))
+    expect("android_id", host, "aid", owner)
+    s.sendall(frame(2, b"\x08\x01\x12\x24" + values["advertising_id"].encode() + b"\x1a\x80\x01" + bytes(range(128)) + b"\x00" * 40))
+    expect("advertising_id", host, "", owner)
+    close(s)
+    # 2. permessage-deflate with context takeover: the second message is mostly a back-reference.
+    host, owner = "graph.facebook.com", "meta"
+    s = connect(host, port, deflate=True)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    for ident in ("imsi", "serial"):
+        msg = json.dumps({"event": "session_start", "device": {"model": "Pixel 7", ident: values[ident]}}).encode()
+        data = c.compress(msg) + c.flush(zlib.Z_SYNC_FLUSH)
+        assert data.endswith(b"\x00\x00\xff\xff")
+        s.sendall(frame(1, data[:-4], rsv1=True))
+        expect(ident, host, ident, owner)
+    close(s)
+    # 3. wss: the same inside TLS, read with the key log.
+    host, owner = "alog.umeng.com", "alibaba"
+    s = connect(host, wss_port, tls=True)
+    s.sendall(frame(1, json.dumps({"phone": values["phone_number"]}).encode()))
+    expect("phone_number", host, "phone", owner, "tls")
+    close(s)
+    json.dump(expected, open(out, "w"), indent=1)
+
 def run_ipv6(device, port, out):
     d, canaries, cc = load(device)
     expected = []
@@ -266,5 +334,6 @@ if __name__ == "__main__":
     elif mode == "ipv6": run_ipv6(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif mode == "clean": run_clean(sys.argv[2], int(sys.argv[3]))
     elif mode == "har": run_har(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif mode == "websocket": run_websocket(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif mode == "tls": run_tls(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     else: sys.exit("unknown mode " + mode)

@@ -24,6 +24,7 @@
 #include "traffic/tls_client_hello.h"
 #include "traffic/tls_keylog.h"
 #include "traffic/tls_session.h"
+#include "traffic/websocket_frames.h"
 
 namespace apkvet::traffic {
 
@@ -152,13 +153,14 @@ struct TrafficAnalyzer::Impl {
     Endpoint a, b;  // a < b
     auto operator<=>(const FlowKey&) const = default;
   };
-  enum class Proto { unknown, http, http2, tls, raw };
+  enum class Proto { unknown, http, http2, websocket, tls, raw };
   // One direction's bytes at one level: the TCP payload, or the application data TLS records carried.
   struct Layer {
     TcpStream stream;
     Proto proto = Proto::unknown;
     size_t raw_scanned_tail = 0;
     std::unique_ptr<Http2Requests> http2;
+    std::unique_ptr<WebSocketMessages> websocket;
   };
   struct Flow {
     Endpoint client, server;
@@ -405,14 +407,20 @@ struct TrafficAnalyzer::Impl {
         auto st = HttpParser::parse(s.data(), ended, no_body, m, used);
         if (st == HttpParser::Status::complete) {
           PacketRef ref = s.packet_at(s.offset());
+          bool upgrade = false;
           if (m.request && d == 0) {
             f.methods.push_back(m.method);
             request(f, m, base_leak(f, ref, "http", transport));
+            upgrade = is_websocket_upgrade(m.header("Upgrade"));
           } else {
             ++cur().http_responses;
             if (!f.methods.empty()) f.methods.pop_front();
           }
           s.consume(std::max<size_t>(used, 1));
+          if (upgrade) {
+            layer.proto = Proto::websocket;  // what the client sends next is WebSocket frames
+            break;
+          }
           continue;
         }
         if (st == HttpParser::Status::need_more && s.data().size() <= kMaxMessageBuffer) return;
@@ -420,6 +428,15 @@ struct TrafficAnalyzer::Impl {
         layer.proto = Proto::raw;
         break;
       }
+    }
+    if (layer.proto == Proto::websocket) {
+      if (!layer.websocket) layer.websocket = std::make_unique<WebSocketMessages>();
+      std::vector<WebSocketMessages::Message> messages;
+      size_t used = layer.websocket->feed(s.data(), s.offset(), ended, messages);
+      for (const auto& m : messages) websocket_message(m, base_leak(f, s.packet_at(m.offset), "websocket", transport));
+      s.consume(used);
+      if (!layer.websocket->failed() && s.data().size() <= kMaxMessageBuffer) return;
+      layer.proto = Proto::raw;  // not frames after all, or a frame too large to hold: scanned as bytes
     }
     if (layer.proto == Proto::http2) {
       if (!layer.http2) layer.http2 = std::make_unique<Http2Requests>();
@@ -463,6 +480,17 @@ struct TrafficAnalyzer::Impl {
       return;
     }
     if (layer.proto == Proto::raw) scan_raw(f, d, layer, ended, transport);
+  }
+
+  // A message the client sent on a WebSocket: scanned whole (unmasked, inflated), with the JSON key
+  // around a hit when it carries JSON (Socket.IO's 42["event",{...}] too).
+  void websocket_message(const WebSocketMessages::Message& m, const Leak& base) {
+    ++cur().websocket_messages;
+    std::string_view text = m.payload;
+    bool json = text.find('{') != std::string_view::npos || text.find('[') != std::string_view::npos;
+    scan(text, base, [&](size_t pos) -> std::pair<std::string, std::string> {
+      return {"message", json ? json_key(text, pos) : ""};
+    });
   }
 
   // A request the device sent (HTTP/1.x or HTTP/2): later bytes of the connection that are not HTTP
@@ -892,6 +920,7 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"udp_datagrams", c.udp_datagrams},
                         {"http_requests", c.http_requests},
                         {"http_responses", c.http_responses},
+                        {"websocket_messages", c.websocket_messages},
                         {"dns_messages", c.dns_messages},
                         {"tls_client_hellos", c.tls_client_hellos},
                         {"tls_key_logs_embedded", c.tls_key_logs_embedded},

@@ -32,12 +32,12 @@ struct Leak {
   std::string ip, ip_scope;  // ip_scope: "public", "private", "loopback", "link_local", ...
   uint16_t port = 0;
   std::string transport;  // "cleartext" or "tls" (HAR from a TLS-intercepting proxy: "tls")
-  std::string protocol;   // "http", "dns", "udp", "tcp", "tls_sni"
+  std::string protocol;   // "http", "http2", "websocket", "dns", "udp", "tcp", "tls_sni"
   std::string flow;       // "tcp 10.0.2.15:41234 -> 93.184.216.34:80"
   std::string capture;    // input file name
   uint64_t packet = 0;    // packet (or HAR entry) number, 1-based
   std::string time;       // ISO 8601 UTC
-  std::string location;   // "path", "query", "header", "cookie", "body", "dns_query", "sni", "payload"
+  std::string location;   // "path", "query", "header", "cookie", "body", "message", "dns_query", "sni", "payload"
   std::string field;      // query parameter, header name, cookie name, form field, JSON key, part name
   std::string snippet;    // the bytes around the hit, printable
   double distance_m = -1; // gps
@@ -60,6 +60,7 @@ struct CaptureSummary {
   uint64_t packets = 0, bytes = 0, undecoded_packets = 0, ip_fragments = 0;
   uint64_t ip_datagrams_reassembled = 0, ip_fragments_dropped = 0;  // datagrams given up (overlaps, limits)
   uint64_t tcp_flows = 0, udp_datagrams = 0, http_requests = 0, http_responses = 0, dns_messages = 0;
+  uint64_t websocket_messages = 0;  // client messages read after an HTTP Upgrade
   uint64_t tls_client_hellos = 0, stream_gaps = 0, retransmitted_bytes = 0, overlap_conflicts = 0;
   uint64_t flows_closed_idle = 0;  // closed early because too many flows were open
   // TLS connections read with the key log (--tls-keylog, or secrets embedded in the pcapng): those

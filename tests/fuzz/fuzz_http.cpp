@@ -1,5 +1,6 @@
 // Fuzzes the message decoders of the traffic area: HTTP/1.x (framing, chunked, gzip/deflate), HTTP/2
-// (frames, HPACK), DNS, the TLS ClientHello SNI, TLS record and hello reading, and HAR; the first byte
+// (frames, HPACK), WebSocket client frames, DNS, the TLS ClientHello SNI, TLS record and hello reading,
+// and HAR; the first byte
 // chooses stream-ended / no-body / HTTP/2-preface flags.
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "traffic/tls_client_hello.h"
 #include "traffic/tls_keylog.h"
 #include "traffic/tls_session.h"
+#include "traffic/websocket_frames.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -40,6 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     used = h2.feed(stream, used, true, out);
     if (used > stream.size()) __builtin_trap();
     for (const auto& r : out) (void)r.message.header("host");
+  }
+  {
+    // WebSocket client frames (unmasking, fragments, permessage-deflate), fed in two parts.
+    apkvet::traffic::WebSocketMessages ws;
+    std::vector<apkvet::traffic::WebSocketMessages::Message> out;
+    size_t half = rest.size() / 2;
+    size_t used = ws.feed(rest.substr(0, half), 0, false, out);
+    if (used > half) __builtin_trap();
+    size_t more = ws.feed(rest.substr(used), used, true, out);
+    if (more > rest.size() - used) __builtin_trap();
   }
   {
     // TLS records of both directions (no key: record framing, hellos, held records).
