@@ -4,7 +4,7 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh [tls|websocket]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd;
+#   tools/make-traffic-fixtures.sh [tls|websocket|tls-cbc]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd;
 #                                          root or CAP_NET_RAW for tcpdump; "tls", "websocket": only those
 #                                          fixtures)
 set -euo pipefail
@@ -64,6 +64,23 @@ websocket_fixtures() {
   capture_stop
   sort "$tmp/ws-keys.log" > $out/websocket.keys
 }
+# 9. TLS with AES-CBC suites (servers that never dropped them): openssl s_server -www with
+#    encrypt-then-MAC and with -no_etm, TLS 1.2 and one TLS 1.1 connection, curl logging its secrets.
+tls_cbc_fixtures() {
+  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  start openssl s_server -accept 127.0.0.1:18447 -cert "$tmp/tls-cert.pem" -key "$tmp/tls-key.pem" -www -quiet \
+    -cipher 'DEFAULT:@SECLEVEL=0'
+  start openssl s_server -accept 127.0.0.1:18448 -cert "$tmp/tls-cert.pem" -key "$tmp/tls-key.pem" -www -quiet \
+    -cipher 'DEFAULT:@SECLEVEL=0' -no_etm
+  wait_port 127.0.0.1 18447; wait_port 127.0.0.1 18448
+  rm -f "$tmp/cbc-keys.log"
+  capture_start lo "" $out/tls-cbc.pcap "tcp port 18447 or tcp port 18448"
+  $py $drv tls-cbc $device 18447 18448 "$tmp/cbc-keys.log" $out/tls-cbc.expected.json
+  capture_stop
+  sort "$tmp/cbc-keys.log" > $out/tls-cbc.keys
+}
+if [ "${1:-}" = tls-cbc ]; then tls_cbc_fixtures; ls -l $out/tls-cbc*; exit 0; fi
 if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
 if [ "${1:-}" = websocket ]; then websocket_fixtures; ls -l $out/websocket*; exit 0; fi
 
@@ -124,5 +141,6 @@ $py $drv har $device $out/proxy.har $out/proxy.expected.json
 
 tls_fixtures
 websocket_fixtures
+tls_cbc_fixtures
 
 ls -l $out

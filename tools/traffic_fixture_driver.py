@@ -10,6 +10,7 @@ records; only 127.0.0.1 / ::1 are contacted (curl --resolve maps the tracker hos
   traffic_fixture_driver.py har   DEVICE.json OUT.har OUT_EXPECTED.json
   traffic_fixture_driver.py tls   DEVICE.json HTTPS_PORT H2_PORT KEYLOG OUT_EXPECTED.json
   traffic_fixture_driver.py websocket DEVICE.json WS_PORT WSS_PORT KEYLOG OUT_EXPECTED.json
+  traffic_fixture_driver.py tls-cbc DEVICE.json ETM_PORT MTE_PORT KEYLOG OUT_EXPECTED.json
 """
 import base64, gzip, hashlib, json, os, socket, ssl, subprocess, sys, urllib.parse, zlib
 
@@ -206,6 +207,34 @@ def run_tls(device, port, h2_port, keylog, out):
                    env={k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"})
     json.dump(expected, open(out, "w"), indent=1)
 
+def run_tls_cbc(device, etm_port, mte_port, keylog, out):
+    """HTTPS with AES-CBC suites to openssl s_server -www, one server with encrypt-then-MAC (RFC 7366,
+    OpenSSL's default) and one without (-no_etm: MAC-then-encrypt); TLS 1.2 and one TLS 1.1."""
+    d, canaries, cc = load(device)
+    values = dict(canaries)
+    expected = []
+    env = dict(os.environ, SSLKEYLOGFILE=keylog)
+    sends = [(etm_port, ["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-SHA"], "imei", "query"),
+             (mte_port, ["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-SHA384"], "android_id", "header"),
+             (mte_port, ["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-SHA256"], "imsi", "json"),
+             (etm_port, ["--tlsv1.1", "--tls-max", "1.1", "--ciphers", "ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0"], "serial", "cookie")]
+    for i, (port, suite, ident, placement) in enumerate(sends):
+        host, owner = HOSTS[i % len(HOSTS)]
+        base = f"https://{host}:{port}"
+        r = ["curl", "-sS", "-k", "--max-time", "5", "-o", "/dev/null", "--http1.1", "--resolve",
+             f"{host}:{port}:127.0.0.1"] + suite
+        v, key = values[ident], "k" + ident.replace("_", "")[:6]
+        if placement == "query": r += [f"{base}/collect?{key}={v}"]; loc, field = "query", key
+        elif placement == "header": r += ["-H", f"X-Device: {v}", f"{base}/h"]; loc, field = "header", "X-Device"
+        elif placement == "json":
+            r += ["--data-binary", '{"' + key + '":"' + v + '"}', "-H", "Content-Type: application/json", f"{base}/j"]
+            loc, field = "body", key
+        else: r += ["-b", f"sid=1; {key}={v}", f"{base}/c"]; loc, field = "cookie", key
+        subprocess.run(r, env=env)  # s_server's status page is not an HTTP response curl likes; the request is sent
+        expected.append({"identifier": ident, "encoding": "plain", "host": host, "location": loc, "field": field,
+                         "transport": "tls", "owner": owner, "ip": "127.0.0.1"})
+    json.dump(expected, open(out, "w"), indent=1)
+
 def run_websocket(device, port, wss_port, keylog, out):
     """WebSocket clients written here (the standard library has none): text, fragmented and binary
     messages, permessage-deflate messages that refer back to the previous one, and a wss connection
@@ -334,6 +363,7 @@ if __name__ == "__main__":
     elif mode == "ipv6": run_ipv6(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif mode == "clean": run_clean(sys.argv[2], int(sys.argv[3]))
     elif mode == "har": run_har(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif mode == "tls-cbc": run_tls_cbc(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif mode == "websocket": run_websocket(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif mode == "tls": run_tls(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     else: sys.exit("unknown mode " + mode)

@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/kdf.h>
 
 #include <cstring>
@@ -12,15 +13,17 @@ namespace apkvet::traffic {
 
 namespace {
 
-enum class Aead { aes128gcm, aes256gcm, chacha20 };
+enum class Aead { aes128gcm, aes256gcm, chacha20, aes128cbc, aes256cbc };
 
 struct Suite {
   uint16_t id;
   const char* name;
-  Aead aead;
+  Aead aead;          // for CBC suites, the block cipher (MAC-then-encrypt or encrypt-then-MAC)
   const char* hash;   // HKDF (TLS 1.3) or PRF (TLS 1.2) hash
   size_t key_len;
-  size_t iv_len;      // TLS 1.2 GCM: the 4-byte implicit part; ChaCha20 and TLS 1.3: 12
+  size_t iv_len;      // TLS 1.2 GCM: the 4-byte implicit part; ChaCha20 and TLS 1.3: 12; CBC: 16
+  const char* mac = nullptr;  // CBC suites: the record MAC's hash
+  size_t mac_len = 0;
 };
 
 constexpr Suite kSuites[] = {
@@ -38,6 +41,19 @@ constexpr Suite kSuites[] = {
     {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
     {0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
     {0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", Aead::chacha20, "SHA256", 32, 12},
+    // CBC suites, which servers that never dropped them still pick (TLS 1.1 and 1.2: explicit IVs).
+    {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", Aead::aes128cbc, "SHA256", 16, 16, "SHA1", 20},
+    {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", Aead::aes256cbc, "SHA256", 32, 16, "SHA1", 20},
+    {0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", Aead::aes128cbc, "SHA256", 16, 16, "SHA256", 32},
+    {0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", Aead::aes256cbc, "SHA256", 32, 16, "SHA256", 32},
+    {0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", Aead::aes128cbc, "SHA256", 16, 16, "SHA1", 20},
+    {0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", Aead::aes256cbc, "SHA256", 32, 16, "SHA1", 20},
+    {0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Aead::aes128cbc, "SHA256", 16, 16, "SHA1", 20},
+    {0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", Aead::aes256cbc, "SHA256", 32, 16, "SHA1", 20},
+    {0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", Aead::aes128cbc, "SHA256", 16, 16, "SHA256", 32},
+    {0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", Aead::aes256cbc, "SHA384", 32, 16, "SHA384", 48},
+    {0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", Aead::aes128cbc, "SHA256", 16, 16, "SHA256", 32},
+    {0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", Aead::aes256cbc, "SHA384", 32, 16, "SHA384", 48},
 };
 
 const Suite* find_suite(uint16_t id) {
@@ -102,8 +118,39 @@ const EVP_CIPHER* cipher_of(Aead a) {
     case Aead::aes128gcm: return EVP_aes_128_gcm();
     case Aead::aes256gcm: return EVP_aes_256_gcm();
     case Aead::chacha20: return EVP_chacha20_poly1305();
+    case Aead::aes128cbc: return EVP_aes_128_cbc();
+    case Aead::aes256cbc: return EVP_aes_256_cbc();
   }
   return nullptr;
+}
+
+bool is_cbc(Aead a) { return a == Aead::aes128cbc || a == Aead::aes256cbc; }
+
+std::string hmac(const char* hash, const std::vector<uint8_t>& key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (!EVP_Q_mac(nullptr, "HMAC", nullptr, hash, nullptr, key.data(), key.size(),
+                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof out, &len))
+    return {};
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+// CRYPTO_memcmp's job: a capture is not an oracle, but there is no reason to compare MACs differently.
+bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// AES-CBC without OpenSSL's padding removal (TLS padding is checked by the caller).
+bool cbc_decrypt(EVP_CIPHER_CTX* ctx, Aead a, const std::vector<uint8_t>& key, std::string_view iv,
+                 std::string_view in, std::string& out) {
+  if (in.empty() || in.size() % 16) return false;
+  out.resize(in.size());
+  int len = 0, tail = 0;
+  return EVP_DecryptInit_ex(ctx, cipher_of(a), nullptr, key.data(), reinterpret_cast<const unsigned char*>(iv.data())) == 1 &&
+         EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+         EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len,
+                           reinterpret_cast<const unsigned char*>(in.data()), int(in.size())) == 1 &&
+         EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &tail) == 1;
 }
 
 // Opens `sealed` (ciphertext then 16-byte tag); false if the tag does not match.
@@ -135,7 +182,7 @@ struct TlsSession::Impl {
   explicit Impl(const TlsKeyLog& k) : keys(k), cipher_ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free) {}
 
   struct RecordKey {
-    std::vector<uint8_t> key, iv;
+    std::vector<uint8_t> key, iv, mac_key;  // mac_key: CBC suites only
   };
   struct Direction {
     std::string handshake;  // clear handshake bytes, read for the hellos
@@ -145,6 +192,7 @@ struct TlsSession::Impl {
     std::vector<RecordKey> candidates;  // TLS 1.3: handshake key, then application key
     size_t current = 0;
     uint64_t seq = 0;
+    bool current_opened = false;  // the current key has opened a record: the sender is using it
     std::vector<uint8_t> application_secret;  // TLS 1.3, for KeyUpdate
     bool on_application_key = false;
   };
@@ -154,6 +202,8 @@ struct TlsSession::Impl {
   Direction dir[2];
   std::vector<uint8_t> client_random, server_random;
   bool server_hello = false, tls13 = false, keys_changed = false, not_tls = false, key_found = false;
+  bool encrypt_then_mac = false;  // RFC 7366, from the ServerHello (CBC suites)
+  uint16_t legacy_version = 0;    // the ServerHello's: TLS 1.1 derives keys with MD5+SHA-1
   uint16_t suite_id = 0;
   const Suite* suite = nullptr;
   uint64_t decrypted = 0, undecryptable = 0;
@@ -195,6 +245,7 @@ struct TlsSession::Impl {
       for (p += 2; p + 4 <= end;) {
         uint16_t type = be16(b, p), len = be16(b, p + 2);
         if (type == 0x002b && len == 2 && p + 6 <= end) version = be16(b, p + 4);  // supported_versions
+        if (type == 0x0016) encrypt_then_mac = true;
         p += 4 + len;
       }
     }
@@ -202,7 +253,10 @@ struct TlsSession::Impl {
     server_hello = true;
     keys_changed = true;
     tls13 = version == 0x0304;
+    legacy_version = version;
     suite = find_suite(suite_id);
+    if (suite && tls13 != (suite->id >> 8 == 0x13)) suite = nullptr;  // a TLS 1.3 suite only in TLS 1.3
+    if (suite && is_cbc(suite->aead) && version < 0x0302) suite = nullptr;  // TLS 1.0's implicit IVs
     if (suite && !client_random.empty()) {
       if (tls13) derive_tls13();
       else derive_tls12();
@@ -236,12 +290,14 @@ struct TlsSession::Impl {
     key_found = true;
     std::vector<uint8_t> seed = server_random;
     seed.insert(seed.end(), client_random.begin(), client_random.end());
-    size_t k = suite->key_len, v = suite->iv_len;
-    auto block = tls12_prf(suite->hash, *master, "key expansion", seed, 2 * k + 2 * v);
-    if (block.size() != 2 * k + 2 * v) return;
+    // Key block (RFC 5246 6.3): MAC keys (CBC suites), write keys, write IVs.
+    size_t m = suite->mac_len, k = suite->key_len, v = suite->iv_len;
+    const char* prf = legacy_version < 0x0303 ? "MD5-SHA1" : suite->hash;  // TLS 1.1's PRF (RFC 4346 5)
+    auto block = tls12_prf(prf, *master, "key expansion", seed, 2 * m + 2 * k + 2 * v);
+    if (block.size() != 2 * m + 2 * k + 2 * v) return;
     auto part = [&](size_t at, size_t n) { return std::vector<uint8_t>(block.begin() + long(at), block.begin() + long(at + n)); };
-    dir[0].candidates.push_back({part(0, k), part(2 * k, v)});
-    dir[1].candidates.push_back({part(k, k), part(2 * k + v, v)});
+    dir[0].candidates.push_back({part(2 * m, k), part(2 * m + 2 * k, v), part(0, m)});
+    dir[1].candidates.push_back({part(2 * m + k, k), part(2 * m + 2 * k + v, v), part(m, m)});
   }
 
   static void seq_nonce(const std::vector<uint8_t>& iv, uint64_t seq, uint8_t nonce[12]) {
@@ -256,6 +312,7 @@ struct TlsSession::Impl {
       seq_nonce(k.iv, seq, nonce);
       return aead_open(cipher_ctx.get(), suite->aead, k.key, nonce, header, fragment, out);
     }
+    if (is_cbc(suite->aead)) return open_cbc(k, seq, header, fragment, out);
     // TLS 1.2 AEAD: additional data is seq_num + type + version + plaintext length.
     std::string_view sealed = fragment;
     if (suite->aead == Aead::chacha20) {
@@ -276,6 +333,48 @@ struct TlsSession::Impl {
     return aead_open(cipher_ctx.get(), suite->aead, k.key, nonce, aad, sealed, out);
   }
 
+  // The MAC input of RFC 5246 6.2.3.1: seq_num + type + version + length, then the bytes.
+  static std::string mac_input(uint64_t seq, std::string_view header, std::string_view bytes) {
+    std::string in;
+    for (int i = 7; i >= 0; --i) in += char(seq >> (8 * i));
+    in += header.substr(0, 3);
+    in += char(bytes.size() >> 8);
+    in += char(bytes.size() & 0xff);
+    in += bytes;
+    return in;
+  }
+
+  // A CBC record of TLS 1.1/1.2: explicit IV, then (MAC-then-encrypt) the ciphertext of content + MAC +
+  // padding, or (encrypt-then-MAC, RFC 7366) the ciphertext of content + padding followed by the MAC of
+  // IV and ciphertext. The MAC is checked either way: it is what tells a right key from a wrong one.
+  bool open_cbc(const RecordKey& k, uint64_t seq, std::string_view header, std::string_view fragment, std::string& out) {
+    size_t m = suite->mac_len;
+    std::string_view iv = fragment.substr(0, std::min<size_t>(16, fragment.size()));
+    if (iv.size() < 16) return false;
+    std::string_view body = fragment.substr(16);
+    if (encrypt_then_mac) {
+      if (body.size() < m) return false;
+      std::string_view mac = body.substr(body.size() - m), sealed = fragment.substr(0, fragment.size() - m);
+      if (!same(mac, hmac(suite->mac, k.mac_key, mac_input(seq, header, sealed)))) return false;
+      body.remove_suffix(m);
+    }
+    std::string plain;
+    if (!cbc_decrypt(cipher_ctx.get(), suite->aead, k.key, iv, body, plain)) return false;
+    size_t pad = uint8_t(plain.back());
+    if (pad + 1 > plain.size()) return false;
+    for (size_t i = plain.size() - pad - 1; i < plain.size(); ++i)
+      if (uint8_t(plain[i]) != pad) return false;
+    plain.resize(plain.size() - pad - 1);
+    if (!encrypt_then_mac) {
+      if (plain.size() < m) return false;
+      std::string mac = plain.substr(plain.size() - m);
+      plain.resize(plain.size() - m);
+      if (!same(mac, hmac(suite->mac, k.mac_key, mac_input(seq, header, plain)))) return false;
+    }
+    out = std::move(plain);
+    return true;
+  }
+
   // Opens one sealed record: with the current key, else (TLS 1.3) the next one, which then becomes
   // current (the handshake key gives way to the application key after Finished). Returns the
   // content type, or -1.
@@ -286,6 +385,7 @@ struct TlsSession::Impl {
       if (!open_with(s.candidates[k], seq, record, out)) continue;
       if (k != s.current) s.current = k;
       s.seq = seq + 1;
+      s.current_opened = true;
       if (!tls13) return uint8_t(record[0]);
       while (!out.empty() && out.back() == '\0') out.pop_back();  // TLSInnerPlaintext padding
       if (out.empty()) return -1;
@@ -294,6 +394,8 @@ struct TlsSession::Impl {
       s.on_application_key = !s.application_secret.empty() && s.current == s.candidates.size() - 1;
       return type;
     }
+    // Altered or not ours: the sender still spent a sequence number on it, once its key is in use.
+    if (s.current_opened) ++s.seq;
     return -1;
   }
 
@@ -306,6 +408,7 @@ struct TlsSession::Impl {
       s.application_secret = expand_label(suite->hash, s.application_secret, "traffic upd", hash_len);
       s.candidates.back() = record_key_13(s.application_secret);
       s.seq = 0;
+      s.current_opened = false;
     }
   }
 

@@ -4,9 +4,11 @@
 // to the same HTTP/1.1 and HTTP/2 readers as cleartext traffic.
 //
 // Read: TLS 1.3 (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, with
-// handshake and application secrets and KeyUpdate) and TLS 1.2 with the AEAD suites Android offers
-// (AES-GCM, ChaCha20-Poly1305; RFC 5288, 7905). Not read: CBC and other legacy suites, 0-RTT early data,
-// SSLv2 hellos. A record that no key opens (tampered, or a key the log lacks) is counted and skipped.
+// handshake and application secrets and KeyUpdate); TLS 1.2 with the AEAD suites Android offers
+// (AES-GCM, ChaCha20-Poly1305; RFC 5288, 7905) and, in TLS 1.1 and 1.2, the AES-CBC suites with SHA-1,
+// SHA-256 or SHA-384 MACs, MAC-then-encrypt or encrypt-then-MAC (RFC 7366). Not read: TLS 1.0 CBC
+// (chained IVs), RC4/3DES and other legacy suites, 0-RTT early data, SSLv2 hellos. A record that no key
+// opens (tampered, or a key the log lacks) is counted and skipped.
 #pragma once
 #include <cstdint>
 #include <memory>

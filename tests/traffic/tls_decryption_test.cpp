@@ -161,3 +161,57 @@ TEST_CASE("HTTP/2: a header block split over CONTINUATION frames, padding, and a
   CHECK(out[1].message.notes == std::vector<std::string>{"stream_incomplete"});
   CHECK(!h2.failed());
 }
+
+TEST_CASE("AES-CBC suites: encrypt-then-MAC and MAC-then-encrypt, SHA-1/256/384 MACs, TLS 1.2 and 1.1") {
+  traffic::TrafficFacts f = analyze({"tls-cbc.pcap"}, "tls-cbc.keys");
+  REQUIRE(f.captures.size() == 1);
+  CHECK(f.captures[0].tls_sessions == 4);
+  CHECK(f.captures[0].tls_sessions_decrypted == 4);
+  CHECK(keys(f) == expected_keys("tls-cbc.expected.json"));
+  // The frames tshark decrypts with the same key log are those of the leaks.
+  std::string out = run_command("tshark -r " + traffic_fixture("tls-cbc.pcap") + " -o tls.keylog_file:" +
+                                traffic_fixture("tls-cbc.keys") + " -Y http.request -T fields -e frame.number 2>/dev/null");
+  if (!out.empty()) {
+    std::set<uint64_t> tshark_frames, ours;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) tshark_frames.insert(std::stoull(line));
+    for (const auto& l : f.leaks) ours.insert(l.packet);
+    CHECK(tshark_frames.size() == 4);
+    CHECK(ours == tshark_frames);
+  }
+  // A damaged master secret: padding and MAC refuse every record (a CBC record has no AEAD tag).
+  std::string damaged = read_text(traffic_fixture("tls-cbc.keys"));
+  for (size_t at = damaged.find('\n'); at != std::string::npos; at = damaged.find('\n', at + 1))
+    if (at > 0) damaged[at - 1] = damaged[at - 1] == '0' ? '1' : '0';
+  traffic::TrafficAnalyzer a(device());
+  a.add_tls_key_log(damaged);
+  CHECK(a.add_file(traffic_fixture("tls-cbc.pcap")));
+  traffic::TrafficFacts wrong = a.finish(OwnerRules::builtin().get());
+  CHECK(wrong.leaks.empty());
+  CHECK(wrong.captures[0].tls_records_decrypted == 0);
+}
+
+TEST_CASE("a CBC record whose MAC does not match is not read, even when its padding is valid") {
+  // Packet 27 carries the MAC-then-encrypt request with the Android ID (tshark: frame 27). A byte
+  // flipped in its first ciphertext block garbles that block and one bit of the next, and leaves the
+  // padding at the end intact: only the MAC tells the record was altered.
+  std::vector<Frame> frames = read_frames(traffic_fixture("tls-cbc.pcap"));
+  REQUIRE(frames.size() > 27);
+  std::vector<uint8_t>& b = frames[26].bytes;
+  REQUIRE(b.size() > 14 + 20 + 20);
+  size_t tcp = 14 + size_t(b[14] & 0x0f) * 4, payload = tcp + size_t(b[tcp + 12] >> 4) * 4;
+  REQUIRE(b.size() > payload + 5 + 16 + 8);
+  REQUIRE(b[payload] == 23);  // application_data
+  b[payload + 5 + 16 + 3] ^= 0x01;
+  traffic::TrafficAnalyzer a(device());
+  a.add_tls_key_log(read_text(traffic_fixture("tls-cbc.keys")));
+  a.begin_capture("altered", "test");
+  for (const auto& f : frames) a.add_packet(f.linktype, f.time_us, Bytes(f.bytes.data(), f.bytes.size()));
+  a.end_capture();
+  traffic::TrafficFacts f = a.finish(OwnerRules::builtin().get());
+  std::set<std::string> ids;
+  for (const auto& l : f.leaks) ids.insert(l.identifier);
+  CHECK(ids == std::set<std::string>{"imei", "imsi", "serial"});
+  CHECK(f.captures[0].tls_records_undecryptable == 1);
+}
