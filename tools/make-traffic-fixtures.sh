@@ -4,9 +4,10 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh [tls|websocket|tls-cbc]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd;
-#                                          root or CAP_NET_RAW for tcpdump; "tls", "websocket": only those
-#                                          fixtures)
+#   tools/make-traffic-fixtures.sh [tls|websocket|tls-cbc|quic]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
+#                                          gtlsclient gtlsserver;
+#                                          root (tcpdump, and unshare for the QUIC client's hosts file);
+#                                          a step name: only that step's fixtures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fixtures/traffic
@@ -80,6 +81,27 @@ tls_cbc_fixtures() {
   capture_stop
   sort "$tmp/cbc-keys.log" > $out/tls-cbc.keys
 }
+# 10. QUIC: ngtcp2's example client (GnuTLS) fetches from its example server over HTTP/3, once with an
+#     SNI naming a ByteDance host and once with the IMEI inside the SNI; the Initial packets are opened
+#     with the keys any observer can derive.
+quic_fixtures() {
+  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  mkdir -p "$tmp/htdocs"
+  (cd "$tmp/htdocs" && start gtlsserver -q 127.0.0.1 18449 "$tmp/tls-key.pem" "$tmp/tls-cert.pem")
+  sleep 0.5
+  capture_start lo "" $out/quic-sni.pcap "udp port 18449"
+  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
+  # gtlsclient 0.12 sends the host it connects to as SNI (--sni is ignored): the two names resolve to
+  # 127.0.0.1 through a hosts file bind-mounted in a mount namespace of the client alone.
+  printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com %s.device.byteoversea.com\n' "$imei" > "$tmp/hosts"
+  for sni in log.tiktokv.com "$imei.device.byteoversea.com"; do
+    timeout 5 unshare --mount sh -c "mount --bind '$tmp/hosts' /etc/hosts && gtlsclient -q --exit-on-all-streams-close \
+      '$sni' 18449 'https://$sni/'" >/dev/null 2>&1 || true
+  done
+  capture_stop
+}
+if [ "${1:-}" = quic ]; then quic_fixtures; ls -l $out/quic*; exit 0; fi
 if [ "${1:-}" = tls-cbc ]; then tls_cbc_fixtures; ls -l $out/tls-cbc*; exit 0; fi
 if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
 if [ "${1:-}" = websocket ]; then websocket_fixtures; ls -l $out/websocket*; exit 0; fi
@@ -142,5 +164,6 @@ $py $drv har $device $out/proxy.har $out/proxy.expected.json
 tls_fixtures
 websocket_fixtures
 tls_cbc_fixtures
+quic_fixtures
 
 ls -l $out

@@ -28,6 +28,8 @@ void write_leaks(std::ostream& out, const Json& t) {
     out << "\n  capture " << c["file"].get<std::string>() << " (" << c["format"].get<std::string>() << "): "
         << c["packets"] << " packets, " << c["tcp_flows"] << " TCP flows, " << c["http_requests"] << " HTTP requests, "
         << c["dns_messages"] << " DNS, " << c["tls_client_hellos"] << " TLS ClientHellos";
+    if (c.value("quic_client_hellos", 0) > 0) out << ", " << c["quic_client_hellos"] << " QUIC ClientHellos";
+    if (c.value("websocket_messages", 0) > 0) out << ", " << c["websocket_messages"] << " WebSocket messages";
     // TLS read with the key log: how many connections it opened, and why the others stayed closed.
     if (c.value("tls_sessions", 0) > 0) {
       out << ", " << c["tls_sessions_decrypted"] << " of " << c["tls_sessions"] << " TLS connections decrypted";

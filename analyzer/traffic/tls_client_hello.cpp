@@ -13,10 +13,10 @@ bool looks_like_tls(Bytes p) {
 }
 
 std::optional<std::string> client_hello_sni(Bytes stream) {
+  // A ClientHello may be split over several records (post-quantum key shares make it > 1 record):
+  // join the handshake bytes of the leading handshake records first.
+  std::vector<uint8_t> hs;
   try {
-    // A ClientHello may be split over several records (post-quantum key shares make it > 1 record):
-    // join the handshake bytes of the leading handshake records first.
-    std::vector<uint8_t> hs;
     ByteReader rec(stream);
     size_t at = 0;
     while (at + 5 <= stream.size() && stream[at] == 0x16 && hs.size() < 65536) {
@@ -26,7 +26,16 @@ std::optional<std::string> client_hello_sni(Bytes stream) {
       hs.insert(hs.end(), frag.begin(), frag.end());
       at += 5 + len;
     }
-    ByteReader r(Bytes(hs.data(), hs.size()));
+  } catch (const ParseError&) {
+    return std::nullopt;
+  }
+  return handshake_client_hello_sni(Bytes(hs.data(), hs.size()));
+}
+
+std::optional<std::string> handshake_client_hello_sni(Bytes handshake) {
+  try {
+    Bytes hs = handshake;
+    ByteReader r(hs);
     if (hs.size() < 4 || hs[0] != 1) return std::nullopt;  // 1 = client_hello
     size_t body_len = size_t(hs[1]) << 16 | size_t(hs[2]) << 8 | hs[3];
     if (4 + body_len > hs.size()) return std::nullopt;  // not all here yet

@@ -15,4 +15,7 @@ bool looks_like_tls(Bytes prefix);
 // when there is no ClientHello, no SNI, or not all of the ClientHello has arrived yet.
 std::optional<std::string> client_hello_sni(Bytes stream_start);
 
+// The same from bare handshake messages (no record layer), as QUIC carries them in CRYPTO frames.
+std::optional<std::string> handshake_client_hello_sni(Bytes handshake);
+
 }  // namespace apkvet::traffic

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "traffic/tls_crypto.h"
 #include "traffic/tls_keylog.h"
 
 namespace apkvet::traffic {
@@ -72,37 +73,13 @@ constexpr uint8_t kHelloRetryRandom[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0
 
 using KdfCtx = std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)>;
 
-KdfCtx kdf_ctx(const char* name) {
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, name, nullptr);
-  KdfCtx ctx(kdf ? EVP_KDF_CTX_new(kdf) : nullptr, EVP_KDF_CTX_free);
-  EVP_KDF_free(kdf);
-  return ctx;
-}
-
-// HKDF-Expand-Label(secret, label, "", length) of RFC 8446 7.1.
-std::vector<uint8_t> expand_label(const char* hash, const std::vector<uint8_t>& secret, const std::string& label,
-                                  size_t length) {
-  std::string full = "tls13 " + label;
-  std::string info{char(length >> 8), char(length & 0xff), char(full.size())};
-  info += full;
-  info += '\0';  // empty context
-  KdfCtx ctx = kdf_ctx("HKDF");
-  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(secret.data()), secret.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()), OSSL_PARAM_construct_end()};
-  std::vector<uint8_t> out(length);
-  if (!ctx || secret.empty() || EVP_KDF_derive(ctx.get(), out.data(), length, params) != 1) return {};
-  return out;
-}
-
 // The TLS 1.2 PRF (RFC 5246 5) with the suite's hash.
 std::vector<uint8_t> tls12_prf(const char* hash, const std::vector<uint8_t>& secret, const std::string& label,
                                const std::vector<uint8_t>& seed, size_t length) {
   std::string label_and_seed = label + std::string(seed.begin(), seed.end());
-  KdfCtx ctx = kdf_ctx("TLS1-PRF");
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr);
+  KdfCtx ctx(kdf ? EVP_KDF_CTX_new(kdf) : nullptr, EVP_KDF_CTX_free);
+  EVP_KDF_free(kdf);
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<uint8_t*>(secret.data()), secret.size()),
@@ -151,26 +128,6 @@ bool cbc_decrypt(EVP_CIPHER_CTX* ctx, Aead a, const std::vector<uint8_t>& key, s
          EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len,
                            reinterpret_cast<const unsigned char*>(in.data()), int(in.size())) == 1 &&
          EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &tail) == 1;
-}
-
-// Opens `sealed` (ciphertext then 16-byte tag); false if the tag does not match.
-bool aead_open(EVP_CIPHER_CTX* ctx, Aead aead, const std::vector<uint8_t>& key, const uint8_t nonce[12],
-               std::string_view aad, std::string_view sealed, std::string& out) {
-  constexpr size_t kTag = 16;
-  if (sealed.size() < kTag) return false;
-  size_t n = sealed.size() - kTag;
-  int len = 0;
-  out.resize(n);
-  auto u = [](const char* p) { return reinterpret_cast<const unsigned char*>(p); };
-  if (EVP_DecryptInit_ex(ctx, cipher_of(aead), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx, nullptr, nullptr, key.data(), nonce) != 1 ||
-      EVP_DecryptUpdate(ctx, nullptr, &len, u(aad.data()), int(aad.size())) != 1 ||
-      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, u(sealed.data()), int(n)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kTag), const_cast<char*>(sealed.data() + n)) != 1)
-    return false;
-  int tail = 0;
-  return EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &tail) == 1;
 }
 
 uint16_t be16(std::string_view s, size_t at) { return uint16_t(uint8_t(s[at]) << 8 | uint8_t(s[at + 1])); }
@@ -281,7 +238,7 @@ struct TlsSession::Impl {
   }
 
   RecordKey record_key_13(const std::vector<uint8_t>& secret) const {
-    return {expand_label(suite->hash, secret, "key", suite->key_len), expand_label(suite->hash, secret, "iv", 12)};
+    return {hkdf_expand_label(suite->hash, secret, "key", suite->key_len), hkdf_expand_label(suite->hash, secret, "iv", 12)};
   }
 
   void derive_tls12() {
@@ -310,7 +267,7 @@ struct TlsSession::Impl {
     uint8_t nonce[12];
     if (tls13) {
       seq_nonce(k.iv, seq, nonce);
-      return aead_open(cipher_ctx.get(), suite->aead, k.key, nonce, header, fragment, out);
+      return aead_open(cipher_ctx.get(), cipher_of(suite->aead), k.key, nonce, header, fragment, out);
     }
     if (is_cbc(suite->aead)) return open_cbc(k, seq, header, fragment, out);
     // TLS 1.2 AEAD: additional data is seq_num + type + version + plaintext length.
@@ -330,7 +287,7 @@ struct TlsSession::Impl {
     aad += header.substr(0, 3);
     aad += char(plain >> 8);
     aad += char(plain & 0xff);
-    return aead_open(cipher_ctx.get(), suite->aead, k.key, nonce, aad, sealed, out);
+    return aead_open(cipher_ctx.get(), cipher_of(suite->aead), k.key, nonce, aad, sealed, out);
   }
 
   // The MAC input of RFC 5246 6.2.3.1: seq_num + type + version + length, then the bytes.
@@ -405,7 +362,7 @@ struct TlsSession::Impl {
     for (size_t at = 0; at + 4 <= messages.size(); at += 4 + be24(messages, at + 1)) {
       if (uint8_t(messages[at]) != 24 || !s.on_application_key) continue;
       size_t hash_len = s.application_secret.size();
-      s.application_secret = expand_label(suite->hash, s.application_secret, "traffic upd", hash_len);
+      s.application_secret = hkdf_expand_label(suite->hash, s.application_secret, "traffic upd", hash_len);
       s.candidates.back() = record_key_13(s.application_secret);
       s.seq = 0;
       s.current_opened = false;

@@ -18,6 +18,7 @@
 #include "traffic/http_message.h"
 #include "traffic/ip_packet.h"
 #include "traffic/ip_reassembly.h"
+#include "traffic/quic_initial.h"
 #include "traffic/link_layer.h"
 #include "traffic/pcap_library.h"
 #include "traffic/tcp_reassembly.h"
@@ -181,6 +182,12 @@ struct TrafficAnalyzer::Impl {
   std::vector<CaptureSummary> captures;
   bool in_capture = false;
   std::map<FlowKey, Flow> flows;
+  struct QuicFlow {
+    QuicInitials initials;
+    std::string host;  // the SNI of its ClientHello
+    bool done = false;
+  };
+  std::map<FlowKey, QuicFlow> quic_flows;  // UDP flows that began with a client's QUIC Initial
   IpReassembly fragments;
   uint64_t packet_no = 0;
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string>, Leak> leaks;
@@ -507,6 +514,28 @@ struct TrafficAnalyzer::Impl {
     Flow pseudo;
     pseudo.client = {p.src, p.src_port};
     pseudo.server = {p.dst, p.dst_port};
+    FlowKey key = pseudo.client < pseudo.server ? FlowKey{pseudo.client, pseudo.server} : FlowKey{pseudo.server, pseudo.client};
+    QuicFlow* quic = nullptr;
+    if (auto it = quic_flows.find(key); it != quic_flows.end()) quic = &it->second;
+    if (looks_like_quic_initial(p.payload) && (!quic || !quic->done)) {
+      if (!quic) {
+        if (quic_flows.size() >= kMaxFlows) quic_flows.clear();  // bounded: long captures of many flows
+        quic = &quic_flows[key];
+      }
+      if (quic->initials.add_datagram(p.payload) && quic->initials.client_hello_complete()) {
+        quic->done = true;
+        if (auto sni = quic->initials.sni()) {
+          ++cur().quic_client_hellos;
+          quic->host = *sni;
+          Leak base = base_leak(pseudo, ref, "quic_sni", "tls");
+          base.flow = "udp" + base.flow.substr(3);
+          base.host = *sni;
+          base.host_source = "sni";
+          note_host(*sni, base.ip, "sni", "tls");
+          scan(*sni, base, [](size_t) -> std::pair<std::string, std::string> { return {"sni", ""}; });
+        }
+      }
+    }
     bool dns_port = p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 ||
                     p.src_port == 5355 || p.dst_port == 5355;
     // DNS on its ports, or on any port when the datagram parses as DNS with well-formed names (test
@@ -539,8 +568,9 @@ struct TrafficAnalyzer::Impl {
         return;
       }
     }
-    Leak base = base_leak(pseudo, ref, "udp", "cleartext");
+    Leak base = base_leak(pseudo, ref, "udp", quic ? "tls" : "cleartext");
     base.flow = "udp" + base.flow.substr(3);
+    if (quic && !quic->host.empty()) base.host = quic->host, base.host_source = "sni";
     scan(as_chars(p.payload), base, [](size_t) -> std::pair<std::string, std::string> { return {"payload", ""}; });
   }
 
@@ -581,6 +611,7 @@ struct TrafficAnalyzer::Impl {
     if (!in_capture) return;
     for (auto& [k, f] : flows) close_flow(f);
     flows.clear();
+    quic_flows.clear();
     in_capture = false;
   }
 };
@@ -923,6 +954,7 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"websocket_messages", c.websocket_messages},
                         {"dns_messages", c.dns_messages},
                         {"tls_client_hellos", c.tls_client_hellos},
+                        {"quic_client_hellos", c.quic_client_hellos},
                         {"tls_key_logs_embedded", c.tls_key_logs_embedded},
                         {"tls_sessions", c.tls_sessions},
                         {"tls_sessions_decrypted", c.tls_sessions_decrypted},

@@ -32,7 +32,7 @@ struct Leak {
   std::string ip, ip_scope;  // ip_scope: "public", "private", "loopback", "link_local", ...
   uint16_t port = 0;
   std::string transport;  // "cleartext" or "tls" (HAR from a TLS-intercepting proxy: "tls")
-  std::string protocol;   // "http", "http2", "websocket", "dns", "udp", "tcp", "tls_sni"
+  std::string protocol;   // "http", "http2", "websocket", "dns", "udp", "tcp", "tls_sni", "quic_sni"
   std::string flow;       // "tcp 10.0.2.15:41234 -> 93.184.216.34:80"
   std::string capture;    // input file name
   uint64_t packet = 0;    // packet (or HAR entry) number, 1-based
@@ -61,6 +61,7 @@ struct CaptureSummary {
   uint64_t ip_datagrams_reassembled = 0, ip_fragments_dropped = 0;  // datagrams given up (overlaps, limits)
   uint64_t tcp_flows = 0, udp_datagrams = 0, http_requests = 0, http_responses = 0, dns_messages = 0;
   uint64_t websocket_messages = 0;  // client messages read after an HTTP Upgrade
+  uint64_t quic_client_hellos = 0;  // ClientHellos with an SNI read from QUIC Initial packets
   uint64_t tls_client_hellos = 0, stream_gaps = 0, retransmitted_bytes = 0, overlap_conflicts = 0;
   uint64_t flows_closed_idle = 0;  // closed early because too many flows were open
   // TLS connections read with the key log (--tls-keylog, or secrets embedded in the pcapng): those

@@ -1,5 +1,5 @@
 // Fuzzes the message decoders of the traffic area: HTTP/1.x (framing, chunked, gzip/deflate), HTTP/2
-// (frames, HPACK), WebSocket client frames, DNS, the TLS ClientHello SNI, TLS record and hello reading,
+// (frames, HPACK), WebSocket client frames, QUIC Initial packets, DNS, the TLS ClientHello SNI, TLS record and hello reading,
 // and HAR; the first byte
 // chooses stream-ended / no-body / HTTP/2-preface flags.
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include "traffic/dns_message.h"
 #include "traffic/har_file.h"
 #include "traffic/http2_frames.h"
+#include "traffic/quic_initial.h"
 #include "traffic/http_message.h"
 #include "traffic/tls_client_hello.h"
 #include "traffic/tls_keylog.h"
@@ -66,6 +67,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)tls.status();
   }
   apkvet::Bytes b(data + 1, size - 1);
+  {
+    // A QUIC datagram: long-header parsing, header protection, CRYPTO frames (mostly refused by the
+    // AEAD tag; the fixture capture in fuzz_pcap's seeds reaches the ClientHello).
+    apkvet::traffic::QuicInitials quic;
+    (void)apkvet::traffic::looks_like_quic_initial(b);
+    quic.add_datagram(b);
+    (void)quic.sni();
+  }
   (void)apkvet::traffic::parse_dns_message(b);
   (void)apkvet::traffic::client_hello_sni(b);
   if (data[0] == '{') {

@@ -1,0 +1,147 @@
+#include "traffic/quic_initial.h"
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+#include "traffic/tls_client_hello.h"
+#include "traffic/tls_crypto.h"
+
+namespace apkvet::traffic {
+
+namespace {
+
+constexpr uint32_t kQuicV1 = 0x00000001;
+// RFC 9001 5.2: initial_salt for QUIC version 1.
+const std::vector<uint8_t> kInitialSaltV1 = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+                                             0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
+constexpr size_t kMaxCryptoBytes = 64 * 1024;  // a ClientHello is a few KB, post-quantum shares included
+
+uint32_t be32(Bytes b, size_t at) {
+  return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 | b[at + 3];
+}
+
+// A variable-length integer (RFC 9000 16): the top two bits give its length.
+bool varint(Bytes b, size_t& at, uint64_t& v) {
+  if (at >= b.size()) return false;
+  size_t len = size_t(1) << (b[at] >> 6);
+  if (at + len > b.size()) return false;
+  v = b[at] & 0x3f;
+  for (size_t i = 1; i < len; ++i) v = v << 8 | b[at + i];
+  at += len;
+  return true;
+}
+
+bool is_initial_v1(Bytes b, size_t at) {
+  // Long header (0x80), fixed bit (0x40), type Initial (0x00 in bits 0x30).
+  return at + 7 <= b.size() && (b[at] & 0xf0) == 0xc0 && be32(b, at + 1) == kQuicV1;
+}
+
+}  // namespace
+
+// A client pads every datagram with an Initial to 1200 bytes (RFC 9000 14.1); a server's may be shorter.
+bool looks_like_quic_initial(Bytes d) { return is_initial_v1(d, 0) && d.size() >= 1200; }
+
+size_t QuicInitials::add_datagram(Bytes d) {
+  size_t opened = 0;
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  for (size_t at = 0; at < d.size() && is_initial_v1(d, at) && !client_hello_complete();) {
+    size_t p = at + 5;
+    size_t dcid_len = d[p++];
+    if (dcid_len > 20 || p + dcid_len + 1 > d.size()) return opened;
+    std::vector<uint8_t> dcid(d.begin() + long(p), d.begin() + long(p + dcid_len));
+    p += dcid_len;
+    size_t scid_len = d[p++];
+    p += scid_len;
+    uint64_t token_len = 0, length = 0;
+    if (!varint(d, p, token_len) || token_len > d.size() || (p += size_t(token_len)) > d.size() || !varint(d, p, length) ||
+        length > d.size() - p || length < 20)
+      return opened;
+    size_t pn_offset = p, end = p + size_t(length);
+    size_t next = end;
+    // Keys: from this packet's DCID until one opens a packet, then those (the client's later Initials
+    // may carry the DCID the server chose, but stay under the keys of the first).
+    std::vector<uint8_t> key = key_, iv = iv_, hp = hp_;
+    if (original_dcid_.empty()) {
+      auto initial = hkdf_extract("SHA256", kInitialSaltV1, dcid);
+      auto client = hkdf_expand_label("SHA256", initial, "client in", 32);
+      key = hkdf_expand_label("SHA256", client, "quic key", 16);
+      iv = hkdf_expand_label("SHA256", client, "quic iv", 12);
+      hp = hkdf_expand_label("SHA256", client, "quic hp", 16);
+    }
+    if (key.size() != 16 || iv.size() != 12 || hp.size() != 16 || pn_offset + 4 + 16 > end) return opened;
+    // Header protection (RFC 9001 5.4): AES-ECB of the 16-byte sample 4 bytes after the packet number's
+    // start gives the mask of the first byte's low bits and of the packet number.
+    uint8_t mask[32];
+    int n = 0;
+    if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ecb(), nullptr, hp.data(), nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), mask, &n, d.data() + pn_offset + 4, 16) != 1)
+      return opened;
+    std::string header(reinterpret_cast<const char*>(d.data() + at), pn_offset - at);
+    uint8_t first = uint8_t(d[at] ^ (mask[0] & 0x0f));
+    size_t pn_len = (first & 0x03) + 1;
+    header[0] = char(first);
+    uint64_t pn = 0;
+    for (size_t i = 0; i < pn_len; ++i) {
+      uint8_t byte = uint8_t(d[pn_offset + i] ^ mask[1 + i]);
+      header += char(byte);
+      pn = pn << 8 | byte;
+    }
+    uint8_t nonce[12];
+    for (int i = 0; i < 12; ++i) nonce[i] = iv[size_t(i)];
+    for (int i = 0; i < 8; ++i) nonce[11 - i] ^= uint8_t(pn >> (8 * i));
+    std::string_view sealed(reinterpret_cast<const char*>(d.data() + pn_offset + pn_len), end - pn_offset - pn_len);
+    std::string plain;
+    if (aead_open(ctx.get(), EVP_aes_128_gcm(), key, nonce, header, sealed, plain)) {
+      ++opened;
+      if (original_dcid_.empty()) original_dcid_ = dcid, key_ = key, iv_ = iv, hp_ = hp;
+      // Frames (RFC 9000 19): PADDING, PING, ACK and CRYPTO are what a client's Initial holds.
+      Bytes f(reinterpret_cast<const uint8_t*>(plain.data()), plain.size());
+      for (size_t q = 0; q < f.size();) {
+        uint64_t type = 0;
+        if (!varint(f, q, type)) break;
+        if (type == 0x00 || type == 0x01) continue;
+        if (type == 0x02 || type == 0x03) {
+          uint64_t largest, delay, count, first_range, v;
+          if (!varint(f, q, largest) || !varint(f, q, delay) || !varint(f, q, count) || !varint(f, q, first_range)) break;
+          bool ok = count < 256;
+          for (uint64_t i = 0; ok && i < 2 * count; ++i) ok = varint(f, q, v);
+          for (int i = 0; ok && type == 0x03 && i < 3; ++i) ok = varint(f, q, v);
+          if (!ok) break;
+          continue;
+        }
+        if (type != 0x06) break;  // anything else ends what this reader understands of the packet
+        uint64_t offset = 0, len = 0;
+        if (!varint(f, q, offset) || !varint(f, q, len) || len > f.size() - q) break;
+        if (offset + len <= kMaxCryptoBytes) crypto_[offset].assign(reinterpret_cast<const char*>(f.data() + q), size_t(len));
+        q += size_t(len);
+      }
+    }
+    at = next;
+  }
+  return opened;
+}
+
+std::string QuicInitials::contiguous() const {
+  std::string out;
+  for (const auto& [offset, bytes] : crypto_) {
+    if (offset > out.size()) break;
+    if (offset + bytes.size() > out.size()) out.append(bytes, out.size() - size_t(offset), std::string::npos);
+  }
+  return out;
+}
+
+std::optional<std::string> QuicInitials::sni() const {
+  std::string hs = contiguous();
+  return handshake_client_hello_sni(Bytes(reinterpret_cast<const uint8_t*>(hs.data()), hs.size()));
+}
+
+bool QuicInitials::client_hello_complete() const {
+  std::string hs = contiguous();
+  if (hs.size() < 4) return false;
+  size_t len = size_t(uint8_t(hs[1])) << 16 | size_t(uint8_t(hs[2])) << 8 | uint8_t(hs[3]);
+  return hs.size() >= 4 + len;
+}
+
+}  // namespace apkvet::traffic
