@@ -5,7 +5,10 @@
 # times `apkvet traffic` (decode, reassembly, HTTP, one Hyperscan pass per buffer, report) and
 # `tshark -r X -Y http.request -T fields -e http.host -e http.request.uri`, prints MB/s of both and
 # the ratio, then deletes the capture. Not for CI: run once, with nice, on an idle machine.
-#   tools/bench-traffic.sh [SIZE_MB] [BUILD_DIR]
+# BENCH_TLS=1: every flow is TLS 1.3 (AES-128-GCM records; hellos in clear, encrypted handshake and
+# Finished under handshake secrets, then application data) and each tool gets the key log: apkvet with
+# --tls-keylog, tshark with -o tls.keylog_file.
+#   [BENCH_TLS=1] tools/bench-traffic.sh [SIZE_MB] [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-512}
@@ -14,9 +17,49 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pcap=$work/bench.pcap
 
-python3 - "$pcap" "$size_mb" <<'PY'
-import struct, sys, random
-out, size_mb = sys.argv[1], int(sys.argv[2])
+keys=$work/keys.log
+python3 - "$pcap" "$size_mb" "${BENCH_TLS:-0}" "$keys" <<'PY'
+import hashlib, hmac, os, struct, sys, random
+out, size_mb, tls, keylog = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
+if tls:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    keys = open(keylog, "w")
+    def expand_label(secret, label, length):  # HKDF-Expand-Label, RFC 8446 7.1, SHA-256
+        full = b"tls13 " + label
+        info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+        out, block, i = b"", b"", 1
+        while len(out) < length:
+            block = hmac.new(secret, block + info + bytes([i]), hashlib.sha256).digest(); out += block; i += 1
+        return out[:length]
+    class Sealer:
+        def __init__(self, secret):
+            self.aead, self.iv, self.seq = AESGCM(expand_label(secret, b"key", 16)), expand_label(secret, b"iv", 12), 0
+        def record(self, inner_type, data):
+            nonce = bytes(a ^ b for a, b in zip(self.iv, self.seq.to_bytes(12, "big")))
+            self.seq += 1
+            plain = data + bytes([inner_type])
+            header = b"\x17\x03\x03" + struct.pack("!H", len(plain) + 16)
+            return header + self.aead.encrypt(nonce, plain, header)
+        def records(self, data):
+            return b"".join(self.record(23, data[i:i + 16384]) for i in range(0, len(data), 16384))
+    def hs(kind, body): return bytes([kind]) + len(body).to_bytes(3, "big") + body
+    def clear(kind, body): return bytes([0x16, 3, 1 if kind == 1 else 3]) + struct.pack("!H", len(body) + 4) + hs(kind, body)
+    CCS = b"\x14\x03\x03\x00\x01\x01"
+    def tls_streams(req, resp):
+        cr, sr = os.urandom(32), os.urandom(32)
+        secrets = {l: os.urandom(32) for l in ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                                               "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0")}
+        for label, secret in secrets.items(): keys.write(f"{label} {cr.hex()} {secret.hex()}\n")
+        ch = b"\x03\x03" + cr + b"\x00\x00\x02\x13\x01\x01\x00" + b"\x00\x07\x00\x2b\x00\x03\x02\x03\x04"
+        sh = b"\x03\x03" + sr + b"\x00\x13\x01\x00" + b"\x00\x06\x00\x2b\x00\x02\x03\x04"
+        finished = hs(20, os.urandom(32))
+        # In the order a real handshake goes: ClientHello; the server's flight; the client's Finished
+        # and request; the response.
+        return [(0, clear(1, ch)),
+                (1, clear(2, sh) + CCS + Sealer(secrets["SERVER_HANDSHAKE_TRAFFIC_SECRET"]).record(22, hs(8, b"\x00\x00") + finished)),
+                (0, CCS + Sealer(secrets["CLIENT_HANDSHAKE_TRAFFIC_SECRET"]).record(22, finished) +
+                    Sealer(secrets["CLIENT_TRAFFIC_SECRET_0"]).records(req)),
+                (1, Sealer(secrets["SERVER_TRAFFIC_SECRET_0"]).records(resp))]
 limit = size_mb * 1024 * 1024
 rnd = random.Random(7)
 words = [w.encode() for w in "alpha beta gamma delta session event screen view click open close install"
@@ -45,22 +88,25 @@ n = 0
 while written < limit:
     n += 1
     c = bytes([10, 0, (n >> 8) & 255, n & 255]); s = bytes([93, 184, n % 200, 34])
-    sp, dp = 32768 + n % 28000, 80
+    sp, dp = 32768 + n % 28000, 443 if tls else 80
     cs, ss = rnd.getrandbits(32), rnd.getrandbits(32)
     host = hosts[n % len(hosts)]
     q = b"&imei=356938035643809" if n % 50 == 0 else b""
     body = b'{"events":"' + body_words[n % 16] + b'","seq":%d}' % n
     req = (b"POST /v1/events?sid=%d%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: okhttp/4.12.0\r\n"
            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (n, q, host, len(body))) + body
+    flights = tls_streams(req, response) if tls else [(0, req), (1, response)]
     frame(c, s, sp, dp, cs, 0, 0x02)
     frame(s, c, dp, sp, ss, cs + 1, 0x12)
     frame(c, s, sp, dp, cs + 1, ss + 1, 0x10)
-    for i in range(0, len(req), MSS):
-        frame(c, s, sp, dp, cs + 1 + i, ss + 1, 0x18, req[i:i + MSS])
-    for i in range(0, len(response), MSS):
-        frame(s, c, dp, sp, ss + 1 + i, cs + 1 + len(req), 0x18, response[i:i + MSS])
-    frame(c, s, sp, dp, cs + 1 + len(req), ss + 1 + len(response), 0x11)
-    frame(s, c, dp, sp, ss + 1 + len(response), cs + 2 + len(req), 0x11)
+    sent = [0, 0]  # bytes each side has sent
+    for side, data in flights:
+        for i in range(0, len(data), MSS):
+            if side == 0: frame(c, s, sp, dp, cs + 1 + sent[0] + i, ss + 1 + sent[1], 0x18, data[i:i + MSS])
+            else: frame(s, c, dp, sp, ss + 1 + sent[1] + i, cs + 1 + sent[0], 0x18, data[i:i + MSS])
+        sent[side] += len(data)
+    frame(c, s, sp, dp, cs + 1 + sent[0], ss + 1 + sent[1], 0x11)
+    frame(s, c, dp, sp, ss + 1 + sent[1], cs + 2 + sent[0], 0x11)
 f.close()
 print(f"bench-traffic: generated {written / 1e6:.1f} MB, {n} flows")
 PY
@@ -69,9 +115,11 @@ mb=$(python3 -c "print($bytes / 1e6)")
 
 now() { date +%s.%N; }
 t0=$(now)
-"$build/apkvet" traffic --device fixtures/traffic/device.json --format json "$pcap" >"$work/apkvet.json" || true
+keylog_args=(); tshark_keys=()
+if [ "${BENCH_TLS:-0}" = 1 ]; then keylog_args=(--tls-keylog "$keys"); tshark_keys=(-o "tls.keylog_file:$keys"); fi
+"$build/apkvet" traffic --device fixtures/traffic/device.json --format json "${keylog_args[@]}" "$pcap" >"$work/apkvet.json" || true
 t1=$(now)
-tshark -r "$pcap" -Y http.request -T fields -e http.host -e http.request.uri >"$work/tshark.tsv" 2>/dev/null
+tshark -r "$pcap" "${tshark_keys[@]}" -Y http.request -T fields -e http.host -e http.request.uri >"$work/tshark.tsv" 2>/dev/null
 t2=$(now)
 
 python3 - "$mb" "$t0" "$t1" "$t2" "$work/apkvet.json" "$work/tshark.tsv" <<'PY'
@@ -81,7 +129,7 @@ rep = json.load(open(sys.argv[5]))["results"][0]["traffic"]
 cap = rep["captures"][0]
 tshark_requests = sum(1 for _ in open(sys.argv[6]))
 a, t = t1 - t0, t2 - t1
-print(f"capture: {mb:.1f} MB, {cap['packets']} packets")
+print(f"capture: {mb:.1f} MB, {cap['packets']} packets; TLS connections decrypted: {cap.get('tls_sessions_decrypted', 0)}")
 print(f"apkvet traffic: {a:.2f} s, {mb / a:.1f} MB/s, {cap['http_requests']} HTTP requests, {len(rep['leaks'])} leak rows "
       f"({sum(l['occurrences'] for l in rep['leaks'])} occurrences)")
 print(f"tshark -Y http.request: {t:.2f} s, {mb / t:.1f} MB/s, {tshark_requests} HTTP requests")

@@ -12,7 +12,7 @@ bool looks_like_tls(Bytes p) {
   return p.size() >= 3 && p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04;
 }
 
-std::optional<std::string> client_hello_sni(Bytes stream) {
+std::optional<std::string> client_hello_sni(Bytes stream, bool* complete) {
   // A ClientHello may be split over several records (post-quantum key shares make it > 1 record):
   // join the handshake bytes of the leading handshake records first.
   std::vector<uint8_t> hs;
@@ -29,6 +29,8 @@ std::optional<std::string> client_hello_sni(Bytes stream) {
   } catch (const ParseError&) {
     return std::nullopt;
   }
+  if (complete)
+    *complete = hs.size() >= 4 && hs[0] == 1 && hs.size() >= 4 + (size_t(hs[1]) << 16 | size_t(hs[2]) << 8 | hs[3]);
   return handshake_client_hello_sni(Bytes(hs.data(), hs.size()));
 }
 

@@ -177,6 +177,12 @@ struct TlsSession::Impl {
       if (type == 1 && d == 0 && body.size() >= 34) {
         client_random.assign(body.begin() + 2, body.begin() + 34);
         s.hello_read = true;  // a second ClientHello (after a retry) repeats the random
+        if (server_hello && tls13) s.encrypted = true;
+        if (server_hello && suite && !key_found) {  // the ServerHello was read first: keys now
+          if (tls13) derive_tls13();
+          else derive_tls12();
+          keys_changed = true;
+        }
       }
       if (type == 2 && d == 1 && body.size() >= 38) s.hello_read = read_server_hello(body);
       if (s.hello_read) {
@@ -211,6 +217,9 @@ struct TlsSession::Impl {
     keys_changed = true;
     tls13 = version == 0x0304;
     legacy_version = version;
+    // TLS 1.3 seals everything after the hellos: the server's side from here, the client's once its
+    // ClientHello is in (it may not be, when the client's side is behind in the capture).
+    if (tls13) dir[1].encrypted = true, dir[0].encrypted = dir[0].hello_read;
     suite = find_suite(suite_id);
     if (suite && tls13 != (suite->id >> 8 == 0x13)) suite = nullptr;  // a TLS 1.3 suite only in TLS 1.3
     if (suite && is_cbc(suite->aead) && version < 0x0302) suite = nullptr;  // TLS 1.0's implicit IVs
@@ -226,7 +235,6 @@ struct TlsSession::Impl {
     static const char* const labels[2][2] = {{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"},
                                              {"SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"}};
     for (int d = 0; d < 2; ++d) {
-      dir[d].encrypted = true;  // everything after the ServerHello is sealed in TLS 1.3
       for (int which = 0; which < 2; ++which) {
         const std::vector<uint8_t>* secret = keys.find(labels[d][which], client_random);
         if (!secret || secret->size() != hash_len) continue;
@@ -397,6 +405,9 @@ struct TlsSession::Impl {
           ++undecryptable;
         }
       } else if (!(tls13 && type != 23)) {  // TLS 1.3's clear ChangeCipherSpec and alerts are skipped
+        // Sealed, and the client random that names its keys not read yet (the client's side is
+        // behind): wait for it, as for the ServerHello.
+        if (s.candidates.empty() && client_random.empty() && !ended && data.size() < kMaxHeldForKeys) return at;
         std::string plain;
         int inner = s.candidates.empty() || !suite ? -1 : open(d, record, plain);
         if (inner < 0) {

@@ -457,8 +457,9 @@ struct TrafficAnalyzer::Impl {
     if (layer.proto == Proto::tls) {
       if (d == 0 && !f.sni_done) {
         Bytes data(reinterpret_cast<const uint8_t*>(s.data().data()), s.data().size());
-        auto sni = client_hello_sni(data);
-        if (sni || ended || s.data().size() > 65536) {
+        bool complete = false;
+        auto sni = client_hello_sni(data, &complete);
+        if (sni || complete || ended || s.data().size() > 65536) {
           f.sni_done = true;
           if (sni) {
             ++cur().tls_client_hellos;

@@ -8,7 +8,9 @@
 #include <regex>
 
 #include "traffic/http2_frames.h"
+#include "traffic/tls_client_hello.h"
 #include "traffic/tls_keylog.h"
+#include "traffic/tls_session.h"
 #include "traffic_support.h"
 
 using namespace apkvet;
@@ -214,4 +216,48 @@ TEST_CASE("a CBC record whose MAC does not match is not read, even when its padd
   for (const auto& l : f.leaks) ids.insert(l.identifier);
   CHECK(ids == std::set<std::string>{"imei", "imsi", "serial"});
   CHECK(f.captures[0].tls_records_undecryptable == 1);
+}
+
+TEST_CASE("keys come from whichever hello is read last, and a ClientHello without SNI does not hold the stream") {
+  // The first connection of the fixture, its two directions joined from the capture's TCP payloads.
+  std::vector<Frame> frames = read_frames(traffic_fixture("tls-decrypt.pcap"));
+  std::string to_server, to_client;
+  uint16_t client_port = 0;
+  for (const auto& f : frames) {
+    const auto& b = f.bytes;
+    size_t tcp = 14 + size_t(b[14] & 0x0f) * 4, payload = tcp + size_t(b[tcp + 12] >> 4) * 4;
+    uint16_t sport = uint16_t(b[tcp] << 8 | b[tcp + 1]), dport = uint16_t(b[tcp + 2] << 8 | b[tcp + 3]);
+    if (!client_port && dport == 18443) client_port = sport;
+    std::string data(b.begin() + long(payload), b.end());
+    if (sport == client_port && dport == 18443) to_server += data;
+    if (dport == client_port && sport == 18443) to_client += data;
+  }
+  REQUIRE(!to_server.empty());
+  REQUIRE(!to_client.empty());
+  traffic::TlsKeyLog keys;
+  keys.add_text(read_text(traffic_fixture("tls-decrypt.keys")));
+  // The server's side first, whole: its ServerHello comes before the client random is known.
+  traffic::TlsSession session(keys);
+  std::vector<traffic::TlsSession::Plaintext> from_server, from_client;
+  size_t held_at = session.feed(1, to_client, 0, false, from_server);
+  CHECK(session.records_decrypted() == 0);
+  CHECK(held_at < to_client.size());  // its sealed records wait for the client random
+  session.feed(0, to_server, 0, true, from_client);
+  CHECK(session.take_keys_changed());
+  session.feed(1, std::string_view(to_client).substr(held_at), held_at, true, from_server);
+  CHECK(session.status() == "decrypted");
+  REQUIRE(!from_client.empty());
+  CHECK(from_client[0].bytes.rfind("GET /collect?kimei=356938035643809", 0) == 0);
+
+  // A whole ClientHello without a server_name extension: no SNI, and nothing more to wait for.
+  std::string body = std::string("\x03\x03", 2) + std::string(32, '\x11') + std::string("\x00\x00\x02\x13\x01\x01\x00", 7) +
+                     std::string("\x00\x07\x00\x2b\x00\x03\x02\x03\x04", 9);
+  std::string hello = std::string("\x16\x03\x01\x00", 4) + char(body.size() + 4) + std::string("\x01\x00\x00", 3) +
+                      char(body.size()) + body;
+  bool complete = false;
+  auto sni = traffic::client_hello_sni(Bytes(reinterpret_cast<const uint8_t*>(hello.data()), hello.size()), &complete);
+  CHECK(!sni);
+  CHECK(complete);
+  CHECK(!traffic::client_hello_sni(Bytes(reinterpret_cast<const uint8_t*>(hello.data()), hello.size() - 3), &complete));
+  CHECK(!complete);
 }
