@@ -29,15 +29,14 @@ TEST_CASE("QUIC Initial packets give the SNI: it names the flow and an identifie
 }
 
 TEST_CASE("differential: the server names tshark reads from the QUIC Initials are apkvet's") {
-  std::string out = run_command("tshark -r " + traffic_fixture("quic-sni.pcap") +
-                                " -Y 'tls.handshake.type == 1' -T fields -e frame.number -e tls.handshake.extensions_server_name 2>/dev/null");
-  if (out.empty()) {
+  auto lines = tshark_lines("quic-sni.pcap",
+                            "-Y 'tls.handshake.type == 1' -T fields -e frame.number -e tls.handshake.extensions_server_name");
+  if (lines.empty()) {
     MESSAGE("tshark not available: differential skipped");
     return;
   }
   std::set<std::pair<uint64_t, std::string>> tshark_names, ours;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
+  for (const auto& line : lines) {
     size_t tab = line.find('\t');
     if (tab != std::string::npos) tshark_names.insert({std::stoull(line.substr(0, tab)), line.substr(tab + 1)});
   }

@@ -79,11 +79,8 @@ TEST_CASE("without the key log only the SNI is read; with wrong secrets nothing 
   CHECK(closed.captures[0].tls_client_hellos == 8);
   CHECK(closed.captures[0].tls_sessions == 0);
   // Every secret damaged in one hex digit: the AEAD tags refuse every record.
-  std::string damaged = read_text(traffic_fixture("tls-decrypt.keys"));
-  for (size_t at = damaged.find('\n'); at != std::string::npos; at = damaged.find('\n', at + 1))
-    if (at > 0) damaged[at - 1] = damaged[at - 1] == '0' ? '1' : '0';
   traffic::TrafficAnalyzer a(device());
-  a.add_tls_key_log(damaged);
+  a.add_tls_key_log(damaged_key_log("tls-decrypt.keys"));
   CHECK(a.add_file(traffic_fixture("tls-decrypt.pcap")));
   traffic::TrafficFacts wrong = a.finish(OwnerRules::builtin().get());
   CHECK(wrong.leaks.empty());
@@ -93,17 +90,14 @@ TEST_CASE("without the key log only the SNI is read; with wrong secrets nothing 
 }
 
 TEST_CASE("differential: the requests tshark decrypts are the ones apkvet reads, frame for frame") {
-  std::string key_log = traffic_fixture("tls-decrypt.keys");
-  std::string out = run_command("tshark -r " + traffic_fixture("tls-decrypt.pcap") + " -o tls.keylog_file:" + key_log +
-                                " -Y 'http.request or http2.headers.method' -T fields -e frame.number 2>/dev/null");
-  if (out.empty()) {
+  auto lines = tshark_lines("tls-decrypt.pcap", "-o tls.keylog_file:" + traffic_fixture("tls-decrypt.keys") +
+                                                     " -Y 'http.request or http2.headers.method' -T fields -e frame.number");
+  if (lines.empty()) {
     MESSAGE("tshark not available: differential skipped");
     return;
   }
   std::set<uint64_t> tshark_frames;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);)
-    if (!line.empty()) tshark_frames.insert(std::stoull(line));
+  for (const auto& line : lines) tshark_frames.insert(std::stoull(line));
   traffic::TrafficFacts f = analyze({"tls-decrypt.pcap"}, "tls-decrypt.keys");
   std::set<uint64_t> ours;
   for (const auto& l : f.leaks) ours.insert(l.packet);
@@ -171,23 +165,18 @@ TEST_CASE("AES-CBC suites: encrypt-then-MAC and MAC-then-encrypt, SHA-1/256/384 
   CHECK(f.captures[0].tls_sessions_decrypted == 4);
   CHECK(keys(f) == expected_keys("tls-cbc.expected.json"));
   // The frames tshark decrypts with the same key log are those of the leaks.
-  std::string out = run_command("tshark -r " + traffic_fixture("tls-cbc.pcap") + " -o tls.keylog_file:" +
-                                traffic_fixture("tls-cbc.keys") + " -Y http.request -T fields -e frame.number 2>/dev/null");
-  if (!out.empty()) {
+  auto lines = tshark_lines("tls-cbc.pcap", "-o tls.keylog_file:" + traffic_fixture("tls-cbc.keys") +
+                                                 " -Y http.request -T fields -e frame.number");
+  if (!lines.empty()) {
     std::set<uint64_t> tshark_frames, ours;
-    std::istringstream lines(out);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty()) tshark_frames.insert(std::stoull(line));
+    for (const auto& line : lines) tshark_frames.insert(std::stoull(line));
     for (const auto& l : f.leaks) ours.insert(l.packet);
     CHECK(tshark_frames.size() == 4);
     CHECK(ours == tshark_frames);
   }
   // A damaged master secret: padding and MAC refuse every record (a CBC record has no AEAD tag).
-  std::string damaged = read_text(traffic_fixture("tls-cbc.keys"));
-  for (size_t at = damaged.find('\n'); at != std::string::npos; at = damaged.find('\n', at + 1))
-    if (at > 0) damaged[at - 1] = damaged[at - 1] == '0' ? '1' : '0';
   traffic::TrafficAnalyzer a(device());
-  a.add_tls_key_log(damaged);
+  a.add_tls_key_log(damaged_key_log("tls-cbc.keys"));
   CHECK(a.add_file(traffic_fixture("tls-cbc.pcap")));
   traffic::TrafficFacts wrong = a.finish(OwnerRules::builtin().get());
   CHECK(wrong.leaks.empty());

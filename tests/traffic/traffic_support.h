@@ -51,6 +51,23 @@ inline Json read_json(const std::string& path) {
   return Json::parse(ss.str());
 }
 
+// The output lines of `tshark -r CAPTURE ARGS` (fields mode), empty when tshark is not available.
+inline std::vector<std::string> tshark_lines(const std::string& capture, const std::string& args) {
+  std::vector<std::string> lines;
+  std::istringstream out(run_command("tshark -r " + traffic_fixture(capture) + " " + args + " 2>/dev/null"));
+  for (std::string line; std::getline(out, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+// A TLS key log fixture with every secret damaged in its last hex digit.
+inline std::string damaged_key_log(const std::string& name) {
+  std::string text = read_text(traffic_fixture(name));
+  for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+    if (at > 0) text[at - 1] = text[at - 1] == '0' ? '1' : '0';
+  return text;
+}
+
 struct Frame {
   int linktype;
   int64_t time_us;

@@ -59,16 +59,14 @@ TEST_CASE("WebSocket client messages are unmasked, joined and inflated; wss is r
 }
 
 TEST_CASE("differential: the client frames that open a data message in tshark are the packets of apkvet's leaks") {
-  std::string out = run_command("tshark -r " + traffic_fixture("websocket.pcap") + " -o tls.keylog_file:" +
-                                traffic_fixture("websocket.keys") +
-                                " -Y 'websocket.mask == 1' -T fields -e frame.number -e websocket.opcode 2>/dev/null");
-  if (out.empty()) {
+  auto lines = tshark_lines("websocket.pcap", "-o tls.keylog_file:" + traffic_fixture("websocket.keys") +
+                                                   " -Y 'websocket.mask == 1' -T fields -e frame.number -e websocket.opcode");
+  if (lines.empty()) {
     MESSAGE("tshark not available: differential skipped");
     return;
   }
   std::set<uint64_t> tshark_frames;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
+  for (const auto& line : lines) {
     size_t tab = line.find('\t');
     if (tab == std::string::npos) continue;
     // A packet may carry several frames ("1,9,0,2,8"): text (1) or binary (2) begins a message.
