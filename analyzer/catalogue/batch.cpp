@@ -28,6 +28,7 @@
 #include "catalogue/inputs.h"
 #include "catalogue/worker_heap.h"
 #include "code/code_rules.h"
+#include "core/fd_io.h"
 #include "manifest/manifest_facts.h"
 #include "native/elf_module.h"
 #include "native/isolation.h"
@@ -84,27 +85,6 @@ struct FrameHeader {
   uint64_t peak_rss_kb;
   uint64_t size;
 };
-
-bool write_all(int fd, const char* p, size_t n) {
-  while (n) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w, n -= size_t(w);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* to, size_t n) {
-  auto* p = static_cast<char*>(to);
-  while (n) {
-    ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r, n -= size_t(r);
-  }
-  return true;
-}
 
 // Resets this process's peak resident set (VmHWM) to its current resident set, before each APK.
 void reset_peak_rss() {

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/fd_io.h"
+
 namespace apkvet {
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -51,17 +53,6 @@ constexpr uint8_t kFrameOk = 'O', kFrameOom = 'M', kFrameThrew = 'T';
 constexpr size_t kFrameHeader = 8 + 1 + 8;
 constexpr int kExitWrite = 88;
 constexpr int kExitOrphan = 89;
-
-bool write_all(int fd, const void* p, size_t n) {
-  const char* c = static_cast<const char*>(p);
-  while (n) {
-    ssize_t w = ::write(fd, c, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    c += w, n -= size_t(w);
-  }
-  return true;
-}
 
 uint64_t current_address_space() {
   int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
