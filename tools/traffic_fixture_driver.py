@@ -352,6 +352,19 @@ def run_har(device, out_har, out):
     expected.append({"identifier": "wifi_mac", "encoding": "md5", "host": "alog.umeng.com", "location": "header",
                      "field": "X-Umeng-Sign", "transport": "tls", "owner": "alibaba"})
     entry("https://ssl.google-analytics.com/collect?v=1&tid=UA-1&cid=555", "GET")  # clean
+    # A WebSocket (wss) entry with its messages, as Chrome and mitmproxy export them: sent text, sent
+    # binary (base64), and a received message that carries the IMEI (not sent by the device: no leak).
+    entry("wss://alog.umeng.com/push", "GET", [("Upgrade", "websocket"), ("Connection", "Upgrade")])
+    entries[-1]["_resourceType"] = "websocket"
+    entries[-1]["_webSocketMessages"] = [
+        {"type": "send", "time": 1764748800.1, "opcode": 1, "data": json.dumps({"op": "hello", "imsi": d["imsi"]})},
+        {"type": "receive", "time": 1764748800.2, "opcode": 1, "data": json.dumps({"echo": d["imei"]})},
+        {"type": "send", "time": 1764748800.3, "opcode": 2,
+         "data": base64.b64encode(b"\x0a\x0b" + d["serial"].encode() + b"\x10\x01").decode()}]
+    expected.append({"identifier": "imsi", "encoding": "plain", "host": "alog.umeng.com", "location": "message",
+                     "field": "imsi", "transport": "tls", "owner": "alibaba"})
+    expected.append({"identifier": "serial", "encoding": "plain", "host": "alog.umeng.com", "location": "message",
+                     "field": "", "transport": "tls", "owner": "alibaba"})
     har = {"log": {"version": "1.2", "creator": {"name": "apkvet make-traffic-fixtures", "version": "1"},
                    "entries": entries}}
     json.dump(har, open(out_har, "w"), indent=1)

@@ -1,5 +1,7 @@
 #include "traffic/har_file.h"
 
+#include <openssl/evp.h>
+
 #include <stdexcept>
 
 #include "facts/evidence.h"
@@ -8,6 +10,19 @@
 namespace apkvet::traffic {
 
 namespace {
+
+// Binary WebSocket messages are base64 in a HAR; text that is not valid base64 is kept as it is.
+std::string base64_decoded(const std::string& text) {
+  if (text.empty() || text.size() % 4) return text;
+  std::string out(text.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                          int(text.size()));
+  if (n < 0) return text;
+  size_t pad = text.back() == '=' ? (text[text.size() - 2] == '=' ? 2 : 1) : 0;
+  out.resize(size_t(n) - pad);
+  return out;
+}
+
 std::string str(const Json& o, const char* k) { return o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : ""; }
 }  // namespace
 
@@ -79,6 +94,14 @@ std::vector<HarEntry> parse_har(const std::string& text) {
       std::string mime = str(pd, "mimeType");
       if (!mime.empty() && m.header("Content-Type").empty()) m.headers.emplace_back("Content-Type", mime);
     }
+    if (e.contains("_webSocketMessages") && e["_webSocketMessages"].is_array())
+      for (const auto& msg : e["_webSocketMessages"]) {
+        if (!msg.is_object() || str(msg, "type") != "send") continue;
+        std::string data = str(msg, "data");
+        if (msg.contains("opcode") && msg["opcode"].is_number_integer() && msg["opcode"].get<int64_t>() == 2)
+          data = base64_decoded(data);
+        h.websocket_sent.push_back(std::move(data));
+      }
     out.push_back(std::move(h));
   }
   return out;

@@ -13,6 +13,9 @@ struct HarEntry {
   HttpMessage request;  // head = start line + headers; body = postData.text
   std::string url, scheme, host, server_ip, started;  // started: startedDateTime as written
   uint16_t port = 0;
+  // A WebSocket entry's messages the client sent ("_webSocketMessages" of type "send", as Chrome and
+  // mitmproxy export them), binary ones base64-decoded.
+  std::vector<std::string> websocket_sent;
 };
 
 // Throws std::runtime_error when the text is not a HAR document.

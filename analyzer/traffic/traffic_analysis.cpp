@@ -440,7 +440,7 @@ struct TrafficAnalyzer::Impl {
       if (!layer.websocket) layer.websocket = std::make_unique<WebSocketMessages>();
       std::vector<WebSocketMessages::Message> messages;
       size_t used = layer.websocket->feed(s.data(), s.offset(), ended, messages);
-      for (const auto& m : messages) websocket_message(m, base_leak(f, s.packet_at(m.offset), "websocket", transport));
+      for (const auto& m : messages) websocket_message(m.payload, base_leak(f, s.packet_at(m.offset), "websocket", transport));
       s.consume(used);
       if (!layer.websocket->failed() && s.data().size() <= kMaxMessageBuffer) return;
       layer.proto = Proto::raw;  // not frames after all, or a frame too large to hold: scanned as bytes
@@ -492,9 +492,8 @@ struct TrafficAnalyzer::Impl {
 
   // A message the client sent on a WebSocket: scanned whole (unmasked, inflated), with the JSON key
   // around a hit when it carries JSON (Socket.IO's 42["event",{...}] too).
-  void websocket_message(const WebSocketMessages::Message& m, const Leak& base) {
+  void websocket_message(std::string_view text, const Leak& base) {
     ++cur().websocket_messages;
-    std::string_view text = m.payload;
     bool json = text.find('{') != std::string_view::npos || text.find('[') != std::string_view::npos;
     scan(text, base, [&](size_t pos) -> std::pair<std::string, std::string> {
       return {"message", json ? json_key(text, pos) : ""};
@@ -760,6 +759,8 @@ void TrafficAnalyzer::add_har(const std::string& name, const std::string& text) 
     ++im.cur().http_requests;
     im.note_host(base.host, base.ip, "url", base.transport);
     im.scan_http(e.request, base);
+    base.protocol = "websocket";
+    for (const auto& message : e.websocket_sent) im.websocket_message(message, base);
   }
   end_capture();
 }
