@@ -22,8 +22,9 @@ PACKAGES=(
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
   # tests and benchmarks
   python3 python3-jsonschema hyperfine zip unzip time
-  # traffic fixtures and benchmark: capture, send, serve DNS, and tshark as the reference decoder
-  tcpdump curl dnsmasq dnsutils tshark nghttp2-server
+  # traffic fixtures and benchmark: capture, send (HTTP/2, QUIC), serve DNS, tshark as the reference
+  # decoder, and TLS records for bench-traffic.sh BENCH_TLS=1
+  tcpdump curl dnsmasq dnsutils tshark nghttp2-server ngtcp2-client ngtcp2-server python3-cryptography
   # catalogue: store inspection, dashboard rendering test, single-node Slurm scale-out test
   sqlite3 bc chromium slurm-wlm munge
 )
