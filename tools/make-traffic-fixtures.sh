@@ -4,7 +4,7 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh [tls|websocket|tls-cbc|quic]  (needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
+#   tools/make-traffic-fixtures.sh [STEP]  (STEP: tls websocket tls-cbc quic tls-keyupdate; needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
 #                                          gtlsclient gtlsserver;
 #                                          root (tcpdump, and unshare for the QUIC client's hosts file);
 #                                          a step name: only that step's fixtures)
@@ -101,6 +101,26 @@ quic_fixtures() {
   done
   capture_stop
 }
+# 11. TLS 1.3 KeyUpdate: openssl s_client (its "K" command: update and ask the server to) between two
+#     requests to the python HTTPS server, so the second is sealed under the next application key.
+tls_keyupdate_fixtures() {
+  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  start $py $srv https 127.0.0.1 18450 "$tmp/tls-cert.pem" "$tmp/tls-key.pem"
+  wait_port 127.0.0.1 18450
+  rm -f "$tmp/ku-keys.log"
+  capture_start lo "" $out/tls-keyupdate.pcap "tcp port 18450"
+  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
+  aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
+  # Without -ign_eof: s_client reads its command letters only then.
+  (printf 'GET /a?kimei=%s HTTP/1.1\r\nHost: log.tiktokv.com\r\n\r\n' "$imei"; sleep 0.5; printf 'K\n'; sleep 0.5
+   printf 'GET /b?kaid=%s HTTP/1.1\r\nHost: log.tiktokv.com\r\n\r\n' "$aid"; sleep 0.5) |
+    timeout 5 openssl s_client -connect 127.0.0.1:18450 -tls1_3 -servername log.tiktokv.com \
+      -keylogfile "$tmp/ku-keys.log" >/dev/null 2>&1 || true
+  capture_stop
+  sort "$tmp/ku-keys.log" > $out/tls-keyupdate.keys
+}
+if [ "${1:-}" = tls-keyupdate ]; then tls_keyupdate_fixtures; ls -l $out/tls-keyupdate*; exit 0; fi
 if [ "${1:-}" = quic ]; then quic_fixtures; ls -l $out/quic*; exit 0; fi
 if [ "${1:-}" = tls-cbc ]; then tls_cbc_fixtures; ls -l $out/tls-cbc*; exit 0; fi
 if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
@@ -165,5 +185,6 @@ tls_fixtures
 websocket_fixtures
 tls_cbc_fixtures
 quic_fixtures
+tls_keyupdate_fixtures
 
 ls -l $out

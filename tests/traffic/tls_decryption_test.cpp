@@ -250,3 +250,35 @@ TEST_CASE("keys come from whichever hello is read last, and a ClientHello withou
   CHECK(!traffic::client_hello_sni(Bytes(reinterpret_cast<const uint8_t*>(hello.data()), hello.size() - 3), &complete));
   CHECK(!complete);
 }
+
+TEST_CASE("TLS 1.3 KeyUpdate: a request after the client's key update is read with the next key") {
+  traffic::TrafficFacts f = analyze({"tls-keyupdate.pcap"}, "tls-keyupdate.keys");
+  REQUIRE(f.captures.size() == 1);
+  CHECK(f.captures[0].tls_sessions_decrypted == 1);
+  CHECK(f.captures[0].tls_records_undecryptable == 0);
+  std::map<std::string, uint64_t> packet_of;
+  for (const auto& l : f.leaks) packet_of[l.identifier] = l.packet;
+  REQUIRE(packet_of.count("imei") == 1);
+  REQUIRE(packet_of.count("android_id") == 1);  // sealed under the updated key
+  // tshark: the client's KeyUpdate lies between the two requests, and the requests are the leaks' frames.
+  auto lines = tshark_lines("tls-keyupdate.pcap", "-o tls.keylog_file:" + traffic_fixture("tls-keyupdate.keys") +
+                                                       " -Y 'http.request or tls.handshake.type == 24' -T fields"
+                                                       " -e frame.number -e tcp.dstport -e http.request.uri");
+  if (lines.empty()) return;
+  std::vector<uint64_t> requests, updates_to_server;
+  for (const auto& line : lines) {
+    std::istringstream fields(line);
+    std::string frame, port, uri;
+    std::getline(fields, frame, '\t');
+    std::getline(fields, port, '\t');
+    std::getline(fields, uri, '\t');
+    if (!uri.empty()) requests.push_back(std::stoull(frame));
+    else if (port == "18450") updates_to_server.push_back(std::stoull(frame));
+  }
+  REQUIRE(requests.size() == 2);
+  REQUIRE(updates_to_server.size() == 1);
+  CHECK(requests[0] < updates_to_server[0]);
+  CHECK(updates_to_server[0] < requests[1]);
+  CHECK(packet_of["imei"] == requests[0]);
+  CHECK(packet_of["android_id"] == requests[1]);
+}
