@@ -102,7 +102,7 @@ Judgement judge(const Json& facts, const RuleSet& rules, const Policy* policy, c
     s.axis = axis;
     std::vector<Severity> sev;
     for (const auto& f : j.findings) {
-      if (f.rule->axis != axis) continue;
+      if (f.rule->axis != axis || !f.rule->scored) continue;
       sev.push_back(f.rule->severity);
       if (f.rule->severity > Severity::info && s.top_contributors.size() < 5) s.top_contributors.push_back(f.rule->id);
     }

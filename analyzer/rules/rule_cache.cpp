@@ -14,7 +14,7 @@ namespace {
 // strings. Read straight into a RuleSet: as JSON text it needed simdjson (a shared C++ library, so
 // libstdc++ too, at every start), and through nlohmann's CBOR reader ~4 M instructions, as long as
 // the rest of a small scan. Bump kFormat when the form changes; anything malformed reads as no cache.
-constexpr std::string_view kFormat = "apkvet-rules-cache-3\n";
+constexpr std::string_view kFormat = "apkvet-rules-cache-4\n";
 constexpr int kMaxDepth = 64;  // of nested conditions and operand values in a damaged entry
 
 enum class ValueTag : uint8_t { null, boolean_false, boolean_true, unsigned_int, signed_int, real, string, array, object };
@@ -146,6 +146,11 @@ class CacheReader {
     return n;
   }
   bool at_end() const { return r_.remaining() == 0; }
+  bool flag() {
+    uint8_t v = u8();
+    if (v > 1) throw std::runtime_error("rules cache: a flag that is neither 0 nor 1");
+    return v == 1;
+  }
 
  private:
   ByteReader r_;
@@ -161,6 +166,7 @@ std::string rule_set_to_bytes(const RuleSet& set) {
     w.text(r.title);
     w.u8(static_cast<uint8_t>(r.axis));
     w.u8(static_cast<uint8_t>(r.severity));
+    w.u8(r.scored ? 1 : 0);
     w.condition(r.when);
     w.text(r.rationale);
     w.u32(static_cast<uint32_t>(r.references.size()));
@@ -181,6 +187,7 @@ RuleSet rule_set_from_bytes(std::string_view bytes) {
     rule.title = r.text();
     rule.axis = r.enumerator(Axis::hygiene);
     rule.severity = r.enumerator(Severity::critical);
+    rule.scored = r.flag();
     rule.when = r.condition();
     rule.rationale = r.text();
     for (uint32_t k = r.count(); k; --k) rule.references.push_back(r.text());
@@ -224,7 +231,7 @@ Json rule_set_to_json(const RuleSet& set) {
   Json rules = Json::array();
   for (const auto& r : set.rules)
     rules.push_back({{"id", r.id}, {"title", r.title}, {"axis", static_cast<int>(r.axis)},
-                     {"severity", static_cast<int>(r.severity)}, {"when", condition_to_json(r.when)},
+                     {"severity", static_cast<int>(r.severity)}, {"scored", r.scored}, {"when", condition_to_json(r.when)},
                      {"rationale", r.rationale}, {"references", r.references}, {"source", r.source}});
   return {{"version", set.version}, {"rules", rules}};
 }

@@ -29,12 +29,17 @@ void add_rules(RuleSet& set, const std::string& yaml, const std::string& file) {
   check_keys(file, root, {"rules", "about"});
   if (!root["rules"].IsSequence()) fail(file, root["rules"], "'rules' must be a list");
   for (const auto& node : root["rules"]) {
-    check_keys(file, node, {"id", "title", "axis", "severity", "when", "rationale", "references"});
+    check_keys(file, node, {"id", "title", "axis", "severity", "scored", "when", "rationale", "references"});
     Rule r;
     r.id = scalar(file, node, "id");
     r.title = scalar(file, node, "title");
     r.axis = parse_axis(scalar(file, node, "axis"), file, node["axis"]);
     r.severity = parse_severity(scalar(file, node, "severity"), where(file, node["severity"]));
+    if (node["scored"]) {
+      std::string v = scalar(file, node, "scored");
+      if (v != "true" && v != "false") fail(file, node["scored"], "'scored' must be true or false");
+      r.scored = v == "true";
+    }
     if (!node["when"]) fail(file, node, "missing 'when'");
     r.when = parse_condition(file, node["when"]);
     r.rationale = scalar(file, node, "rationale");

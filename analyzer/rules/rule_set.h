@@ -19,6 +19,10 @@ struct Rule {
   std::string title;
   Axis axis = Axis::hygiene;
   Severity severity = Severity::medium;
+  // false ("scored: false"): a rule about the analysis itself (something could not be read), not about
+  // the app. Its finding stands and policies see it, but it adds nothing to the axis score: a gap in
+  // the evidence is not a measure of risk, and must not push a score over a reject threshold.
+  bool scored = true;
   Condition when;
   std::string rationale;
   std::vector<std::string> references;  // OWASP MASVS, CWE, Android docs

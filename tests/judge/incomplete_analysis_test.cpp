@@ -145,6 +145,9 @@ TEST_CASE("the ELF reader module missing: SCAN-INCOMPLETE cites native.reader_un
       for (const auto& c : f.at("evidence")) cites |= c.dump().find("native.reader_unavailable") != std::string::npos;
   CHECK(cites);
   CHECK(verdict(s) != "approve");
+  // It counts toward no score: a reader that could not load says nothing about the app's code.
+  for (const auto& [axis, score] : result(s).at("judgement").at("scores").items())
+    for (const auto& rule : score.at("top_contributors")) CHECK(rule != "SCAN-INCOMPLETE");
 }
 
 TEST_CASE("an Android App Bundle is read whole, not reported as an incomplete analysis") {

@@ -3,6 +3,7 @@
 
 #include "rules/judgement.h"
 #include "rules/policy.h"
+#include "rules/rule_cache.h"
 #include "rules/rule_set.h"
 
 using namespace apkvet;
@@ -165,4 +166,52 @@ TEST_CASE("matches runs in linear time on hostile app strings") {
   REQUIRE(j.findings.size() == 1);
   CHECK(j.findings[0].citations.size() == 1);
   CHECK(j.findings[0].citations[0].value == "aaab");
+}
+
+TEST_CASE("a rule with 'scored: false' is a finding policies see, and adds nothing to its axis score") {
+  const char* yaml = R"(rules:
+  - id: GAP
+    title: part of the evidence could not be read
+    axis: egress
+    severity: high
+    scored: false
+    when: {path: gap, equals: true}
+    rationale: r
+  - id: LEAK
+    title: a leak
+    axis: egress
+    severity: medium
+    when: {path: leak, equals: true}
+    rationale: r
+)";
+  RuleSet set = load_rules_from_string(yaml, "scored.yaml");
+  REQUIRE(set.find("GAP") != nullptr);
+  CHECK(!set.find("GAP")->scored);
+  CHECK(set.find("LEAK")->scored);
+  // The flag survives the binary rules cache.
+  RuleSet cached = rule_set_from_cache_bytes(rule_set_to_cache_bytes(set));
+  CHECK(!cached.find("GAP")->scored);
+  CHECK(cached.find("LEAK")->scored);
+
+  auto egress = [](const Judgement& j) { return j.scores[static_cast<size_t>(Axis::egress)]; };
+  Judgement gap_only = judge(Json::parse(R"({"gap": true})"), set, nullptr, {}, "2026-12-05");
+  REQUIRE(gap_only.findings.size() == 1);
+  CHECK(egress(gap_only).score == 0);
+  CHECK(egress(gap_only).top_contributors.empty());
+  Judgement leak = judge(Json::parse(R"({"leak": true})"), set, nullptr, {}, "2026-12-05");
+  Judgement both = judge(Json::parse(R"({"gap": true, "leak": true})"), set, nullptr, {}, "2026-12-05");
+  CHECK(both.findings.size() == 2);
+  CHECK(egress(both).score == doctest::Approx(egress(leak).score));
+  CHECK(egress(both).top_contributors == std::vector<std::string>{"LEAK"});
+
+  auto error_of = [](const std::string& text) {
+    try {
+      load_rules_from_string(text, "bad.yaml");
+    } catch (const RuleFileError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("rules:\n  - id: A\n    title: t\n    axis: egress\n    severity: low\n    scored: maybe\n"
+                 "    when: {path: a, exists: true}\n    rationale: r\n") == "bad.yaml:6: 'scored' must be true or false");
 }

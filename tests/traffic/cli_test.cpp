@@ -152,6 +152,8 @@ TEST_CASE("TLS the capture could not open is named, and sends the verdict to rev
   CHECK(closed.exit_code == 3);  // review
   CHECK(closed.report["results"][0]["traffic"]["leaks"].empty());
   CHECK(rule_ids(closed.report["results"][0]) == std::set<std::string>{"TRAFFIC-TLS-NOT-READ"});
+  // A gap in the evidence sends the app to review; it is not a measure of risk (scored: false).
+  CHECK(closed.report["results"][0]["judgement"]["scores"]["egress"]["score"] == 0);
 
   Run opened = run_cli(policy + "--tls-keylog " + traffic_fixture("tls-decrypt.keys") + " " + capture, dir);
   CHECK(opened.exit_code == 4);  // reject: identifiers went to third parties
