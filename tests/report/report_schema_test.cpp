@@ -147,3 +147,30 @@ TEST_CASE("a SARIF fingerprint changes with the rule, the package or the evidenc
   CHECK(fp[0] == fp[3]);  // same result in another file
   CHECK(fp[0] != fp[4]);  // another package
 }
+
+TEST_CASE("the traffic HTML gives an all-clear only when all captured traffic was read") {
+  const std::string device = sh_quote(fixtures_dir() + "/traffic/device.json");
+  auto page_of = [&](const std::string& args, const std::string& name) {
+    auto html = scratch_dir() / name;
+    apkvet_to("traffic --format html --device " + device + " " + args, html);
+    return read_all(html);
+  };
+  const std::string all_clear = "No planted identifier was found in the captured traffic.";
+  const std::string partial = "No planted identifier was found in the traffic that could be read";
+  std::string clean = page_of(sh_quote(fixtures_dir() + "/traffic/clean.pcap"), "clean.html");
+  CHECK(clean.find(all_clear) != std::string::npos);
+  CHECK(clean.find(partial) == std::string::npos);
+  // The TLS fixture without its key log: nothing found, and nothing read inside the TLS.
+  std::string closed = page_of(sh_quote(fixtures_dir() + "/traffic/tls-decrypt.pcap"), "closed.html");
+  CHECK(closed.find(all_clear) == std::string::npos);
+  CHECK(closed.find(partial) != std::string::npos);
+  CHECK(closed.find("8 TLS connection(s) were not read inside") != std::string::npos);
+  // With the key log, the TLS counts as read.
+  std::string opened = page_of("--tls-keylog " + sh_quote(fixtures_dir() + "/traffic/tls-decrypt.keys") + " " +
+                                   sh_quote(fixtures_dir() + "/traffic/tls-decrypt.pcap"),
+                               "opened.html");
+  CHECK(opened.find("TLS: 7 of 8 connection(s) decrypted") != std::string::npos);
+  // QUIC is read only as far as its server names.
+  std::string quic = page_of(sh_quote(fixtures_dir() + "/traffic/quic-sni.pcap"), "quic.html");
+  CHECK(quic.find("2 QUIC connection(s) were read only as far as their server names") != std::string::npos);
+}
