@@ -2,6 +2,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "traffic/net_bytes.h"
+
 namespace apkvet::traffic {
 
 namespace {
@@ -11,12 +13,6 @@ constexpr size_t kMaxFrame = (1u << 24) - 1;  // SETTINGS_MAX_FRAME_SIZE's ceili
 constexpr size_t kMaxStreams = 1000;          // open request streams kept; more are finished early
 enum FrameType : uint8_t { kData = 0, kHeaders = 1, kContinuation = 9 };
 enum Flags : uint8_t { kEndStream = 0x1, kEndHeaders = 0x4, kPadded = 0x8, kPriority = 0x20 };
-
-uint32_t be(std::string_view s, size_t at, int n) {
-  uint32_t v = 0;
-  for (int i = 0; i < n; ++i) v = v << 8 | uint8_t(s[at + size_t(i)]);
-  return v;
-}
 
 }  // namespace
 
@@ -100,9 +96,9 @@ size_t Http2Requests::feed(std::string_view data, uint64_t offset, bool ended, s
     at = kPreface.size();
   }
   while (at + 9 <= data.size() && !failed_) {
-    size_t len = be(data, at, 3);
+    size_t len = be_at(data, at, 3);
     uint8_t type = uint8_t(data[at + 3]), flags = uint8_t(data[at + 4]);
-    uint32_t id = be(data, at + 5, 4) & 0x7fffffffu;
+    uint32_t id = be_at(data, at + 5, 4) & 0x7fffffffu;
     if (len > kMaxFrame) {
       failed_ = true;
       break;

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "traffic/net_bytes.h"
 #include "traffic/tls_client_hello.h"
 #include "traffic/tls_crypto.h"
 
@@ -16,10 +17,6 @@ constexpr uint32_t kQuicV1 = 0x00000001;
 const std::vector<uint8_t> kInitialSaltV1 = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
                                              0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
 constexpr size_t kMaxCryptoBytes = 64 * 1024;  // a ClientHello is a few KB, post-quantum shares included
-
-uint32_t be32(Bytes b, size_t at) {
-  return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 | b[at + 3];
-}
 
 // A variable-length integer (RFC 9000 16): the top two bits give its length.
 bool varint(Bytes b, size_t& at, uint64_t& v) {
@@ -34,7 +31,7 @@ bool varint(Bytes b, size_t& at, uint64_t& v) {
 
 bool is_initial_v1(Bytes b, size_t at) {
   // Long header (0x80), fixed bit (0x40), type Initial (0x00 in bits 0x30).
-  return at + 7 <= b.size() && (b[at] & 0xf0) == 0xc0 && be32(b, at + 1) == kQuicV1;
+  return at + 7 <= b.size() && (b[at] & 0xf0) == 0xc0 && be_at(as_chars(b), at + 1, 4) == kQuicV1;
 }
 
 }  // namespace
@@ -140,8 +137,7 @@ std::optional<std::string> QuicInitials::sni() const {
 bool QuicInitials::client_hello_complete() const {
   std::string hs = contiguous();
   if (hs.size() < 4) return false;
-  size_t len = size_t(uint8_t(hs[1])) << 16 | size_t(uint8_t(hs[2])) << 8 | uint8_t(hs[3]);
-  return hs.size() >= 4 + len;
+  return hs.size() >= 4 + be_at(hs, 1, 3);
 }
 
 }  // namespace apkvet::traffic

@@ -30,7 +30,7 @@ std::optional<std::string> client_hello_sni(Bytes stream, bool* complete) {
     return std::nullopt;
   }
   if (complete)
-    *complete = hs.size() >= 4 && hs[0] == 1 && hs.size() >= 4 + (size_t(hs[1]) << 16 | size_t(hs[2]) << 8 | hs[3]);
+    *complete = hs.size() >= 4 && hs[0] == 1 && hs.size() >= 4 + be_at(as_chars(Bytes(hs.data(), hs.size())), 1, 3);
   return handshake_client_hello_sni(Bytes(hs.data(), hs.size()));
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "traffic/net_bytes.h"
 #include "traffic/tls_crypto.h"
 #include "traffic/tls_keylog.h"
 
@@ -130,8 +131,8 @@ bool cbc_decrypt(EVP_CIPHER_CTX* ctx, Aead a, const std::vector<uint8_t>& key, s
          EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &tail) == 1;
 }
 
-uint16_t be16(std::string_view s, size_t at) { return uint16_t(uint8_t(s[at]) << 8 | uint8_t(s[at + 1])); }
-size_t be24(std::string_view s, size_t at) { return size_t(uint8_t(s[at])) << 16 | size_t(uint8_t(s[at + 1])) << 8 | uint8_t(s[at + 2]); }
+uint16_t be16(std::string_view s, size_t at) { return uint16_t(be_at(s, at, 2)); }
+size_t be24(std::string_view s, size_t at) { return be_at(s, at, 3); }
 
 }  // namespace
 

@@ -153,6 +153,7 @@ struct TrafficAnalyzer::Impl {
   struct FlowKey {
     Endpoint a, b;  // a < b
     auto operator<=>(const FlowKey&) const = default;
+    static FlowKey of(const Endpoint& x, const Endpoint& y) { return x < y ? FlowKey{x, y} : FlowKey{y, x}; }
   };
   enum class Proto { unknown, http, http2, websocket, tls, raw };
   // One direction's bytes at one level: the TCP payload, or the application data TLS records carried.
@@ -312,7 +313,7 @@ struct TrafficAnalyzer::Impl {
   // --- TCP ----------------------------------------------------------------------------------------
   void tcp_packet(const TransportPacket& p, const PacketRef& ref) {
     Endpoint src{p.src, p.src_port}, dst{p.dst, p.dst_port};
-    FlowKey key = src < dst ? FlowKey{src, dst} : FlowKey{dst, src};
+    FlowKey key = FlowKey::of(src, dst);
     auto it = flows.find(key);
     if (it == flows.end()) {
       Flow f;
@@ -465,9 +466,7 @@ struct TrafficAnalyzer::Impl {
             ++cur().tls_client_hellos;
             f.host = *sni;
             f.host_source = "sni";
-            Leak base = base_leak(f, s.packet_at(s.offset()), "tls_sni", "tls");
-            note_host(*sni, base.ip, "sni", "tls");
-            scan(*sni, base, [](size_t) -> std::pair<std::string, std::string> { return {"sni", ""}; });
+            server_name(*sni, base_leak(f, s.packet_at(s.offset()), "tls_sni", "tls"));
           }
         } else {
           return;  // wait for the rest of the ClientHello
@@ -488,6 +487,13 @@ struct TrafficAnalyzer::Impl {
       return;
     }
     if (layer.proto == Proto::raw) scan_raw(f, d, layer, ended, transport);
+  }
+
+  // The server name a ClientHello carried (TLS over TCP, or QUIC's Initial): it names the host, and
+  // is itself scanned (identifiers in SNI labels).
+  void server_name(const std::string& sni, const Leak& base) {
+    note_host(sni, base.ip, "sni", "tls");
+    scan(sni, base, [](size_t) -> std::pair<std::string, std::string> { return {"sni", ""}; });
   }
 
   // A message the client sent on a WebSocket: scanned whole (unmasked, inflated), with the JSON key
@@ -514,7 +520,7 @@ struct TrafficAnalyzer::Impl {
     Flow pseudo;
     pseudo.client = {p.src, p.src_port};
     pseudo.server = {p.dst, p.dst_port};
-    FlowKey key = pseudo.client < pseudo.server ? FlowKey{pseudo.client, pseudo.server} : FlowKey{pseudo.server, pseudo.client};
+    FlowKey key = FlowKey::of(pseudo.client, pseudo.server);
     QuicFlow* quic = nullptr;
     if (auto it = quic_flows.find(key); it != quic_flows.end()) quic = &it->second;
     if (looks_like_quic_initial(p.payload) && (!quic || !quic->done)) {
@@ -531,8 +537,7 @@ struct TrafficAnalyzer::Impl {
           base.flow = "udp" + base.flow.substr(3);
           base.host = *sni;
           base.host_source = "sni";
-          note_host(*sni, base.ip, "sni", "tls");
-          scan(*sni, base, [](size_t) -> std::pair<std::string, std::string> { return {"sni", ""}; });
+          server_name(*sni, base);
         }
       }
     }
