@@ -79,10 +79,7 @@ TEST_CASE("without the key log only the SNI is read; with wrong secrets nothing 
   CHECK(closed.captures[0].tls_client_hellos == 8);
   CHECK(closed.captures[0].tls_sessions == 0);
   // Every secret damaged in one hex digit: the AEAD tags refuse every record.
-  traffic::TrafficAnalyzer a(device());
-  a.add_tls_key_log(damaged_key_log("tls-decrypt.keys"));
-  CHECK(a.add_file(traffic_fixture("tls-decrypt.pcap")));
-  traffic::TrafficFacts wrong = a.finish(OwnerRules::builtin().get());
+  traffic::TrafficFacts wrong = analyze_with_secrets({"tls-decrypt.pcap"}, damaged_key_log("tls-decrypt.keys"));
   CHECK(wrong.leaks.empty());
   CHECK(wrong.captures[0].tls_sessions_decrypted == 0);
   CHECK(wrong.captures[0].tls_records_decrypted == 0);
@@ -175,10 +172,7 @@ TEST_CASE("AES-CBC suites: encrypt-then-MAC and MAC-then-encrypt, SHA-1/256/384 
     CHECK(ours == tshark_frames);
   }
   // A damaged master secret: padding and MAC refuse every record (a CBC record has no AEAD tag).
-  traffic::TrafficAnalyzer a(device());
-  a.add_tls_key_log(damaged_key_log("tls-cbc.keys"));
-  CHECK(a.add_file(traffic_fixture("tls-cbc.pcap")));
-  traffic::TrafficFacts wrong = a.finish(OwnerRules::builtin().get());
+  traffic::TrafficFacts wrong = analyze_with_secrets({"tls-cbc.pcap"}, damaged_key_log("tls-cbc.keys"));
   CHECK(wrong.leaks.empty());
   CHECK(wrong.captures[0].tls_records_decrypted == 0);
 }

@@ -1,6 +1,7 @@
 // Helpers for the traffic tests: run the analyzer over fixture captures, read expected.json, and
 // re-frame real captured packets (other link types, split/shuffled TCP segments).
 #pragma once
+#include <doctest/doctest.h>
 #include <pcap/pcap.h>
 
 #include <fstream>
@@ -28,12 +29,17 @@ inline std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-// The fixture captures, with the TLS key log `key_log` (a fixture file name) when given.
-inline traffic::TrafficFacts analyze(const std::vector<std::string>& files, const std::string& key_log = "") {
+// The fixture captures (each must be readable), with the TLS secrets `key_log_text` when given.
+inline traffic::TrafficFacts analyze_with_secrets(const std::vector<std::string>& files, const std::string& key_log_text) {
   traffic::TrafficAnalyzer a(device());
-  if (!key_log.empty()) a.add_tls_key_log(read_text(traffic_fixture(key_log)));
-  for (const auto& f : files) a.add_file(traffic_fixture(f));
+  if (!key_log_text.empty()) a.add_tls_key_log(key_log_text);
+  for (const auto& f : files) CHECK(a.add_file(traffic_fixture(f)));
   return a.finish(OwnerRules::builtin().get());
+}
+
+// The same with the TLS key log `key_log` (a fixture file name) when given.
+inline traffic::TrafficFacts analyze(const std::vector<std::string>& files, const std::string& key_log = "") {
+  return analyze_with_secrets(files, key_log.empty() ? "" : read_text(traffic_fixture(key_log)));
 }
 
 using LeakKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
