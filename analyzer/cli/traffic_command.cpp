@@ -119,7 +119,9 @@ int run_traffic(const std::vector<std::string>& args) {
       std::cerr << "apkvet traffic: cannot read the TLS key log " << path << "\n";
       return kExitUnreadableInput;
     }
-    analyzer.add_tls_key_log(text.str());
+    if (analyzer.add_tls_key_log(text.str()) == 0)  // read on: the captures may carry their own secrets
+      std::cerr << "apkvet traffic: the TLS key log " << path
+                << " holds no secret apkvet reads (CLIENT_RANDOM, *_TRAFFIC_SECRET lines): no TLS is decrypted with it\n";
   }
   bool unreadable = false;
   for (const auto& c : captures)

@@ -37,7 +37,8 @@ uint32_t u32(std::string_view f, size_t at, bool big_endian) {
 
 }  // namespace
 
-void TlsKeyLog::add_text(std::string_view text) {
+size_t TlsKeyLog::add_text(std::string_view text) {
+  size_t before = entries_;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
@@ -56,6 +57,7 @@ void TlsKeyLog::add_text(std::string_view text) {
     ++entries_;
     secrets_[{std::string(label), std::move(random)}] = std::move(secret);
   }
+  return entries_ - before;
 }
 
 const std::vector<uint8_t>* TlsKeyLog::find(std::string_view label, const std::vector<uint8_t>& client_random) const {

@@ -17,8 +17,9 @@ namespace apkvet::traffic {
 
 class TlsKeyLog {
  public:
-  // Adds the lines of one key log (a file's text, or a pcapng Decryption Secrets Block's).
-  void add_text(std::string_view text);
+  // Adds the lines of one key log (a file's text, or a pcapng Decryption Secrets Block's); returns how
+  // many secrets of the labels read it held.
+  size_t add_text(std::string_view text);
 
   // The secret logged under `label` for the connection whose ClientHello carried `client_random`.
   const std::vector<uint8_t>* find(std::string_view label, const std::vector<uint8_t>& client_random) const;

@@ -626,7 +626,7 @@ TrafficAnalyzer::TrafficAnalyzer(const DeviceProfile& profile, std::shared_ptr<c
     : impl_(std::make_unique<Impl>(profile, std::move(matcher))) {}
 TrafficAnalyzer::~TrafficAnalyzer() = default;
 
-void TrafficAnalyzer::add_tls_key_log(std::string_view text) { impl_->keylog.add_text(text); }
+size_t TrafficAnalyzer::add_tls_key_log(std::string_view text) { return impl_->keylog.add_text(text); }
 
 void TrafficAnalyzer::begin_capture(const std::string& name, const std::string& format) {
   impl_->end();

@@ -108,7 +108,8 @@ class TrafficAnalyzer {
 
   // TLS secrets in NSS key log format (SSLKEYLOGFILE): connections they name are decrypted and read like
   // cleartext. Add them before the captures; pcapng files carrying secrets add their own.
-  void add_tls_key_log(std::string_view text);
+  // Returns how many secrets it held (0: not a key log, or none of the labels read).
+  size_t add_tls_key_log(std::string_view text);
 
   // Lower level, for tests and fuzzing: one capture's packets by hand.
   void begin_capture(const std::string& name, const std::string& format);

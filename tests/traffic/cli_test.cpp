@@ -166,6 +166,17 @@ TEST_CASE("TLS the capture could not open is named, and sends the verdict to rev
   CHECK(rules.count("TRAFFIC-TLS-NOT-READ") == 0);
   CHECK(rules.count("TRAFFIC-CLEARTEXT-LEAK") == 0);  // all of it was inside TLS
 
+  // A file that is not a key log: said, naming it, and the run goes on (the capture is judged as without).
+  std::ofstream(dir / "garbage.keys") << "not a key log\nCLIENT_RANDOM zz yy\n";
+  Run garbage = run_cli(policy + "--tls-keylog " + (dir / "garbage.keys").string() + " " + capture, dir);
+  CHECK(garbage.exit_code == 3);
+  CHECK(rule_ids(garbage.report["results"][0]) == std::set<std::string>{"TRAFFIC-TLS-NOT-READ"});
+  {
+    std::ifstream err(dir / "err.txt");
+    std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+    CHECK(text.find("the TLS key log " + (dir / "garbage.keys").string() + " holds no secret") != std::string::npos);
+  }
+
   // A key log that cannot be read is an error naming it, before any capture is read.
   Run missing = run_cli(policy + "--tls-keylog " + (dir / "nope.keys").string() + " " + capture, dir);
   CHECK(missing.exit_code == 2);

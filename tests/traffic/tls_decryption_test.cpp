@@ -106,11 +106,12 @@ TEST_CASE("differential: the requests tshark decrypts are the ones apkvet reads,
 TEST_CASE("key log lines: labels, comments, CRLF and malformed lines") {
   traffic::TlsKeyLog log;
   std::string random(64, 'a'), secret(96, 'b');
-  log.add_text("# a comment\r\nCLIENT_RANDOM " + random + " " + secret + "\r\n" +
+  size_t added = log.add_text("# a comment\r\nCLIENT_RANDOM " + random + " " + secret + "\r\n" +
                "EXPORTER_SECRET " + random + " " + secret + "\n" +  // known, not needed
                "CLIENT_TRAFFIC_SECRET_0 " + random + " zz\n" +      // not hex
                "SERVER_TRAFFIC_SECRET_0 abcd " + secret + "\n" +     // a random that is not 32 bytes
                "garbage\n");
+  CHECK(added == 1);
   CHECK(log.entries() == 1);
   CHECK(log.malformed_lines() == 2);
   std::vector<uint8_t> r(32, 0xaa);
