@@ -240,8 +240,9 @@ std::vector<Secret> find_secrets(const AppStringPool& pool, const std::vector<Pa
     if (s.name == PooledString::kNoName) continue;
     const std::string& name = pool.names()[s.name];
     if (name.rfind("string/", 0) != 0) continue;  // file resources (drawable/, xml/) hold paths, not values
-    std::string key = name.substr(name.find('/') + 1);
-    if (secret_name(key) && high_entropy_value(s.text)) out.add("named_secret", s.text, "medium", s, 0, name);
+    // The value first: most resource strings are prose, which it rejects before the name is looked at.
+    if (high_entropy_value(s.text) && secret_name(std::string_view(name).substr(name.find('/') + 1)))
+      out.add("named_secret", s.text, "medium", s, 0, name);
   }
   std::vector<Secret> found = out.finish();
   // Firebase Realtime Database URLs: the config is public, but the database may be open.

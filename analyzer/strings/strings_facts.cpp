@@ -207,7 +207,11 @@ StringsFacts analyze_string_pool(const AppStringPool& pool, const FirstPartyHint
   StringsFacts f;
   f.analyzed = true;
   for (const auto& s : pool.sources()) ++f.files_by_origin[to_string(s.origin)];
-  for (const auto& s : pool.strings()) ++f.strings_by_origin[to_string(pool.sources()[s.source].origin)];
+  // Counted per source, then per origin: a map lookup per string cost as much as a pattern scan.
+  std::vector<uint64_t> per_source(pool.sources().size());
+  for (const auto& s : pool.strings()) ++per_source[s.source];
+  for (size_t i = 0; i < per_source.size(); ++i)
+    if (per_source[i]) f.strings_by_origin[to_string(pool.sources()[i].origin)] += per_source[i];
   f.pool_strings = pool.strings().size();
   f.pool_bytes = pool.bytes();
   f.truncated_files = pool.truncated_files;
