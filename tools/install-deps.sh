@@ -16,7 +16,7 @@ PACKAGES=(
   libunicorn-dev
   # libraries we use instead of hand-writing: certificates, storage, rules, matching, domains
   libssl-dev libsqlite3-dev libyaml-cpp-dev libre2-dev libpsl-dev publicsuffix libjemalloc-dev
-  nlohmann-json3-dev zlib1g-dev libdeflate-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev libnghttp2-dev
+  nlohmann-json3-dev zlib1g-dev libdeflate-dev libmaxminddb-dev geoip-database libgeoip-dev libpcap-dev libnghttp2-dev libnghttp3-dev
   # Android's own tools: fixtures and differential truth
   aapt zipalign apksigner android-framework-res libsmali-java openjdk-17-jdk-headless dexdump
   androguard binutils gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf

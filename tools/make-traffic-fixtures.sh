@@ -4,7 +4,7 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh [STEP]  (STEP: tls websocket tls-cbc quic tls-keyupdate; needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
+#   tools/make-traffic-fixtures.sh [STEP]  (STEP: tls websocket tls-cbc quic tls-keyupdate quic-decrypt; needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
 #                                          gtlsclient gtlsserver;
 #                                          root (tcpdump, and unshare for the QUIC client's hosts file);
 #                                          a step name: only that step's fixtures)
@@ -101,6 +101,37 @@ quic_fixtures() {
   done
   capture_stop
 }
+# 12. QUIC read with the client's secrets (GnuTLS logs them under SSLKEYLOGFILE): ngtcp2's example client
+#     sends two HTTP/3 requests per connection (the IMEI in a query, the Android ID in each body; its
+#     QPACK encoder uses the dynamic table the server allows), over AES-128-GCM, over AES-256-GCM, and
+#     over ChaCha20-Poly1305 after a key update; a fourth connection's secrets are left out of the log.
+#     Written as pcap + key log, and as a pcapng carrying the secrets.
+quic_decrypt_fixtures() {
+  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  mkdir -p "$tmp/htdocs"
+  (cd "$tmp/htdocs" && start gtlsserver -q 127.0.0.1 18451 "$tmp/tls-key.pem" "$tmp/tls-cert.pem")
+  sleep 0.5
+  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
+  aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
+  printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com\n' > "$tmp/hosts"
+  printf '{"aid":"%s","os":"android"}' "$aid" > "$tmp/body.json"
+  capture_start lo "" $out/quic-decrypt.pcap "udp port 18451"
+  n=0
+  for options in "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM" \
+                 "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM" \
+                 "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305 --key-update=20ms --delay-stream=200ms" \
+                 "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM"; do
+    n=$((n + 1))
+    timeout 5 unshare --mount sh -c "mount --bind '$tmp/hosts' /etc/hosts && SSLKEYLOGFILE='$tmp/quic-$n.log' \
+      gtlsclient -q --exit-on-all-streams-close $options -d '$tmp/body.json' log.tiktokv.com 18451 \
+      'https://log.tiktokv.com/a?imei=$imei&n=$n' 'https://log.tiktokv.com/b?n=$n'" >/dev/null 2>&1 || true
+    sleep 0.3
+  done
+  capture_stop
+  sort "$tmp/quic-1.log" "$tmp/quic-2.log" "$tmp/quic-3.log" > $out/quic-decrypt.keys  # not the fourth
+  editcap --inject-secrets tls,$out/quic-decrypt.keys -F pcapng $out/quic-decrypt.pcap $out/quic-decrypt-dsb.pcapng
+}
 # 11. TLS 1.3 KeyUpdate: openssl s_client (its "K" command: update and ask the server to) between two
 #     requests to the python HTTPS server, so the second is sealed under the next application key.
 tls_keyupdate_fixtures() {
@@ -122,6 +153,7 @@ tls_keyupdate_fixtures() {
 }
 if [ "${1:-}" = tls-keyupdate ]; then tls_keyupdate_fixtures; ls -l $out/tls-keyupdate*; exit 0; fi
 if [ "${1:-}" = quic ]; then quic_fixtures; ls -l $out/quic*; exit 0; fi
+if [ "${1:-}" = quic-decrypt ]; then quic_decrypt_fixtures; ls -l $out/quic-decrypt*; exit 0; fi
 if [ "${1:-}" = tls-cbc ]; then tls_cbc_fixtures; ls -l $out/tls-cbc*; exit 0; fi
 if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
 if [ "${1:-}" = websocket ]; then websocket_fixtures; ls -l $out/websocket*; exit 0; fi
@@ -186,5 +218,6 @@ websocket_fixtures
 tls_cbc_fixtures
 quic_fixtures
 tls_keyupdate_fixtures
+quic_decrypt_fixtures
 
 ls -l $out

@@ -28,7 +28,10 @@ void write_leaks(std::ostream& out, const Json& t) {
     out << "\n  capture " << c["file"].get<std::string>() << " (" << c["format"].get<std::string>() << "): "
         << c["packets"] << " packets, " << c["tcp_flows"] << " TCP flows, " << c["http_requests"] << " HTTP requests, "
         << c["dns_messages"] << " DNS, " << c["tls_client_hellos"] << " TLS ClientHellos";
-    if (c.value("quic_client_hellos", 0) > 0) out << ", " << c["quic_client_hellos"] << " QUIC ClientHellos";
+    if (c.value("quic_connections", 0) > 0) {
+      out << ", " << c["quic_connections_decrypted"] << " of " << c["quic_connections"] << " QUIC connections decrypted";
+      if (!c["quic_connections_not_decrypted"].empty()) out << " (not: " << c["quic_connections_not_decrypted"].dump() << ")";
+    }
     if (c.value("websocket_messages", 0) > 0) out << ", " << c["websocket_messages"] << " WebSocket messages";
     // TLS read with the key log: how many connections it opened, and why the others stayed closed.
     if (c.value("tls_sessions", 0) > 0) {

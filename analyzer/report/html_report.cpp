@@ -584,12 +584,13 @@ void observed_traffic(std::ostream& o, const std::string& p, const Json& r) {
   o << "</p>\n";
   // How much of the TLS the captures hold was read: "no identifier found" means little for TLS that
   // stayed closed.
-  uint64_t hellos = 0, sessions = 0, decrypted = 0, quic = 0;
+  uint64_t hellos = 0, sessions = 0, decrypted = 0, quic = 0, quic_unread = 0;
   for (const auto& c : arr(t, "captures")) {
     hellos += c.value("tls_client_hellos", uint64_t(0));
     sessions += c.value("tls_sessions", uint64_t(0));
     decrypted += c.value("tls_sessions_decrypted", uint64_t(0));
-    quic += c.value("quic_client_hellos", uint64_t(0));
+    quic += c.value("quic_connections", uint64_t(0));
+    quic_unread += c.value("quic_connections_not_read", uint64_t(0));
   }
   if (sessions > 0)
     o << "<p>TLS: " << decrypted << " of " << sessions << " connection(s) decrypted with the device's key log"
@@ -598,12 +599,15 @@ void observed_traffic(std::ostream& o, const std::string& p, const Json& r) {
     o << "<p class=\"warn\">" << hellos << " TLS connection(s) were not read inside (no key log): only their server "
       << "names were checked. Identifiers sent inside TLS are not visible here; capture the device's TLS secrets "
          "(SSLKEYLOGFILE) and pass them with --tls-keylog.</p>\n";
-  if (quic > 0)
-    o << "<p class=\"warn\">" << quic << " QUIC connection(s) were read only as far as their server names; block UDP "
-      << "port 443 on the test network so that apps fall back to TLS over TCP.</p>\n";
+  if (quic_unread > 0)
+    o << "<p class=\"warn\">" << quic_unread << " of " << quic << " QUIC connection(s) were read only as far as their "
+      << "server names (no secrets for them in the key log); pass the device's key log, or block UDP port 443 on the "
+         "test network so that apps fall back to TLS over TCP.</p>\n";
+  else if (quic > 0)
+    o << "<p>QUIC: " << quic << " connection(s) decrypted with the device's key log (HTTP/3 read).</p>\n";
   if (leaks.empty()) {
     // Only an all-clear when everything captured was read: TLS or QUIC left closed may hold leaks.
-    if ((hellos > 0 && decrypted == 0) || quic > 0)
+    if ((hellos > 0 && decrypted == 0) || quic_unread > 0)
       o << "<p class=\"warn\">No planted identifier was found in the traffic that could be read; the encrypted "
            "traffic above was not checked.</p>\n</section>\n";
     else

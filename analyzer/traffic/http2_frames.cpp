@@ -61,21 +61,7 @@ void Http2Requests::finish(uint32_t id, std::vector<Request>& out, bool incomple
   if (it == streams_.end()) return;
   Stream& s = it->second;
   if (s.headers_done) {
-    HttpMessage m;
-    m.request = true;
-    m.version = "HTTP/2";
-    std::string authority;
-    for (auto& [name, value] : s.headers) {
-      if (name == ":method") m.method = value;
-      else if (name == ":path") m.target = value;
-      else if (name == ":authority") authority = value;
-      else if (!name.empty() && name[0] != ':') m.headers.emplace_back(name, value);
-    }
-    if (!authority.empty() && m.header("host").empty()) m.headers.insert(m.headers.begin(), {"host", authority});
-    // The head as an HTTP/1.1 reader would see it, so that a hit's place (path, query, header) reads alike.
-    m.head = m.method + " " + m.target + " HTTP/2";
-    for (const auto& [name, value] : m.headers) m.head += "\r\n" + name + ": " + value;
-    decode_content(m, std::move(s.body));
+    HttpMessage m = request_from_fields(s.headers, "HTTP/2", std::move(s.body));
     if (s.body_cut) m.notes.push_back("body_truncated");
     if (incomplete) m.notes.push_back("stream_incomplete");
     out.push_back({s.offset, std::move(m)});

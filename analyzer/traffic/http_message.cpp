@@ -124,6 +124,25 @@ bool inflate_body(std::string_view in, std::string& out, size_t limit, bool* tru
   return false;
 }
 
+HttpMessage request_from_fields(const std::vector<std::pair<std::string, std::string>>& fields, const std::string& version,
+                                std::string body) {
+  HttpMessage m;
+  m.request = true;
+  m.version = version;
+  std::string authority;
+  for (const auto& [name, value] : fields) {
+    if (name == ":method") m.method = value;
+    else if (name == ":path") m.target = value;
+    else if (name == ":authority") authority = value;
+    else if (!name.empty() && name[0] != ':') m.headers.emplace_back(name, value);
+  }
+  if (!authority.empty() && m.header("host").empty()) m.headers.insert(m.headers.begin(), {"host", authority});
+  m.head = m.method + " " + m.target + " " + version;
+  for (const auto& [name, value] : m.headers) m.head += "\r\n" + name + ": " + value;
+  decode_content(m, std::move(body));
+  return m;
+}
+
 void decode_content(HttpMessage& out, std::string raw) {
   std::string ce = out.header("Content-Encoding");
   if (contains_token(ce, "gzip") || contains_token(ce, "x-gzip") || contains_token(ce, "deflate")) {

@@ -43,6 +43,12 @@ class HttpParser {
 // and HTTP/2 messages are decoded alike.
 void decode_content(HttpMessage& out, std::string raw);
 
+// A request from the header fields of HTTP/2 or HTTP/3 (":method", ":path", ":authority" as "host",
+// the others in order) and its body as sent, with the head an HTTP/1.1 reader would see, so that a
+// hit's place (path, query, header) reads alike whatever the version. `version`: "HTTP/2", "HTTP/3".
+HttpMessage request_from_fields(const std::vector<std::pair<std::string, std::string>>& fields, const std::string& version,
+                                std::string body);
+
 // Decompresses a gzip/zlib/raw-deflate body; false if it is not valid. Output capped at `limit`.
 bool inflate_body(std::string_view in, std::string& out, size_t limit, bool* truncated);
 

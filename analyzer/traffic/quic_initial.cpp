@@ -18,8 +18,15 @@ const std::vector<uint8_t> kInitialSaltV1 = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59,
                                              0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
 constexpr size_t kMaxCryptoBytes = 64 * 1024;  // a ClientHello is a few KB, post-quantum shares included
 
-// A variable-length integer (RFC 9000 16): the top two bits give its length.
-bool varint(Bytes b, size_t& at, uint64_t& v) {
+bool is_initial_v1(Bytes b, size_t at) {
+  // Long header (0x80), fixed bit (0x40), type Initial (0x00 in bits 0x30).
+  return at + 7 <= b.size() && (b[at] & 0xf0) == 0xc0 && be_at(as_chars(b), at + 1, 4) == kQuicV1;
+}
+
+}  // namespace
+
+// The top two bits give its length.
+bool quic_varint(Bytes b, size_t& at, uint64_t& v) {
   if (at >= b.size()) return false;
   size_t len = size_t(1) << (b[at] >> 6);
   if (at + len > b.size()) return false;
@@ -28,13 +35,6 @@ bool varint(Bytes b, size_t& at, uint64_t& v) {
   at += len;
   return true;
 }
-
-bool is_initial_v1(Bytes b, size_t at) {
-  // Long header (0x80), fixed bit (0x40), type Initial (0x00 in bits 0x30).
-  return at + 7 <= b.size() && (b[at] & 0xf0) == 0xc0 && be_at(as_chars(b), at + 1, 4) == kQuicV1;
-}
-
-}  // namespace
 
 // A client pads every datagram with an Initial to 1200 bytes (RFC 9000 14.1); a server's may be shorter.
 bool looks_like_quic_initial(Bytes d) { return is_initial_v1(d, 0) && d.size() >= 1200; }
@@ -51,7 +51,7 @@ size_t QuicInitials::add_datagram(Bytes d) {
     size_t scid_len = d[p++];
     p += scid_len;
     uint64_t token_len = 0, length = 0;
-    if (!varint(d, p, token_len) || token_len > d.size() || (p += size_t(token_len)) > d.size() || !varint(d, p, length) ||
+    if (!quic_varint(d, p, token_len) || token_len > d.size() || (p += size_t(token_len)) > d.size() || !quic_varint(d, p, length) ||
         length > d.size() - p || length < 20)
       return opened;
     size_t pn_offset = p, end = p + size_t(length);
@@ -97,20 +97,20 @@ size_t QuicInitials::add_datagram(Bytes d) {
       Bytes f(reinterpret_cast<const uint8_t*>(plain.data()), plain.size());
       for (size_t q = 0; q < f.size();) {
         uint64_t type = 0;
-        if (!varint(f, q, type)) break;
+        if (!quic_varint(f, q, type)) break;
         if (type == 0x00 || type == 0x01) continue;
         if (type == 0x02 || type == 0x03) {
           uint64_t largest, delay, count, first_range, v;
-          if (!varint(f, q, largest) || !varint(f, q, delay) || !varint(f, q, count) || !varint(f, q, first_range)) break;
+          if (!quic_varint(f, q, largest) || !quic_varint(f, q, delay) || !quic_varint(f, q, count) || !quic_varint(f, q, first_range)) break;
           bool ok = count < 256;
-          for (uint64_t i = 0; ok && i < 2 * count; ++i) ok = varint(f, q, v);
-          for (int i = 0; ok && type == 0x03 && i < 3; ++i) ok = varint(f, q, v);
+          for (uint64_t i = 0; ok && i < 2 * count; ++i) ok = quic_varint(f, q, v);
+          for (int i = 0; ok && type == 0x03 && i < 3; ++i) ok = quic_varint(f, q, v);
           if (!ok) break;
           continue;
         }
         if (type != 0x06) break;  // anything else ends what this reader understands of the packet
         uint64_t offset = 0, len = 0;
-        if (!varint(f, q, offset) || !varint(f, q, len) || len > f.size() - q) break;
+        if (!quic_varint(f, q, offset) || !quic_varint(f, q, len) || len > f.size() - q) break;
         if (offset + len <= kMaxCryptoBytes) crypto_[offset].assign(reinterpret_cast<const char*>(f.data() + q), size_t(len));
         q += size_t(len);
       }
@@ -132,6 +132,14 @@ std::string QuicInitials::contiguous() const {
 std::optional<std::string> QuicInitials::sni() const {
   std::string hs = contiguous();
   return handshake_client_hello_sni(Bytes(reinterpret_cast<const uint8_t*>(hs.data()), hs.size()));
+}
+
+std::vector<uint8_t> QuicInitials::client_random() const {
+  if (!client_hello_complete()) return {};
+  std::string hs = contiguous();
+  // Handshake header (type 1, 3-byte length), legacy_version (2), random (32).
+  if (hs.size() < 38 || hs[0] != 0x01) return {};
+  return std::vector<uint8_t>(hs.begin() + 6, hs.begin() + 38);
 }
 
 bool QuicInitials::client_hello_complete() const {

@@ -15,6 +15,9 @@
 
 namespace apkvet::traffic {
 
+// A variable-length integer (RFC 9000 16) at `at`, which it advances; false if it runs past the end.
+bool quic_varint(Bytes b, size_t& at, uint64_t& v);
+
 // Whether a UDP payload is a client's datagram starting with a QUIC v1 Initial packet.
 bool looks_like_quic_initial(Bytes datagram);
 
@@ -30,6 +33,9 @@ class QuicInitials {
   std::optional<std::string> sni() const;
   // The ClientHello is in (with or without an SNI): nothing more to read.
   bool client_hello_complete() const;
+  // Its client random (32 bytes): what a key log names the connection's secrets by. Empty until the
+  // ClientHello is in.
+  std::vector<uint8_t> client_random() const;
 
  private:
   std::vector<uint8_t> original_dcid_;  // the first DCID whose keys opened a packet: later ones may differ

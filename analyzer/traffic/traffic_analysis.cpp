@@ -18,6 +18,7 @@
 #include "traffic/http_message.h"
 #include "traffic/ip_packet.h"
 #include "traffic/ip_reassembly.h"
+#include "traffic/quic_connection.h"
 #include "traffic/quic_initial.h"
 #include "traffic/link_layer.h"
 #include "traffic/pcap_library.h"
@@ -187,6 +188,9 @@ struct TrafficAnalyzer::Impl {
     QuicInitials initials;
     std::string host;  // the SNI of its ClientHello
     bool done = false;
+    bool client_known = false;  // a client Initial opened: `client` sent it
+    Endpoint client, server;
+    std::unique_ptr<QuicConnection> connection;  // with a key log: its 1-RTT packets, read
   };
   std::map<FlowKey, QuicFlow> quic_flows;  // UDP flows that began with a client's QUIC Initial
   IpReassembly fragments;
@@ -525,11 +529,21 @@ struct TrafficAnalyzer::Impl {
     if (auto it = quic_flows.find(key); it != quic_flows.end()) quic = &it->second;
     if (looks_like_quic_initial(p.payload) && (!quic || !quic->done)) {
       if (!quic) {
-        if (quic_flows.size() >= kMaxFlows) quic_flows.clear();  // bounded: long captures of many flows
+        if (quic_flows.size() >= kMaxFlows) {  // bounded: long captures of many flows
+          for (auto& [k, q] : quic_flows) close_quic(q);
+          quic_flows.clear();
+        }
         quic = &quic_flows[key];
       }
-      if (quic->initials.add_datagram(p.payload) && quic->initials.client_hello_complete()) {
+      if (quic->initials.add_datagram(p.payload) && !quic->client_known) {
+        quic->client_known = true;
+        quic->client = pseudo.client;
+        quic->server = pseudo.server;
+        if (!keylog.empty()) quic->connection = std::make_unique<QuicConnection>(keylog);
+      }
+      if (quic->client_known && quic->initials.client_hello_complete()) {
         quic->done = true;
+        if (quic->connection) quic->connection->set_client_random(quic->initials.client_random());
         if (auto sni = quic->initials.sni()) {
           ++cur().quic_client_hellos;
           quic->host = *sni;
@@ -540,6 +554,11 @@ struct TrafficAnalyzer::Impl {
           server_name(*sni, base);
         }
       }
+    }
+    if (quic && quic->connection) {
+      std::vector<Http3Requests::Request> requests;
+      quic->connection->add_datagram(Endpoint{p.src, p.src_port} == quic->client, p.payload, ref, requests);
+      quic_requests(*quic, requests);
     }
     bool dns_port = p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 ||
                     p.src_port == 5355 || p.dst_port == 5355;
@@ -579,6 +598,39 @@ struct TrafficAnalyzer::Impl {
     scan(as_chars(p.payload), base, [](size_t) -> std::pair<std::string, std::string> { return {"payload", ""}; });
   }
 
+  // HTTP/3 requests read from a QUIC connection the key log opened.
+  void quic_requests(const QuicFlow& q, const std::vector<Http3Requests::Request>& requests) {
+    if (requests.empty()) return;
+    Flow pseudo;
+    pseudo.client = q.client;
+    pseudo.server = q.server;
+    pseudo.host = q.host;
+    pseudo.host_source = "sni";
+    for (const auto& r : requests) {
+      Leak base = base_leak(pseudo, r.packet, "http3", "tls");
+      base.flow = "udp" + base.flow.substr(3);
+      http_request(r.message, base);
+    }
+  }
+
+  // A QUIC connection's end (the capture's, or eviction): its unfinished requests, and whether it was read.
+  void close_quic(QuicFlow& q) {
+    if (!q.done) return;
+    CaptureSummary& c = cur();
+    ++c.quic_connections;
+    std::string status = "no_key";  // no key log at all
+    if (q.connection) {
+      std::vector<Http3Requests::Request> requests;
+      q.connection->finish(requests);
+      quic_requests(q, requests);
+      status = q.connection->status();
+      c.quic_packets_decrypted += q.connection->packets_decrypted();
+      c.quic_packets_undecryptable += q.connection->packets_undecryptable();
+    }
+    if (status == "decrypted") ++c.quic_connections_decrypted;
+    else ++c.quic_connections_not_decrypted[status], ++c.quic_connections_not_read;
+  }
+
   void packet(int linktype, int64_t time_us, Bytes frame) {
     CaptureSummary& c = cur();
     ++packet_no;
@@ -616,6 +668,7 @@ struct TrafficAnalyzer::Impl {
     if (!in_capture) return;
     for (auto& [k, f] : flows) close_flow(f);
     flows.clear();
+    for (auto& [k, q] : quic_flows) close_quic(q);
     quic_flows.clear();
     in_capture = false;
   }
@@ -962,6 +1015,12 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"dns_messages", c.dns_messages},
                         {"tls_client_hellos", c.tls_client_hellos},
                         {"quic_client_hellos", c.quic_client_hellos},
+                        {"quic_connections", c.quic_connections},
+                        {"quic_connections_decrypted", c.quic_connections_decrypted},
+                        {"quic_connections_not_read", c.quic_connections_not_read},
+                        {"quic_connections_not_decrypted", c.quic_connections_not_decrypted},
+                        {"quic_packets_decrypted", c.quic_packets_decrypted},
+                        {"quic_packets_undecryptable", c.quic_packets_undecryptable},
                         {"tls_key_logs_embedded", c.tls_key_logs_embedded},
                         {"tls_sessions", c.tls_sessions},
                         {"tls_sessions_decrypted", c.tls_sessions_decrypted},

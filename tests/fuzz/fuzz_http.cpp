@@ -1,7 +1,9 @@
 // Fuzzes the message decoders of the traffic area: HTTP/1.x (framing, chunked, gzip/deflate), HTTP/2
-// (frames, HPACK), WebSocket client frames, QUIC Initial packets, DNS, the TLS ClientHello SNI, TLS record and hello reading,
+// (frames, HPACK), HTTP/3 (frames, QPACK with the encoder stream and server SETTINGS), WebSocket client
+// frames, QUIC Initial packets and long headers, DNS, the TLS ClientHello SNI, TLS record and hello reading,
 // and HAR; the first byte
 // chooses stream-ended / no-body / HTTP/2-preface flags.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,8 @@
 #include "traffic/dns_message.h"
 #include "traffic/har_file.h"
 #include "traffic/http2_frames.h"
+#include "traffic/http3_frames.h"
+#include "traffic/quic_connection.h"
 #include "traffic/quic_initial.h"
 #include "traffic/http_message.h"
 #include "traffic/tls_client_hello.h"
@@ -74,6 +78,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)apkvet::traffic::looks_like_quic_initial(b);
     quic.add_datagram(b);
     (void)quic.sni();
+  }
+  {
+    // HTTP/3 streams: each segment is a selector byte (direction, one of the streams a connection
+    // opens first: requests 0 and 4, the client's encoder stream 2, the server's control stream 3; fin),
+    // a length byte, then that many bytes.
+    static const uint64_t kIds[] = {0, 4, 2, 3, 6, 8, 7};
+    apkvet::traffic::Http3Requests h3;
+    std::vector<apkvet::traffic::Http3Requests::Request> requests;
+    for (size_t at = 0; at + 2 <= b.size();) {
+      uint8_t sel = b[at], len = b[at + 1];
+      at += 2;
+      size_t n = std::min<size_t>(len, b.size() - at);
+      uint64_t id = kIds[(sel >> 2) % 7];
+      h3.stream_data((id & 1) == 0, id, std::string_view(reinterpret_cast<const char*>(b.data() + at), n), sel & 1,
+                     apkvet::traffic::PacketRef{at, 0}, requests);
+      at += n;
+    }
+    h3.finish(requests);
+    // Long and short headers of a connection with no secrets: the packets are walked, none is opened.
+    apkvet::traffic::TlsKeyLog none;
+    apkvet::traffic::QuicConnection quic(none);
+    quic.set_client_random(std::vector<uint8_t>(32, 1));
+    quic.add_datagram(true, b, apkvet::traffic::PacketRef{}, requests);
+    quic.add_datagram(false, b, apkvet::traffic::PacketRef{}, requests);
+    quic.finish(requests);
+    (void)quic.status();
   }
   (void)apkvet::traffic::parse_dns_message(b);
   (void)apkvet::traffic::client_hello_sni(b);

@@ -142,6 +142,27 @@ TEST_CASE("a capture libpcap cannot read is an error of that capture - the other
   fs::remove_all(dir);
 }
 
+TEST_CASE("QUIC the key log does not open sends the verdict to review; the connections it opens are judged") {
+  fs::path dir = fs::temp_directory_path() / ("apkvet-traffic-quic-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string policy = "--policy government-device --device " + traffic_fixture("device.json") + " ";
+  std::string capture = traffic_fixture("quic-decrypt.pcap");
+  Run closed = run_cli(policy + capture, dir);
+  CHECK(closed.exit_code == 3);  // review
+  CHECK(closed.report["results"][0]["traffic"]["leaks"].empty());
+  CHECK(rule_ids(closed.report["results"][0]) == std::set<std::string>{"TRAFFIC-QUIC-NOT-READ"});
+  CHECK(closed.report["results"][0]["judgement"]["scores"]["egress"]["score"] == 0);
+  Run opened = run_cli(policy + "--tls-keylog " + traffic_fixture("quic-decrypt.keys") + " " + capture, dir);
+  CHECK(opened.exit_code == 4);  // reject: the IMEI and Android ID went to a ByteDance host over HTTP/3
+  const Json& c = opened.report["results"][0]["traffic"]["captures"][0];
+  CHECK(c["quic_connections_decrypted"] == 3);
+  CHECK(c["quic_connections_not_read"] == 1);
+  std::set<std::string> rules = rule_ids(opened.report["results"][0]);
+  CHECK(rules.count("TRAFFIC-IDENTIFIER-THIRD-PARTY") == 1);
+  CHECK(rules.count("TRAFFIC-QUIC-NOT-READ") == 1);  // the fourth connection's secrets were not logged
+  fs::remove_all(dir);
+}
+
 TEST_CASE("TLS the capture could not open is named, and sends the verdict to review; with the key log it is judged") {
   fs::path dir = fs::temp_directory_path() / ("apkvet-traffic-tls-" + std::to_string(::getpid()));
   fs::create_directories(dir);

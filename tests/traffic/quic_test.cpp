@@ -3,7 +3,10 @@
 // from the client's Destination Connection ID, and its SNI names the UDP flow and is scanned.
 #include <doctest/doctest.h>
 
+#include "traffic/http3_frames.h"
+#include "traffic/quic_connection.h"
 #include "traffic/quic_initial.h"
+#include "traffic/tls_keylog.h"
 #include "traffic_support.h"
 
 using namespace apkvet;
@@ -83,4 +86,179 @@ TEST_CASE("QUIC Initial: a server's Initial, a damaged packet and other versions
   // Cut short: no crash, nothing opened.
   traffic::QuicInitials cut;
   CHECK(cut.add_datagram(Bytes(first.data(), 40)) == 0);
+}
+
+// ---- QUIC read with the key log (tools/make-traffic-fixtures.sh quic-decrypt: ngtcp2's example client,
+// GnuTLS logging its secrets; two HTTP/3 requests per connection over AES-128-GCM, AES-256-GCM, and
+// ChaCha20-Poly1305 after a key update; the fourth connection's secrets left out of the log) ----
+
+namespace {
+
+// The requests apkvet reads from each client's QUIC connection of a capture, by the client's port.
+std::map<uint16_t, std::vector<traffic::Http3Requests::Request>> quic_requests(const std::string& capture,
+                                                                                const std::string& key_log_text,
+                                                                                std::map<uint16_t, std::string>* status) {
+  traffic::TlsKeyLog keylog;
+  keylog.add_text(key_log_text);
+  struct Conn {
+    traffic::QuicInitials initials;
+    std::unique_ptr<traffic::QuicConnection> quic;
+  };
+  std::map<uint16_t, Conn> conns;
+  std::map<uint16_t, std::vector<traffic::Http3Requests::Request>> out;
+  std::vector<Frame> frames = read_frames(traffic_fixture(capture));
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const auto& b = frames[i].bytes;
+    size_t udp = 14 + size_t(b[14] & 0x0f) * 4;
+    Bytes payload(b.data() + udp + 8, b.size() - udp - 8);
+    uint16_t src = uint16_t(b[udp] << 8 | b[udp + 1]), dst = uint16_t(b[udp + 2] << 8 | b[udp + 3]);
+    bool from_client = dst == 18451;
+    Conn& c = conns[from_client ? src : dst];
+    if (!c.quic) c.quic = std::make_unique<traffic::QuicConnection>(keylog);
+    if (from_client && !c.initials.client_hello_complete() && c.initials.add_datagram(payload) &&
+        c.initials.client_hello_complete())
+      c.quic->set_client_random(c.initials.client_random());
+    c.quic->add_datagram(from_client, payload, traffic::PacketRef{i + 1, frames[i].time_us}, out[from_client ? src : dst]);
+  }
+  for (auto& [port, c] : conns) {
+    c.quic->finish(out[port]);
+    if (status) (*status)[port] = c.quic->status();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("QUIC with the key log: HTTP/3 requests over each cipher suite and after a key update") {
+  traffic::TrafficFacts f = analyze({"quic-decrypt.pcap"}, "quic-decrypt.keys");
+  REQUIRE(f.captures.size() == 1);
+  const auto& c = f.captures[0];
+  CHECK(c.quic_connections == 4);
+  CHECK(c.quic_connections_decrypted == 3);
+  CHECK(c.quic_connections_not_read == 1);
+  CHECK(c.quic_connections_not_decrypted == std::map<std::string, uint64_t>{{"no_key", 1}});
+  CHECK(c.http_requests == 6);  // two per connection the key log opened; none from the fourth
+  // Exactly the identifiers the client sent: the IMEI in a query of one request per connection, the
+  // Android ID in every body.
+  std::map<std::string, uint64_t> occurrences;
+  for (const auto& l : f.leaks) {
+    CHECK(l.protocol == "http3");
+    CHECK(l.transport == "tls");
+    CHECK(l.host == "log.tiktokv.com");
+    CHECK(l.host_source == "http_host");
+    CHECK(l.flow.rfind("udp 127.0.0.1:", 0) == 0);
+    occurrences[l.identifier + " " + l.location + " " + l.field] += l.occurrences;
+  }
+  CHECK(occurrences == std::map<std::string, uint64_t>{{"imei query imei", 3}, {"android_id body aid", 6}});
+}
+
+TEST_CASE("QUIC: the pcapng carrying its own secrets reads the same") {
+  traffic::TrafficFacts with_file = analyze({"quic-decrypt.pcap"}, "quic-decrypt.keys");
+  traffic::TrafficFacts embedded = analyze({"quic-decrypt-dsb.pcapng"});
+  REQUIRE(embedded.captures.size() == 1);
+  CHECK(embedded.captures[0].tls_key_logs_embedded == 1);
+  CHECK(embedded.captures[0].quic_connections_decrypted == 3);
+  CHECK(keys(embedded) == keys(with_file));
+}
+
+TEST_CASE("QUIC without the secrets, or with damaged ones, is not read and says why") {
+  traffic::TrafficFacts none = analyze({"quic-decrypt.pcap"});
+  CHECK(none.captures[0].quic_connections_not_read == 4);
+  CHECK(none.captures[0].quic_connections_not_decrypted == std::map<std::string, uint64_t>{{"no_key", 4}});
+  CHECK(none.captures[0].http_requests == 0);
+  traffic::TrafficFacts damaged = analyze_with_secrets({"quic-decrypt.pcap"}, damaged_key_log("quic-decrypt.keys"));
+  CHECK(damaged.captures[0].quic_connections_decrypted == 0);
+  CHECK(damaged.captures[0].quic_connections_not_decrypted ==
+        std::map<std::string, uint64_t>{{"wrong_key", 3}, {"no_key", 1}});
+  CHECK(damaged.leaks.empty());
+}
+
+TEST_CASE("differential: the packets where tshark first reads each connection's HTTP/3 HEADERS are apkvet's") {
+  auto lines = tshark_lines("quic-decrypt.pcap", "-o tls.keylog_file:" + traffic_fixture("quic-decrypt.keys") +
+                                                     " -Y 'http3.frame_type == 1 && udp.dstport == 18451' -T fields "
+                                                     "-e frame.number -e udp.srcport");
+  if (lines.empty()) {
+    MESSAGE("tshark not available: differential skipped");
+    return;
+  }
+  std::map<uint16_t, uint64_t> tshark_first;  // client port -> first frame with a request's HEADERS
+  for (const auto& line : lines) {
+    size_t tab = line.find('\t');
+    REQUIRE(tab != std::string::npos);
+    tshark_first.try_emplace(uint16_t(std::stoul(line.substr(tab + 1))), std::stoull(line.substr(0, tab)));
+  }
+  std::map<uint16_t, std::string> status;
+  auto ours = quic_requests("quic-decrypt.pcap", read_text(traffic_fixture("quic-decrypt.keys")), &status);
+  std::map<uint16_t, uint64_t> our_first;
+  for (const auto& [port, requests] : ours)
+    for (const auto& r : requests) {
+      auto [it, fresh] = our_first.try_emplace(port, r.packet.number);
+      if (!fresh) it->second = std::min(it->second, r.packet.number);
+      CHECK(r.message.notes.empty());
+      CHECK(r.message.header("user-agent") == "nghttp3/ngtcp2 client");
+    }
+  CHECK(tshark_first.size() == 3);
+  CHECK(our_first == tshark_first);
+  size_t decrypted = 0;
+  for (const auto& [port, s] : status) decrypted += s == "decrypted";
+  CHECK(decrypted == 3);
+}
+
+namespace {
+std::string varint(uint64_t v) {  // QUIC variable-length integer, the shortest form
+  std::string out;
+  if (v < 64) out += char(v);
+  else if (v < 16384) out += char(0x40 | (v >> 8)), out += char(v & 0xff);
+  else for (int i = 3; i >= 0; --i) out += char((i == 3 ? 0x80 : 0) | ((v >> (8 * i)) & 0xff));
+  return out;
+}
+std::string h3_frame(uint64_t type, const std::string& payload) { return varint(type) + varint(payload.size()) + payload; }
+}  // namespace
+
+TEST_CASE("HTTP/3: a header section that refers to the dynamic table waits for the encoder stream") {
+  traffic::Http3Requests h3;
+  std::vector<traffic::Http3Requests::Request> out;
+  traffic::PacketRef ref{7, 0};
+  // The server allows a 4096-byte table (control stream, id 3: type 0x00, SETTINGS).
+  h3.stream_data(false, 3, std::string(1, '\0') + h3_frame(0x04, varint(0x01) + varint(4096)), false, ref, out);
+  // The request (stream 0): Required Insert Count 1 (encoded 2: 4096/32 = 128 entries), base 0;
+  // :method GET (static 17), :path / (static 1), then dynamic entry 0 (relative index 0).
+  std::string section = std::string("\x02\x00", 2) + "\xd1\xc1\x80";
+  h3.stream_data(true, 0, h3_frame(0x01, section) + h3_frame(0x00, "ok=1"), true, ref, out);
+  CHECK(out.empty());  // blocked: the entry is not in the table yet
+  // The client's encoder stream (id 2, type 0x02): set the capacity to 4096, insert x-imei: IMEI.
+  std::string encoder = std::string("\x02\x3f\xe1\x1f", 4) + "\x46x-imei" + "\x0f" "356938035643809";
+  h3.stream_data(true, 2, encoder, false, ref, out);
+  REQUIRE(out.size() == 1);
+  const auto& m = out[0].message;
+  CHECK(m.method == "GET");
+  CHECK(m.target == "/");
+  CHECK(m.header("x-imei") == "356938035643809");
+  CHECK(m.body == "ok=1");
+  CHECK(out[0].packet.number == 7);
+  CHECK(m.notes.empty());
+}
+
+TEST_CASE("HTTP/3: DATA split across deliveries, an unfinished stream, and a section QPACK cannot read") {
+  traffic::Http3Requests h3;
+  std::vector<traffic::Http3Requests::Request> out;
+  traffic::PacketRef ref{1, 0};
+  // Static-table and literal fields only: ":authority" with a literal value, :method POST (static 20).
+  std::string section = std::string("\x00\x00", 2) + "\x50\x0flog.tiktokv.com" + "\xd4";
+  std::string stream = h3_frame(0x01, section) + h3_frame(0x00, "aid=9774d56d682e549c");
+  for (size_t i = 0; i < stream.size(); ++i) h3.stream_data(true, 4, stream.substr(i, 1), false, ref, out);
+  CHECK(out.empty());  // the stream has not ended
+  // A section naming a dynamic entry of a table that was never allowed: QPACK fails; the raw bytes
+  // are still reported as the body.
+  h3.stream_data(true, 8, h3_frame(0x01, std::string("\x02\x00\x80", 3) + "raw-literal"), true, ref, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].message.body.find("raw-literal") != std::string::npos);
+  CHECK(h3.undecodable_sections() == 1);
+  h3.finish(out);
+  REQUIRE(out.size() == 2);
+  const auto& m = out[1].message;
+  CHECK(m.method == "POST");
+  CHECK(m.header("host") == "log.tiktokv.com");
+  CHECK(m.body == "aid=9774d56d682e549c");
+  CHECK(std::find(m.notes.begin(), m.notes.end(), "stream_incomplete") != m.notes.end());
 }

@@ -1,0 +1,330 @@
+#include "traffic/quic_connection.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "traffic/net_bytes.h"
+#include "traffic/quic_initial.h"
+#include "traffic/tls_crypto.h"
+
+namespace apkvet::traffic {
+
+namespace {
+
+constexpr uint32_t kQuicV1 = 0x00000001;
+constexpr size_t kUnknown = ~size_t{0};
+constexpr size_t kMaxHeldBytes = 8 << 20;  // out-of-order stream bytes held per connection
+constexpr size_t kMaxStreams = 1 << 16;     // streams followed per connection
+
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+// The TLS 1.3 cipher suites QUIC uses (RFC 9001 5.3): the AEAD, its header protection, the hash.
+struct Suite {
+  const char* hash;
+  const EVP_CIPHER* (*aead)();
+  const EVP_CIPHER* (*hp)();
+  size_t key_len;
+};
+
+}  // namespace
+
+struct QuicConnection::Direction {
+  size_t dcid_len = kUnknown;  // the length of the connection ID its short headers carry
+  bool secret_read = false;
+  std::vector<uint8_t> secret;  // the current generation's (key updates derive the next from it)
+  const Suite* suite = nullptr;
+  std::vector<uint8_t> hp, key, iv, prev_key, prev_iv;
+  int phase = 0;
+  bool any = false;
+  uint64_t largest = 0;
+  uint64_t opened = 0, failed = 0;
+};
+
+namespace {
+
+const Suite kAes128{"SHA256", EVP_aes_128_gcm, EVP_aes_128_ecb, 16};
+const Suite kAes256{"SHA384", EVP_aes_256_gcm, EVP_aes_256_ecb, 32};
+const Suite kChaCha{"SHA256", EVP_chacha20_poly1305, EVP_chacha20, 32};
+
+// Header protection mask (RFC 9001 5.4.3, 5.4.4): AES-ECB of the sample, or ChaCha20 keyed with the hp
+// key whose counter and nonce are the sample (OpenSSL's 16-byte ChaCha20 IV is exactly that).
+bool hp_mask(EVP_CIPHER_CTX* ctx, const Suite& s, const std::vector<uint8_t>& hp, const uint8_t* sample,
+             uint8_t mask[16]) {
+  int n = 0;
+  if (s.hp == EVP_chacha20) {
+    static const uint8_t zeros[5] = {};
+    return EVP_EncryptInit_ex(ctx, EVP_chacha20(), nullptr, hp.data(), sample) == 1 &&
+           EVP_EncryptUpdate(ctx, mask, &n, zeros, 5) == 1;
+  }
+  return EVP_EncryptInit_ex(ctx, s.hp(), nullptr, hp.data(), nullptr) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+         EVP_EncryptUpdate(ctx, mask, &n, sample, 16) == 1;
+}
+
+// The full packet number from its truncated encoding and the largest one opened (RFC 9000 A.3).
+uint64_t decode_packet_number(bool any, uint64_t largest, uint64_t truncated, size_t bits) {
+  uint64_t expected = any ? largest + 1 : 0;
+  uint64_t win = uint64_t{1} << bits, hwin = win / 2, mask = win - 1;
+  uint64_t candidate = (expected & ~mask) | truncated;
+  if (candidate + hwin <= expected && candidate < (uint64_t{1} << 62) - win) return candidate + win;
+  if (candidate > expected + hwin && candidate >= win) return candidate - win;
+  return candidate;
+}
+
+}  // namespace
+
+QuicConnection::QuicConnection(const TlsKeyLog& keylog)
+    : keylog_(keylog), dir_{std::make_unique<Direction>(), std::make_unique<Direction>()} {}
+QuicConnection::~QuicConnection() = default;
+
+void QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& ref,
+                                  std::vector<Http3Requests::Request>& out) {
+  for (size_t at = 0; at < d.size();) {
+    uint8_t first = d[at];
+    // The fixed bit (0x40) is not checked: peers that agreed to grease it (RFC 9287; ngtcp2 does) clear it.
+    if (!(first & 0x80)) {  // a short header runs to the end of the datagram
+      if (std::all_of(d.begin() + long(at), d.end(), [](uint8_t b) { return b == 0; })) return;  // padding
+      open_short(from_client, d.subspan(at), ref, out);
+      return;
+    }
+    // Long header: version, then both connection IDs in clear. The sender's own ID (SCID) is the one
+    // the other side's short headers carry.
+    if (at + 7 > d.size()) return;
+    uint32_t version = uint32_t(be_at(as_chars(d), at + 1, 4));
+    size_t p = at + 5;
+    size_t dcid_len = d[p++];
+    if (dcid_len > 20 || p + dcid_len + 1 > d.size()) return;
+    p += dcid_len;
+    size_t scid_len = d[p++];
+    if (scid_len > 20 || p + scid_len > d.size()) return;
+    p += scid_len;
+    if (version == 0) return;  // Version Negotiation
+    if (version != kQuicV1) {
+      other_version_ = true;
+      return;
+    }
+    Direction& peer = *dir_[from_client ? 1 : 0];
+    if (peer.dcid_len == kUnknown) peer.dcid_len = scid_len;
+    int type = (first >> 4) & 0x3;
+    if (type == 3) return;  // Retry: no length, the rest of the datagram
+    uint64_t token_len = 0, length = 0;
+    if (type == 0 && (!quic_varint(d, p, token_len) || token_len > d.size() - p)) return;
+    p += size_t(token_len);
+    if (!quic_varint(d, p, length) || length > d.size() - p) return;
+    at = p + size_t(length);  // Initial (read by quic_initial), 0-RTT and Handshake: skipped
+  }
+}
+
+void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& ref,
+                                std::vector<Http3Requests::Request>& out) {
+  Direction& k = *dir_[from_client ? 0 : 1];
+  auto fail = [&] {
+    ++k.failed;
+    ++failed_;
+  };
+  if (other_version_ || client_random_.empty() || k.dcid_len == kUnknown) return fail();
+  if (!k.secret_read) {
+    k.secret_read = true;
+    if (const auto* s = keylog_.find(from_client ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0", client_random_))
+      k.secret = *s;
+  }
+  if (k.secret.empty()) return fail();
+  size_t pn_offset = 1 + k.dcid_len;
+  if (pkt.size() < pn_offset + 4 + 16 + 1) return fail();
+  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  // The suite: fixed once a packet opened; before that, the secret's length narrows it (48 bytes:
+  // SHA-384, AES-256-GCM) and the rest is tried.
+  std::vector<const Suite*> suites;
+  if (k.suite) suites = {k.suite};
+  else if (k.secret.size() == 48) suites = {&kAes256};
+  else suites = {&kAes128, &kChaCha};
+  for (const Suite* suite : suites) {
+    std::vector<uint8_t> hp = k.hp, key = k.key, iv = k.iv;
+    if (!k.suite) {
+      hp = hkdf_expand_label(suite->hash, k.secret, "quic hp", suite->key_len);
+      key = hkdf_expand_label(suite->hash, k.secret, "quic key", suite->key_len);
+      iv = hkdf_expand_label(suite->hash, k.secret, "quic iv", 12);
+    }
+    if (hp.size() != suite->key_len || key.size() != suite->key_len || iv.size() != 12) continue;
+    uint8_t mask[16];
+    if (!hp_mask(ctx.get(), *suite, hp, pkt.data() + pn_offset + 4, mask)) continue;
+    uint8_t first = uint8_t(pkt[0] ^ (mask[0] & 0x1f));
+    size_t pn_len = (first & 0x03) + 1;
+    int phase = (first >> 2) & 1;
+    std::string header(reinterpret_cast<const char*>(pkt.data()), pn_offset);
+    header[0] = char(first);
+    uint64_t truncated = 0;
+    for (size_t i = 0; i < pn_len; ++i) {
+      uint8_t byte = uint8_t(pkt[pn_offset + i] ^ mask[1 + i]);
+      header += char(byte);
+      truncated = truncated << 8 | byte;
+    }
+    uint64_t pn = decode_packet_number(k.any, k.largest, truncated, pn_len * 8);
+    std::string_view sealed(reinterpret_cast<const char*>(pkt.data() + pn_offset + pn_len), pkt.size() - pn_offset - pn_len);
+    auto open = [&](const std::vector<uint8_t>& with_key, const std::vector<uint8_t>& with_iv, std::string& plain) {
+      uint8_t nonce[12];
+      std::copy(with_iv.begin(), with_iv.end(), nonce);
+      for (int i = 0; i < 8; ++i) nonce[11 - i] ^= uint8_t(pn >> (8 * i));
+      return aead_open(ctx.get(), suite->aead(), with_key, nonce, header, sealed, plain);
+    };
+    std::string plain;
+    bool opened = false;
+    if (!k.suite || phase == k.phase) {
+      opened = open(key, iv, plain);
+      if (!opened && k.suite && !k.prev_key.empty()) opened = open(k.prev_key, k.prev_iv, plain);  // reordered
+    } else {
+      // The key phase flipped: the next generation (RFC 9001 6: "quic ku"), the header key unchanged.
+      std::vector<uint8_t> next = hkdf_expand_label(suite->hash, k.secret, "quic ku", k.secret.size());
+      std::vector<uint8_t> next_key = hkdf_expand_label(suite->hash, next, "quic key", suite->key_len);
+      std::vector<uint8_t> next_iv = hkdf_expand_label(suite->hash, next, "quic iv", 12);
+      if (open(next_key, next_iv, plain)) {
+        opened = true;
+        k.prev_key = key, k.prev_iv = iv;
+        k.secret = next, key = next_key, iv = next_iv;
+        k.phase = phase;
+      } else if (!k.prev_key.empty()) {
+        opened = open(k.prev_key, k.prev_iv, plain);  // a packet of the previous phase, late
+      }
+    }
+    if (!opened) continue;
+    if (!k.suite) k.suite = suite, k.phase = phase;
+    k.hp = hp, k.key = key, k.iv = iv;
+    if (!k.any || pn > k.largest) k.largest = pn;
+    k.any = true;
+    ++k.opened;
+    ++opened_;
+    read_frames(from_client, Bytes(reinterpret_cast<const uint8_t*>(plain.data()), plain.size()), ref, out);
+    return;
+  }
+  fail();
+}
+
+// The frames of an opened packet (RFC 9000 19): STREAM frames are kept; the others are stepped over.
+// A frame type this reader does not know ends the packet (its length cannot be known).
+void QuicConnection::read_frames(bool from_client, Bytes f, const PacketRef& ref,
+                                 std::vector<Http3Requests::Request>& out) {
+  auto skip = [&](size_t& q, int count) {
+    uint64_t v;
+    for (int i = 0; i < count; ++i)
+      if (!quic_varint(f, q, v)) return false;
+    return true;
+  };
+  for (size_t q = 0; q < f.size();) {
+    uint64_t type = 0;
+    if (!quic_varint(f, q, type)) return;
+    if (type >= 0x08 && type <= 0x0f) {  // STREAM: OFF 0x04, LEN 0x02, FIN 0x01
+      uint64_t id = 0, offset = 0, len = 0;
+      if (!quic_varint(f, q, id) || ((type & 0x04) && !quic_varint(f, q, offset))) return;
+      if (type & 0x02) {
+        if (!quic_varint(f, q, len) || len > f.size() - q) return;
+      } else {
+        len = f.size() - q;
+      }
+      std::string_view data(reinterpret_cast<const char*>(f.data() + q), size_t(len));
+      q += size_t(len);
+      stream_frame(from_client, id, offset, data, (type & 0x01) != 0, ref, out);
+      continue;
+    }
+    bool ok = true;
+    switch (type) {
+      case 0x00: case 0x01: case 0x1e: break;                   // PADDING, PING, HANDSHAKE_DONE
+      case 0x02: case 0x03: {                                     // ACK, ACK_ECN
+        uint64_t largest, delay, count, first;
+        ok = quic_varint(f, q, largest) && quic_varint(f, q, delay) && quic_varint(f, q, count) &&
+             quic_varint(f, q, first) && count < f.size() && skip(q, int(2 * count)) && (type == 0x02 || skip(q, 3));
+        break;
+      }
+      case 0x04: ok = skip(q, 3); break;                          // RESET_STREAM
+      case 0x05: case 0x11: case 0x15: ok = skip(q, 2); break;    // STOP_SENDING, MAX_STREAM_DATA, STREAM_DATA_BLOCKED
+      case 0x10: case 0x12: case 0x13: case 0x14: case 0x16: case 0x17: case 0x19: ok = skip(q, 1); break;
+      case 0x06: case 0x07: {                                     // CRYPTO (offset, length), NEW_TOKEN (length)
+        uint64_t len = 0;
+        ok = (type == 0x07 || skip(q, 1)) && quic_varint(f, q, len) && len <= f.size() - q;
+        if (ok) q += size_t(len);
+        break;
+      }
+      case 0x18: {                                                // NEW_CONNECTION_ID
+        ok = skip(q, 2) && q < f.size();
+        if (ok) {
+          size_t cid = f[q++];
+          ok = cid <= 20 && q + cid + 16 <= f.size();
+          q += cid + 16;
+        }
+        break;
+      }
+      case 0x1a: case 0x1b: ok = q + 8 <= f.size(); q += 8; break;  // PATH_CHALLENGE, PATH_RESPONSE
+      case 0x1c: case 0x1d: {                                     // CONNECTION_CLOSE
+        uint64_t len = 0;
+        ok = skip(q, type == 0x1c ? 2 : 1) && quic_varint(f, q, len) && len <= f.size() - q;
+        if (ok) q += size_t(len);
+        break;
+      }
+      default: return;
+    }
+    if (!ok) return;
+  }
+}
+
+// Puts a stream's bytes back in order (retransmissions and reordering) and hands on what is contiguous.
+void QuicConnection::stream_frame(bool from_client, uint64_t id, uint64_t offset, std::string_view data, bool fin,
+                                  const PacketRef& ref, std::vector<Http3Requests::Request>& out) {
+  auto key = std::make_pair(from_client, id);
+  auto it = streams_.find(key);
+  if (it == streams_.end()) {
+    if (streams_.size() >= kMaxStreams) return;
+    it = streams_.emplace(key, StreamIn{}).first;
+    it->second.first = ref;
+  }
+  StreamIn& s = it->second;
+  if (s.done) return;
+  if (offset == 0 && !s.start_seen) s.first = ref, s.start_seen = true;
+  if (fin) s.fin_at = offset + data.size();
+  if (offset < s.delivered) {  // the part already handed on is dropped
+    uint64_t seen = s.delivered - offset;
+    data = seen >= data.size() ? std::string_view() : data.substr(size_t(seen));
+    offset = s.delivered;
+  }
+  if (offset > s.delivered) {
+    if (held_bytes_ + data.size() > kMaxHeldBytes) return;
+    std::string& slot = s.held[offset];
+    if (data.size() > slot.size()) {
+      held_bytes_ += data.size() - slot.size();
+      slot.assign(data);
+    }
+    return;
+  }
+  std::string chunk(data);
+  s.delivered += data.size();
+  // What was held beyond the hole this filled.
+  for (auto h = s.held.begin(); h != s.held.end() && h->first <= s.delivered;) {
+    if (h->first + h->second.size() > s.delivered) {
+      size_t skip = size_t(s.delivered - h->first);
+      chunk.append(h->second, skip, std::string::npos);
+      s.delivered = h->first + h->second.size();
+    }
+    held_bytes_ -= h->second.size();
+    h = s.held.erase(h);
+  }
+  bool ended = s.delivered >= s.fin_at;
+  if (chunk.empty() && !ended) return;
+  http3_.stream_data(from_client, id, chunk, ended, s.first, out);
+  if (ended) {
+    s.done = true;
+    for (const auto& [o, b] : s.held) held_bytes_ -= b.size();
+    s.held.clear();
+  }
+}
+
+void QuicConnection::finish(std::vector<Http3Requests::Request>& out) { http3_.finish(out); }
+
+std::string QuicConnection::status() const {
+  const Direction& c = *dir_[0];
+  if (c.opened > 0) return "decrypted";
+  if (other_version_) return "unsupported_version";
+  if (client_random_.empty()) return "no_client_hello";
+  if (c.failed == 0) return "no_data";
+  if (c.secret_read && c.secret.empty()) return "no_key";
+  return "wrong_key";
+}
+
+}  // namespace apkvet::traffic
