@@ -16,6 +16,7 @@ constexpr uint64_t kSettingQpackMaxTableCapacity = 0x01;
 constexpr uint64_t kMaxTableCapacity = 1 << 20;  // more than any server allows (Chrome's: 64 KB)
 constexpr size_t kMaxBlockedStreams = 256;
 constexpr size_t kMaxFrameBytes = 1 << 20;  // a HEADERS or SETTINGS frame larger than this is not HTTP/3
+constexpr size_t kMaxOpenRequests = 1000;   // open request streams kept; more finish the oldest early
 
 bool varint(std::string_view s, size_t& at, uint64_t& v) {
   return quic_varint(Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()), at, v);
@@ -68,8 +69,19 @@ Http3Requests::Qpack& Http3Requests::qpack() {
 
 void Http3Requests::stream_data(bool from_client, uint64_t id, std::string_view data, bool fin, const PacketRef& first,
                                 std::vector<Request>& out) {
+  if (client_bidi(from_client, id) && !streams_.count({from_client, id}) && open_requests_ >= kMaxOpenRequests) {
+    for (auto old = streams_.lower_bound({true, 0}); old != streams_.end(); ++old)
+      if (client_bidi(old->first.first, old->first.second)) {
+        if (old->second.blocked) old->second.body.append(old->second.section);
+        emit(old->second, true, out);
+        streams_.erase(old);
+        --open_requests_;
+        break;
+      }
+  }
   auto [it, fresh] = streams_.try_emplace({from_client, id});
   Stream& s = it->second;
+  if (fresh && client_bidi(from_client, id)) ++open_requests_;
   if (fresh) s.first = first;
   s.fin = s.fin || fin;
   if (client_bidi(from_client, id)) {
@@ -79,6 +91,7 @@ void Http3Requests::stream_data(bool from_client, uint64_t id, std::string_view 
     if (s.fin && !s.blocked) {
       emit(s, false, out);
       streams_.erase(it);
+      --open_requests_;
     }
     return;
   }
@@ -237,6 +250,7 @@ void Http3Requests::retry_blocked(std::vector<Request>& out) {
     if (s.fin && !s.blocked) {
       emit(s, false, out);
       it = streams_.erase(it);
+      --open_requests_;
     } else {
       ++it;
     }
@@ -261,6 +275,7 @@ void Http3Requests::finish(std::vector<Request>& out) {
       emit(s, true, out);
     }
   streams_.clear();
+  open_requests_ = 0;
 }
 
 }  // namespace apkvet::traffic

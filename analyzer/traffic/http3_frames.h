@@ -55,6 +55,7 @@ class Http3Requests {
   std::map<std::pair<bool, uint64_t>, Stream> streams_;  // (from_client, stream id)
   std::unique_ptr<Qpack> qpack_;
   uint64_t table_capacity_ = 0;     // SETTINGS_QPACK_MAX_TABLE_CAPACITY the server sent (0 until then)
+  size_t open_requests_ = 0;        // client request streams not yet ended
   uint64_t requests_ = 0, undecodable_ = 0;
 };
 

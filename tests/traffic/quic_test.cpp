@@ -262,3 +262,17 @@ TEST_CASE("HTTP/3: DATA split across deliveries, an unfinished stream, and a sec
   CHECK(m.body == "aid=9774d56d682e549c");
   CHECK(std::find(m.notes.begin(), m.notes.end(), "stream_incomplete") != m.notes.end());
 }
+
+TEST_CASE("HTTP/3: at most 1000 request streams are held open; the oldest is reported when more open") {
+  traffic::Http3Requests h3;
+  std::vector<traffic::Http3Requests::Request> out;
+  std::string request = h3_frame(0x01, std::string("\x00\x00", 2) + "\xd1\xc1");  // GET /, no fin
+  for (uint64_t i = 0; i < 1000; ++i) h3.stream_data(true, 4 * i, request, false, traffic::PacketRef{i + 1, 0}, out);
+  CHECK(out.empty());
+  h3.stream_data(true, 4000, request, false, traffic::PacketRef{1001, 0}, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].packet.number == 1);  // stream 0, the oldest
+  CHECK(std::find(out[0].message.notes.begin(), out[0].message.notes.end(), "stream_incomplete") != out[0].message.notes.end());
+  h3.finish(out);
+  CHECK(out.size() == 1001);
+}
