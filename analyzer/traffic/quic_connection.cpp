@@ -99,7 +99,7 @@ void QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& re
     if (scid_len > 20 || p + scid_len > d.size()) return;
     p += scid_len;
     if (version == 0) return;  // Version Negotiation
-    if (version != kQuicV1) {
+    if (version != kQuicV1) {  // a greased or other version: not this reader's (the connection is v1)
       other_version_ = true;
       return;
     }
@@ -122,7 +122,7 @@ void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
     ++k.failed;
     ++failed_;
   };
-  if (other_version_ || client_random_.empty() || k.dcid_len == kUnknown) return fail();
+  if (client_random_.empty() || k.dcid_len == kUnknown) return fail();
   if (!k.secret_read) {
     k.secret_read = true;
     if (const auto* s = keylog_.find(from_client ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0", client_random_))
@@ -320,8 +320,7 @@ void QuicConnection::finish(std::vector<Http3Requests::Request>& out) { http3_.f
 std::string QuicConnection::status() const {
   const Direction& c = *dir_[0];
   if (c.opened > 0) return "decrypted";
-  if (other_version_) return "unsupported_version";
-  if (client_random_.empty()) return "no_client_hello";
+  if (client_random_.empty()) return other_version_ ? "unsupported_version" : "no_client_hello";
   if (c.failed == 0) return "no_data";
   if (c.secret_read && c.secret.empty()) return "no_key";
   return "wrong_key";
