@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "traffic/net_bytes.h"
 #include "traffic/quic_initial.h"
@@ -22,14 +23,24 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)
 // The TLS 1.3 cipher suites QUIC uses (RFC 9001 5.3): the AEAD, its header protection, the hash.
 struct Suite {
   const char* hash;
-  const EVP_CIPHER* (*aead)();
-  const EVP_CIPHER* (*hp)();
+  const char* aead;  // OpenSSL's names: fetched once (a legacy EVP_aes_128_gcm() is fetched on every use)
+  const char* hp;
   size_t key_len;
 };
+
+const EVP_CIPHER* fetched(const char* name) {
+  static std::mutex lock;
+  static std::map<std::string, EVP_CIPHER*> ciphers;
+  std::lock_guard<std::mutex> guard(lock);
+  auto [it, fresh] = ciphers.try_emplace(name, nullptr);
+  if (fresh) it->second = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  return it->second;
+}
 
 }  // namespace
 
 struct QuicConnection::Direction {
+  CipherCtx ctx{EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free};
   size_t dcid_len = kUnknown;  // the length of the connection ID its short headers carry
   bool secret_read = false;
   std::vector<uint8_t> secret;  // the current generation's (key updates derive the next from it)
@@ -43,21 +54,22 @@ struct QuicConnection::Direction {
 
 namespace {
 
-const Suite kAes128{"SHA256", EVP_aes_128_gcm, EVP_aes_128_ecb, 16};
-const Suite kAes256{"SHA384", EVP_aes_256_gcm, EVP_aes_256_ecb, 32};
-const Suite kChaCha{"SHA256", EVP_chacha20_poly1305, EVP_chacha20, 32};
+const Suite kAes128{"SHA256", "AES-128-GCM", "AES-128-ECB", 16};
+const Suite kAes256{"SHA384", "AES-256-GCM", "AES-256-ECB", 32};
+const Suite kChaCha{"SHA256", "ChaCha20-Poly1305", "ChaCha20", 32};
 
 // Header protection mask (RFC 9001 5.4.3, 5.4.4): AES-ECB of the sample, or ChaCha20 keyed with the hp
 // key whose counter and nonce are the sample (OpenSSL's 16-byte ChaCha20 IV is exactly that).
 bool hp_mask(EVP_CIPHER_CTX* ctx, const Suite& s, const std::vector<uint8_t>& hp, const uint8_t* sample,
              uint8_t mask[16]) {
   int n = 0;
-  if (s.hp == EVP_chacha20) {
+  const EVP_CIPHER* cipher = fetched(s.hp);
+  if (!cipher) return false;
+  if (&s == &kChaCha) {
     static const uint8_t zeros[5] = {};
-    return EVP_EncryptInit_ex(ctx, EVP_chacha20(), nullptr, hp.data(), sample) == 1 &&
-           EVP_EncryptUpdate(ctx, mask, &n, zeros, 5) == 1;
+    return EVP_EncryptInit_ex(ctx, cipher, nullptr, hp.data(), sample) == 1 && EVP_EncryptUpdate(ctx, mask, &n, zeros, 5) == 1;
   }
-  return EVP_EncryptInit_ex(ctx, s.hp(), nullptr, hp.data(), nullptr) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+  return EVP_EncryptInit_ex(ctx, cipher, nullptr, hp.data(), nullptr) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
          EVP_EncryptUpdate(ctx, mask, &n, sample, 16) == 1;
 }
 
@@ -77,50 +89,51 @@ QuicConnection::QuicConnection(const TlsKeyLog& keylog)
     : keylog_(keylog), dir_{std::make_unique<Direction>(), std::make_unique<Direction>()} {}
 QuicConnection::~QuicConnection() = default;
 
-void QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& ref,
+bool QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& ref,
                                   std::vector<Http3Requests::Request>& out) {
   for (size_t at = 0; at < d.size();) {
     uint8_t first = d[at];
     // The fixed bit (0x40) is not checked: peers that agreed to grease it (RFC 9287; ngtcp2 does) clear it.
     if (!(first & 0x80)) {  // a short header runs to the end of the datagram
-      if (std::all_of(d.begin() + long(at), d.end(), [](uint8_t b) { return b == 0; })) return;  // padding
-      open_short(from_client, d.subspan(at), ref, out);
-      return;
+      if (std::all_of(d.begin() + long(at), d.end(), [](uint8_t b) { return b == 0; })) return true;  // padding
+      return open_short(from_client, d.subspan(at), ref, out);
     }
     // Long header: version, then both connection IDs in clear. The sender's own ID (SCID) is the one
     // the other side's short headers carry.
-    if (at + 7 > d.size()) return;
+    if (at + 7 > d.size()) return false;
     uint32_t version = uint32_t(be_at(as_chars(d), at + 1, 4));
     size_t p = at + 5;
     size_t dcid_len = d[p++];
-    if (dcid_len > 20 || p + dcid_len + 1 > d.size()) return;
+    if (dcid_len > 20 || p + dcid_len + 1 > d.size()) return false;
     p += dcid_len;
     size_t scid_len = d[p++];
-    if (scid_len > 20 || p + scid_len > d.size()) return;
+    if (scid_len > 20 || p + scid_len > d.size()) return false;
     p += scid_len;
-    if (version == 0) return;  // Version Negotiation
+    if (version == 0) return true;  // Version Negotiation: versions, in clear
     if (version != kQuicV1) {  // a greased or other version: not this reader's (the connection is v1)
       other_version_ = true;
-      return;
+      return false;
     }
     Direction& peer = *dir_[from_client ? 1 : 0];
     if (peer.dcid_len == kUnknown) peer.dcid_len = scid_len;
     int type = (first >> 4) & 0x3;
-    if (type == 3) return;  // Retry: no length, the rest of the datagram
+    if (type == 3) return true;  // Retry: no length, the rest of the datagram
     uint64_t token_len = 0, length = 0;
-    if (type == 0 && (!quic_varint(d, p, token_len) || token_len > d.size() - p)) return;
+    if (type == 0 && (!quic_varint(d, p, token_len) || token_len > d.size() - p)) return false;
     p += size_t(token_len);
-    if (!quic_varint(d, p, length) || length > d.size() - p) return;
+    if (!quic_varint(d, p, length) || length > d.size() - p) return false;
     at = p + size_t(length);  // Initial (read by quic_initial), 0-RTT and Handshake: skipped
   }
+  return true;
 }
 
-void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& ref,
+bool QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& ref,
                                 std::vector<Http3Requests::Request>& out) {
   Direction& k = *dir_[from_client ? 0 : 1];
   auto fail = [&] {
     ++k.failed;
     ++failed_;
+    return false;
   };
   if (client_random_.empty() || k.dcid_len == kUnknown) return fail();
   if (!k.secret_read) {
@@ -131,7 +144,7 @@ void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
   if (k.secret.empty()) return fail();
   size_t pn_offset = 1 + k.dcid_len;
   if (pkt.size() < pn_offset + 4 + 16 + 1) return fail();
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = k.ctx.get();
   // The suite: fixed once a packet opened; before that, the secret's length narrows it (48 bytes:
   // SHA-384, AES-256-GCM) and the rest is tried.
   std::vector<const Suite*> suites;
@@ -147,7 +160,7 @@ void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
     }
     if (hp.size() != suite->key_len || key.size() != suite->key_len || iv.size() != 12) continue;
     uint8_t mask[16];
-    if (!hp_mask(ctx.get(), *suite, hp, pkt.data() + pn_offset + 4, mask)) continue;
+    if (!hp_mask(ctx, *suite, hp, pkt.data() + pn_offset + 4, mask)) continue;
     uint8_t first = uint8_t(pkt[0] ^ (mask[0] & 0x1f));
     size_t pn_len = (first & 0x03) + 1;
     int phase = (first >> 2) & 1;
@@ -165,7 +178,8 @@ void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
       uint8_t nonce[12];
       std::copy(with_iv.begin(), with_iv.end(), nonce);
       for (int i = 0; i < 8; ++i) nonce[11 - i] ^= uint8_t(pn >> (8 * i));
-      return aead_open(ctx.get(), suite->aead(), with_key, nonce, header, sealed, plain);
+      const EVP_CIPHER* aead = fetched(suite->aead);
+      return aead && aead_open(ctx, aead, with_key, nonce, header, sealed, plain);
     };
     std::string plain;
     bool opened = false;
@@ -194,9 +208,9 @@ void QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
     ++k.opened;
     ++opened_;
     read_frames(from_client, Bytes(reinterpret_cast<const uint8_t*>(plain.data()), plain.size()), ref, out);
-    return;
+    return true;
   }
-  fail();
+  return fail();
 }
 
 // The frames of an opened packet (RFC 9000 19): STREAM frames are kept; the others are stepped over.

@@ -30,8 +30,10 @@ class QuicConnection {
   void set_client_random(std::vector<uint8_t> random) { client_random_ = std::move(random); }
 
   // One UDP datagram of the connection (coalesced packets too); `from_client`: the device sent it.
-  // HTTP/3 requests whose streams ended are appended to `out`.
-  void add_datagram(bool from_client, Bytes datagram, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
+  // HTTP/3 requests whose streams ended are appended to `out`. True when every packet in it was either
+  // opened or a long-header packet stepped over: nothing of it is left unread (the caller need not
+  // scan its bytes as they are).
+  bool add_datagram(bool from_client, Bytes datagram, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
   // The end of the connection: requests not yet complete are appended.
   void finish(std::vector<Http3Requests::Request>& out);
 
@@ -45,7 +47,7 @@ class QuicConnection {
 
  private:
   struct Direction;
-  void open_short(bool from_client, Bytes packet, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
+  bool open_short(bool from_client, Bytes packet, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
   void read_frames(bool from_client, Bytes plain, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
   void stream_frame(bool from_client, uint64_t id, uint64_t offset, std::string_view data, bool fin,
                     const PacketRef& ref, std::vector<Http3Requests::Request>& out);

@@ -555,9 +555,10 @@ struct TrafficAnalyzer::Impl {
         }
       }
     }
+    bool read_whole = false;  // a QUIC datagram whose every packet was opened: its ciphertext is not scanned
     if (quic && quic->connection) {
       std::vector<Http3Requests::Request> requests;
-      quic->connection->add_datagram(Endpoint{p.src, p.src_port} == quic->client, p.payload, ref, requests);
+      read_whole = quic->connection->add_datagram(Endpoint{p.src, p.src_port} == quic->client, p.payload, ref, requests);
       quic_requests(*quic, requests);
     }
     bool dns_port = p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 ||
@@ -592,6 +593,7 @@ struct TrafficAnalyzer::Impl {
         return;
       }
     }
+    if (read_whole) return;
     Leak base = base_leak(pseudo, ref, "udp", quic ? "tls" : "cleartext");
     base.flow = "udp" + base.flow.substr(3);
     if (quic && !quic->host.empty()) base.host = quic->host, base.host_source = "sni";
