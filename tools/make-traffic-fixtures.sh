@@ -30,6 +30,17 @@ capture_start() {  # iface linktype file filter
   for _ in $(seq 50); do grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
 }
 capture_stop() { sleep 0.5; kill -INT "$cap"; wait "$cap" 2>/dev/null || true; }
+# The self-signed certificate the local TLS and QUIC servers present (made once per run).
+server_cert() {
+  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+}
+# ngtcp2's example HTTP/3 server on 127.0.0.1:PORT (UDP: no port to wait on, hence the pause).
+start_quic_server() {
+  mkdir -p "$tmp/htdocs"
+  (cd "$tmp/htdocs" && start gtlsserver -q 127.0.0.1 "$1" "$tmp/tls-key.pem" "$tmp/tls-cert.pem")
+  sleep 0.5
+}
 wait_port() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done; echo "no listener on $1:$2" >&2; exit 1; }
 
 # 7. TLS the device logged the secrets of (curl's SSLKEYLOGFILE): HTTP/1.1 over TLS 1.3 and 1.2 with
@@ -54,8 +65,7 @@ tls_fixtures() {
 #    permessage-deflate with context takeover) to a python WebSocket sink, and once over TLS (wss) with
 #    its secrets logged by python's ssl module.
 websocket_fixtures() {
-  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  server_cert
   start $py $srv ws 127.0.0.1 18445
   start $py $srv ws 127.0.0.1 18446 "$tmp/tls-cert.pem" "$tmp/tls-key.pem"
   wait_port 127.0.0.1 18445; wait_port 127.0.0.1 18446
@@ -68,8 +78,7 @@ websocket_fixtures() {
 # 9. TLS with AES-CBC suites (servers that never dropped them): openssl s_server -www with
 #    encrypt-then-MAC and with -no_etm, TLS 1.2 and one TLS 1.1 connection, curl logging its secrets.
 tls_cbc_fixtures() {
-  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  server_cert
   start openssl s_server -accept 127.0.0.1:18447 -cert "$tmp/tls-cert.pem" -key "$tmp/tls-key.pem" -www -quiet \
     -cipher 'DEFAULT:@SECLEVEL=0'
   start openssl s_server -accept 127.0.0.1:18448 -cert "$tmp/tls-cert.pem" -key "$tmp/tls-key.pem" -www -quiet \
@@ -85,11 +94,8 @@ tls_cbc_fixtures() {
 #     SNI naming a ByteDance host and once with the IMEI inside the SNI; the Initial packets are opened
 #     with the keys any observer can derive.
 quic_fixtures() {
-  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
-  mkdir -p "$tmp/htdocs"
-  (cd "$tmp/htdocs" && start gtlsserver -q 127.0.0.1 18449 "$tmp/tls-key.pem" "$tmp/tls-cert.pem")
-  sleep 0.5
+  server_cert
+  start_quic_server 18449
   capture_start lo "" $out/quic-sni.pcap "udp port 18449"
   imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
   # gtlsclient 0.12 sends the host it connects to as SNI (--sni is ignored): the two names resolve to
@@ -107,11 +113,8 @@ quic_fixtures() {
 #     over ChaCha20-Poly1305 after a key update; a fourth connection's secrets are left out of the log.
 #     Written as pcap + key log, and as a pcapng carrying the secrets.
 quic_decrypt_fixtures() {
-  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
-  mkdir -p "$tmp/htdocs"
-  (cd "$tmp/htdocs" && start gtlsserver -q 127.0.0.1 18451 "$tmp/tls-key.pem" "$tmp/tls-cert.pem")
-  sleep 0.5
+  server_cert
+  start_quic_server 18451
   imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
   aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
   printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com\n' > "$tmp/hosts"
@@ -135,8 +138,7 @@ quic_decrypt_fixtures() {
 # 11. TLS 1.3 KeyUpdate: openssl s_client (its "K" command: update and ask the server to) between two
 #     requests to the python HTTPS server, so the second is sealed under the next application key.
 tls_keyupdate_fixtures() {
-  [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+  server_cert
   start $py $srv https 127.0.0.1 18450 "$tmp/tls-cert.pem" "$tmp/tls-key.pem"
   wait_port 127.0.0.1 18450
   rm -f "$tmp/ku-keys.log"

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "traffic/quic_initial.h"
+#include "traffic/quic_packet.h"
 
 namespace apkvet::traffic {
 

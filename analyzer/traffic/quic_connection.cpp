@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "traffic/net_bytes.h"
-#include "traffic/quic_initial.h"
+#include "traffic/quic_packet.h"
 #include "traffic/tls_crypto.h"
 
 namespace apkvet::traffic {
@@ -57,21 +57,6 @@ namespace {
 const Suite kAes128{"SHA256", "AES-128-GCM", "AES-128-ECB", 16};
 const Suite kAes256{"SHA384", "AES-256-GCM", "AES-256-ECB", 32};
 const Suite kChaCha{"SHA256", "ChaCha20-Poly1305", "ChaCha20", 32};
-
-// Header protection mask (RFC 9001 5.4.3, 5.4.4): AES-ECB of the sample, or ChaCha20 keyed with the hp
-// key whose counter and nonce are the sample (OpenSSL's 16-byte ChaCha20 IV is exactly that).
-bool hp_mask(EVP_CIPHER_CTX* ctx, const Suite& s, const std::vector<uint8_t>& hp, const uint8_t* sample,
-             uint8_t mask[16]) {
-  int n = 0;
-  const EVP_CIPHER* cipher = fetched(s.hp);
-  if (!cipher) return false;
-  if (&s == &kChaCha) {
-    static const uint8_t zeros[5] = {};
-    return EVP_EncryptInit_ex(ctx, cipher, nullptr, hp.data(), sample) == 1 && EVP_EncryptUpdate(ctx, mask, &n, zeros, 5) == 1;
-  }
-  return EVP_EncryptInit_ex(ctx, cipher, nullptr, hp.data(), nullptr) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
-         EVP_EncryptUpdate(ctx, mask, &n, sample, 16) == 1;
-}
 
 // The full packet number from its truncated encoding and the largest one opened (RFC 9000 A.3).
 uint64_t decode_packet_number(bool any, uint64_t largest, uint64_t truncated, size_t bits) {
@@ -160,26 +145,17 @@ bool QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
     }
     if (hp.size() != suite->key_len || key.size() != suite->key_len || iv.size() != 12) continue;
     uint8_t mask[16];
-    if (!hp_mask(ctx, *suite, hp, pkt.data() + pn_offset + 4, mask)) continue;
-    uint8_t first = uint8_t(pkt[0] ^ (mask[0] & 0x1f));
-    size_t pn_len = (first & 0x03) + 1;
-    int phase = (first >> 2) & 1;
-    std::string header(reinterpret_cast<const char*>(pkt.data()), pn_offset);
-    header[0] = char(first);
-    uint64_t truncated = 0;
-    for (size_t i = 0; i < pn_len; ++i) {
-      uint8_t byte = uint8_t(pkt[pn_offset + i] ^ mask[1 + i]);
-      header += char(byte);
-      truncated = truncated << 8 | byte;
-    }
-    uint64_t pn = decode_packet_number(k.any, k.largest, truncated, pn_len * 8);
-    std::string_view sealed(reinterpret_cast<const char*>(pkt.data() + pn_offset + pn_len), pkt.size() - pn_offset - pn_len);
+    if (!quic_header_mask(ctx, fetched(suite->hp), suite == &kChaCha, hp, pkt.data() + pn_offset + 4, mask)) continue;
+    QuicHeader h = quic_unprotect_header(pkt, pn_offset, mask);
+    int phase = (h.first >> 2) & 1;
+    uint64_t pn = decode_packet_number(k.any, k.largest, h.truncated_pn, h.pn_len * 8);
+    std::string_view sealed(reinterpret_cast<const char*>(pkt.data() + pn_offset + h.pn_len),
+                            pkt.size() - pn_offset - h.pn_len);
     auto open = [&](const std::vector<uint8_t>& with_key, const std::vector<uint8_t>& with_iv, std::string& plain) {
       uint8_t nonce[12];
-      std::copy(with_iv.begin(), with_iv.end(), nonce);
-      for (int i = 0; i < 8; ++i) nonce[11 - i] ^= uint8_t(pn >> (8 * i));
+      quic_nonce(with_iv, pn, nonce);
       const EVP_CIPHER* aead = fetched(suite->aead);
-      return aead && aead_open(ctx, aead, with_key, nonce, header, sealed, plain);
+      return aead && aead_open(ctx, aead, with_key, nonce, h.header, sealed, plain);
     };
     std::string plain;
     bool opened = false;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "traffic/net_bytes.h"
+#include "traffic/quic_packet.h"
 #include "traffic/tls_client_hello.h"
 #include "traffic/tls_crypto.h"
 
@@ -24,17 +25,6 @@ bool is_initial_v1(Bytes b, size_t at) {
 }
 
 }  // namespace
-
-// The top two bits give its length.
-bool quic_varint(Bytes b, size_t& at, uint64_t& v) {
-  if (at >= b.size()) return false;
-  size_t len = size_t(1) << (b[at] >> 6);
-  if (at + len > b.size()) return false;
-  v = b[at] & 0x3f;
-  for (size_t i = 1; i < len; ++i) v = v << 8 | b[at + i];
-  at += len;
-  return true;
-}
 
 // A client pads every datagram with an Initial to 1200 bytes (RFC 9000 14.1); a server's may be shorter.
 bool looks_like_quic_initial(Bytes d) { return is_initial_v1(d, 0) && d.size() >= 1200; }
@@ -68,29 +58,16 @@ size_t QuicInitials::add_datagram(Bytes d) {
     }
     if (key.size() != 16 || iv.size() != 12 || hp.size() != 16 || pn_offset + 4 + 16 > end) return opened;
     // Header protection (RFC 9001 5.4): AES-ECB of the 16-byte sample 4 bytes after the packet number's
-    // start gives the mask of the first byte's low bits and of the packet number.
-    uint8_t mask[32];
-    int n = 0;
-    if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ecb(), nullptr, hp.data(), nullptr) != 1 ||
-        EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), mask, &n, d.data() + pn_offset + 4, 16) != 1)
-      return opened;
-    std::string header(reinterpret_cast<const char*>(d.data() + at), pn_offset - at);
-    uint8_t first = uint8_t(d[at] ^ (mask[0] & 0x0f));
-    size_t pn_len = (first & 0x03) + 1;
-    header[0] = char(first);
-    uint64_t pn = 0;
-    for (size_t i = 0; i < pn_len; ++i) {
-      uint8_t byte = uint8_t(d[pn_offset + i] ^ mask[1 + i]);
-      header += char(byte);
-      pn = pn << 8 | byte;
-    }
+    // start gives the mask of the first byte's low bits and of the packet number. An Initial's packet
+    // number is its own (no earlier one to reconstruct it from): the truncated one is used as sent.
+    uint8_t mask[16];
+    if (!quic_header_mask(ctx.get(), EVP_aes_128_ecb(), false, hp, d.data() + pn_offset + 4, mask)) return opened;
+    QuicHeader h = quic_unprotect_header(d.subspan(at, end - at), pn_offset - at, mask);
     uint8_t nonce[12];
-    for (int i = 0; i < 12; ++i) nonce[i] = iv[size_t(i)];
-    for (int i = 0; i < 8; ++i) nonce[11 - i] ^= uint8_t(pn >> (8 * i));
-    std::string_view sealed(reinterpret_cast<const char*>(d.data() + pn_offset + pn_len), end - pn_offset - pn_len);
+    quic_nonce(iv, h.truncated_pn, nonce);
+    std::string_view sealed(reinterpret_cast<const char*>(d.data() + pn_offset + h.pn_len), end - pn_offset - h.pn_len);
     std::string plain;
-    if (aead_open(ctx.get(), EVP_aes_128_gcm(), key, nonce, header, sealed, plain)) {
+    if (aead_open(ctx.get(), EVP_aes_128_gcm(), key, nonce, h.header, sealed, plain)) {
       ++opened;
       if (original_dcid_.empty()) original_dcid_ = dcid, key_ = key, iv_ = iv, hp_ = hp;
       // Frames (RFC 9000 19): PADDING, PING, ACK and CRYPTO are what a client's Initial holds.

@@ -15,9 +15,6 @@
 
 namespace apkvet::traffic {
 
-// A variable-length integer (RFC 9000 16) at `at`, which it advances; false if it runs past the end.
-bool quic_varint(Bytes b, size_t& at, uint64_t& v);
-
 // Whether a UDP payload is a client's datagram starting with a QUIC v1 Initial packet.
 bool looks_like_quic_initial(Bytes datagram);
 
