@@ -112,7 +112,6 @@ std::optional<std::string> QuicInitials::sni() const {
 }
 
 std::vector<uint8_t> QuicInitials::client_random() const {
-  if (!client_hello_complete()) return {};
   std::string hs = contiguous();
   // Handshake header (type 1, 3-byte length), legacy_version (2), random (32).
   if (hs.size() < 38 || hs[0] != 0x01) return {};

@@ -31,7 +31,7 @@ class QuicInitials {
   // The ClientHello is in (with or without an SNI): nothing more to read.
   bool client_hello_complete() const;
   // Its client random (32 bytes): what a key log names the connection's secrets by. Empty until the
-  // ClientHello is in.
+  // ClientHello's first 38 bytes are in.
   std::vector<uint8_t> client_random() const;
 
  private:

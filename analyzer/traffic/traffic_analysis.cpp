@@ -527,6 +527,21 @@ struct TrafficAnalyzer::Impl {
     FlowKey key = FlowKey::of(pseudo.client, pseudo.server);
     QuicFlow* quic = nullptr;
     if (auto it = quic_flows.find(key); it != quic_flows.end()) quic = &it->second;
+    // A new connection from the same client port, after the last one finished: its first Initial opens
+    // under its own Destination Connection ID and carries another client random. (The client's later
+    // Initials of the same connection open only under the first one's keys; a resent first Initial
+    // has the same random.) The finished connection is closed, and the flow read afresh.
+    if (quic && quic->done && quic->client_known && Endpoint{p.src, p.src_port} == quic->client &&
+        looks_like_quic_initial(p.payload)) {
+      QuicInitials next;
+      if (next.add_datagram(p.payload)) {
+        std::vector<uint8_t> random = next.client_random();
+        if (!random.empty() && random != quic->initials.client_random()) {
+          close_quic(*quic);
+          *quic = QuicFlow();
+        }
+      }
+    }
     if (looks_like_quic_initial(p.payload) && (!quic || !quic->done)) {
       if (!quic) {
         if (quic_flows.size() >= kMaxFlows) {  // bounded: long captures of many flows

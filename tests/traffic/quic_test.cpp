@@ -276,3 +276,35 @@ TEST_CASE("HTTP/3: at most 1000 request streams are held open; the oldest is rep
   h3.finish(out);
   CHECK(out.size() == 1001);
 }
+
+TEST_CASE("QUIC: a new connection from the client port of a finished one is read as its own") {
+  // The fixture's first two connections, the second moved onto the first one's client port (its UDP
+  // checksum cleared, which IPv4 allows): without telling them apart, the second's requests were
+  // read under the first one's keys, that is, not at all, while the flow counted as decrypted.
+  std::vector<Frame> frames = read_frames(traffic_fixture("quic-decrypt.pcap"));
+  std::vector<uint16_t> clients;
+  std::vector<Frame> two;
+  for (auto f : frames) {
+    auto& b = f.bytes;
+    size_t udp = 14 + size_t(b[14] & 0x0f) * 4;
+    uint16_t src = uint16_t(b[udp] << 8 | b[udp + 1]), dst = uint16_t(b[udp + 2] << 8 | b[udp + 3]);
+    size_t at = dst == 18451 ? udp : udp + 2;  // the client's port field
+    uint16_t client = dst == 18451 ? src : dst;
+    if (std::find(clients.begin(), clients.end(), client) == clients.end()) clients.push_back(client);
+    if (client != clients[0] && (clients.size() < 2 || client != clients[1])) continue;
+    b[at] = uint8_t(clients[0] >> 8), b[at + 1] = uint8_t(clients[0] & 0xff);
+    b[udp + 6] = b[udp + 7] = 0;
+    two.push_back(std::move(f));
+  }
+  REQUIRE(clients.size() >= 2);
+  traffic::TrafficAnalyzer a(device());
+  a.add_tls_key_log(read_text(traffic_fixture("quic-decrypt.keys")));
+  a.begin_capture("two-on-one-port", "test");
+  for (const auto& f : two) a.add_packet(f.linktype, f.time_us, Bytes(f.bytes.data(), f.bytes.size()));
+  a.end_capture();
+  traffic::TrafficFacts facts = a.finish(OwnerRules::builtin().get());
+  const auto& c = facts.captures[0];
+  CHECK(c.quic_connections == 2);
+  CHECK(c.quic_connections_decrypted == 2);
+  CHECK(c.http_requests == 4);
+}
