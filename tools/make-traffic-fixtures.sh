@@ -4,7 +4,7 @@
 # server; openssl s_client sends a TLS ClientHello with an SNI to a local s_server; dnsmasq answers
 # dig's queries; python sends raw TCP/UDP to the names it resolved. Only 127.0.0.0/8 and ::1 are used,
 # every process is started here, bounded by timeout and stopped by its PID.
-#   tools/make-traffic-fixtures.sh [STEP]  (STEP: tls websocket tls-cbc quic tls-keyupdate quic-decrypt; needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
+#   tools/make-traffic-fixtures.sh [STEP]  (STEP: tls websocket tls-cbc quic tls-keyupdate quic-decrypt quic-0rtt; needs: tcpdump curl openssl dnsmasq dig python3 editcap nghttpd
 #                                          gtlsclient gtlsserver;
 #                                          root (tcpdump, and unshare for the QUIC client's hosts file);
 #                                          a step name: only that step's fixtures)
@@ -135,6 +135,27 @@ quic_decrypt_fixtures() {
   sort "$tmp/quic-1.log" "$tmp/quic-2.log" "$tmp/quic-3.log" > $out/quic-decrypt.keys  # not the fourth
   editcap --inject-secrets tls,$out/quic-decrypt.keys -F pcapng $out/quic-decrypt.pcap $out/quic-decrypt-dsb.pcapng
 }
+# 13. QUIC 0-RTT: the same client twice, the second time resuming the first session (its session and
+#     transport parameters saved), so that its request leaves in a 0-RTT packet, before the handshake
+#     ends, under CLIENT_EARLY_TRAFFIC_SECRET.
+quic_0rtt_fixtures() {
+  server_cert
+  start_quic_server 18452
+  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
+  aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
+  printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com\n' > "$tmp/hosts"
+  printf '{"aid":"%s","os":"android"}' "$aid" > "$tmp/body.json"
+  rm -f "$tmp/0rtt.log" "$tmp/session" "$tmp/tp"
+  capture_start lo "" $out/quic-0rtt.pcap "udp port 18452"
+  for n in 1 2; do
+    timeout 5 unshare --mount sh -c "mount --bind '$tmp/hosts' /etc/hosts && SSLKEYLOGFILE='$tmp/0rtt.log' \
+      gtlsclient -q --exit-on-all-streams-close --session-file='$tmp/session' --tp-file='$tmp/tp' \
+      -d '$tmp/body.json' log.tiktokv.com 18452 'https://log.tiktokv.com/r?imei=$imei&n=$n'" >/dev/null 2>&1 || true
+    sleep 0.3
+  done
+  capture_stop
+  sort "$tmp/0rtt.log" > $out/quic-0rtt.keys
+}
 # 11. TLS 1.3 KeyUpdate: openssl s_client (its "K" command: update and ask the server to) between two
 #     requests to the python HTTPS server, so the second is sealed under the next application key.
 tls_keyupdate_fixtures() {
@@ -156,6 +177,7 @@ tls_keyupdate_fixtures() {
 if [ "${1:-}" = tls-keyupdate ]; then tls_keyupdate_fixtures; ls -l $out/tls-keyupdate*; exit 0; fi
 if [ "${1:-}" = quic ]; then quic_fixtures; ls -l $out/quic*; exit 0; fi
 if [ "${1:-}" = quic-decrypt ]; then quic_decrypt_fixtures; ls -l $out/quic-decrypt*; exit 0; fi
+if [ "${1:-}" = quic-0rtt ]; then quic_0rtt_fixtures; ls -l $out/quic-0rtt*; exit 0; fi
 if [ "${1:-}" = tls-cbc ]; then tls_cbc_fixtures; ls -l $out/tls-cbc*; exit 0; fi
 if [ "${1:-}" = tls ]; then tls_fixtures; ls -l $out/tls-decrypt*; exit 0; fi
 if [ "${1:-}" = websocket ]; then websocket_fixtures; ls -l $out/websocket*; exit 0; fi
@@ -221,5 +243,6 @@ tls_cbc_fixtures
 quic_fixtures
 tls_keyupdate_fixtures
 quic_decrypt_fixtures
+quic_0rtt_fixtures
 
 ls -l $out

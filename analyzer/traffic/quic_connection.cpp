@@ -39,13 +39,20 @@ const EVP_CIPHER* fetched(const char* name) {
 
 }  // namespace
 
+// One secret's packet keys: the suite is fixed once a packet opened under them.
+struct QuicConnection::PacketKeys {
+  bool secret_read = false;
+  std::vector<uint8_t> secret;  // 1-RTT: the current generation's (key updates derive the next from it)
+  const Suite* suite = nullptr;
+  std::vector<uint8_t> hp, key, iv;
+};
+
+// One direction's application packet number space: 1-RTT packets, and the client's 0-RTT ones.
 struct QuicConnection::Direction {
   CipherCtx ctx{EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free};
   size_t dcid_len = kUnknown;  // the length of the connection ID its short headers carry
-  bool secret_read = false;
-  std::vector<uint8_t> secret;  // the current generation's (key updates derive the next from it)
-  const Suite* suite = nullptr;
-  std::vector<uint8_t> hp, key, iv, prev_key, prev_iv;
+  PacketKeys one_rtt;
+  std::vector<uint8_t> prev_key, prev_iv;  // the 1-RTT generation before the last key update
   int phase = 0;
   bool any = false;
   uint64_t largest = 0;
@@ -71,17 +78,20 @@ uint64_t decode_packet_number(bool any, uint64_t largest, uint64_t truncated, si
 }  // namespace
 
 QuicConnection::QuicConnection(const TlsKeyLog& keylog)
-    : keylog_(keylog), dir_{std::make_unique<Direction>(), std::make_unique<Direction>()} {}
+    : keylog_(keylog),
+      dir_{std::make_unique<Direction>(), std::make_unique<Direction>()},
+      early_keys_(std::make_unique<PacketKeys>()) {}
 QuicConnection::~QuicConnection() = default;
 
 bool QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& ref,
                                   std::vector<Http3Requests::Request>& out) {
+  bool whole = true;  // every packet so far read (opened, or one that carries no application data)
   for (size_t at = 0; at < d.size();) {
     uint8_t first = d[at];
     // The fixed bit (0x40) is not checked: peers that agreed to grease it (RFC 9287; ngtcp2 does) clear it.
     if (!(first & 0x80)) {  // a short header runs to the end of the datagram
-      if (std::all_of(d.begin() + long(at), d.end(), [](uint8_t b) { return b == 0; })) return true;  // padding
-      return open_short(from_client, d.subspan(at), ref, out);
+      if (std::all_of(d.begin() + long(at), d.end(), [](uint8_t b) { return b == 0; })) return whole;  // padding
+      return open_short(from_client, d.subspan(at), ref, out) && whole;
     }
     // Long header: version, then both connection IDs in clear. The sender's own ID (SCID) is the one
     // the other side's short headers carry.
@@ -94,7 +104,7 @@ bool QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& re
     size_t scid_len = d[p++];
     if (scid_len > 20 || p + scid_len > d.size()) return false;
     p += scid_len;
-    if (version == 0) return true;  // Version Negotiation: versions, in clear
+    if (version == 0) return whole;  // Version Negotiation: versions, in clear
     if (version != kQuicV1) {  // a greased or other version: not this reader's (the connection is v1)
       other_version_ = true;
       return false;
@@ -102,46 +112,38 @@ bool QuicConnection::add_datagram(bool from_client, Bytes d, const PacketRef& re
     Direction& peer = *dir_[from_client ? 1 : 0];
     if (peer.dcid_len == kUnknown) peer.dcid_len = scid_len;
     int type = (first >> 4) & 0x3;
-    if (type == 3) return true;  // Retry: no length, the rest of the datagram
+    if (type == 3) return whole;  // Retry: no length, the rest of the datagram
     uint64_t token_len = 0, length = 0;
     if (type == 0 && (!quic_varint(d, p, token_len) || token_len > d.size() - p)) return false;
     p += size_t(token_len);
     if (!quic_varint(d, p, length) || length > d.size() - p) return false;
-    at = p + size_t(length);  // Initial (read by quic_initial), 0-RTT and Handshake: skipped
+    // Initial packets are read by quic_initial, Handshake packets carry only the handshake; a client's
+    // 0-RTT packets carry early requests.
+    if (type == 1 && from_client && !open_early(d.subspan(at, p + size_t(length) - at), p - at, ref, out)) whole = false;
+    at = p + size_t(length);
   }
-  return true;
+  return whole;
 }
 
-bool QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& ref,
-                                std::vector<Http3Requests::Request>& out) {
-  Direction& k = *dir_[from_client ? 0 : 1];
-  auto fail = [&] {
-    ++k.failed;
-    ++failed_;
-    return false;
-  };
-  if (client_random_.empty() || k.dcid_len == kUnknown) return fail();
-  if (!k.secret_read) {
-    k.secret_read = true;
-    if (const auto* s = keylog_.find(from_client ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0", client_random_))
-      k.secret = *s;
-  }
-  if (k.secret.empty()) return fail();
-  size_t pn_offset = 1 + k.dcid_len;
-  if (pkt.size() < pn_offset + 4 + 16 + 1) return fail();
+// Opens one packet under `keys` (derived from their secret with each candidate suite until one
+// opens), its packet number rebuilt against the direction's largest. A short header's key phase bit
+// follows 1-RTT key updates ("quic ku", RFC 9001 6); the header key does not change with them.
+bool QuicConnection::open_packet(Direction& k, PacketKeys& keys, Bytes pkt, size_t pn_offset, std::string& plain) {
+  if (keys.secret.empty() || pkt.size() < pn_offset + 4 + 16 + 1) return false;
+  bool short_header = !(pkt[0] & 0x80);
   EVP_CIPHER_CTX* ctx = k.ctx.get();
-  // The suite: fixed once a packet opened; before that, the secret's length narrows it (48 bytes:
-  // SHA-384, AES-256-GCM) and the rest is tried.
+  // Before a packet opened, the secret's length narrows the suite (48 bytes: SHA-384, AES-256-GCM)
+  // and the rest are tried.
   std::vector<const Suite*> suites;
-  if (k.suite) suites = {k.suite};
-  else if (k.secret.size() == 48) suites = {&kAes256};
+  if (keys.suite) suites = {keys.suite};
+  else if (keys.secret.size() == 48) suites = {&kAes256};
   else suites = {&kAes128, &kChaCha};
   for (const Suite* suite : suites) {
-    std::vector<uint8_t> hp = k.hp, key = k.key, iv = k.iv;
-    if (!k.suite) {
-      hp = hkdf_expand_label(suite->hash, k.secret, "quic hp", suite->key_len);
-      key = hkdf_expand_label(suite->hash, k.secret, "quic key", suite->key_len);
-      iv = hkdf_expand_label(suite->hash, k.secret, "quic iv", 12);
+    std::vector<uint8_t> hp = keys.hp, key = keys.key, iv = keys.iv;
+    if (!keys.suite) {
+      hp = hkdf_expand_label(suite->hash, keys.secret, "quic hp", suite->key_len);
+      key = hkdf_expand_label(suite->hash, keys.secret, "quic key", suite->key_len);
+      iv = hkdf_expand_label(suite->hash, keys.secret, "quic iv", 12);
     }
     if (hp.size() != suite->key_len || key.size() != suite->key_len || iv.size() != 12) continue;
     uint8_t mask[16];
@@ -151,42 +153,83 @@ bool QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& re
     uint64_t pn = decode_packet_number(k.any, k.largest, h.truncated_pn, h.pn_len * 8);
     std::string_view sealed(reinterpret_cast<const char*>(pkt.data() + pn_offset + h.pn_len),
                             pkt.size() - pn_offset - h.pn_len);
-    auto open = [&](const std::vector<uint8_t>& with_key, const std::vector<uint8_t>& with_iv, std::string& plain) {
+    auto open = [&](const std::vector<uint8_t>& with_key, const std::vector<uint8_t>& with_iv) {
       uint8_t nonce[12];
       quic_nonce(with_iv, pn, nonce);
       const EVP_CIPHER* aead = fetched(suite->aead);
       return aead && aead_open(ctx, aead, with_key, nonce, h.header, sealed, plain);
     };
-    std::string plain;
     bool opened = false;
-    if (!k.suite || phase == k.phase) {
-      opened = open(key, iv, plain);
-      if (!opened && k.suite && !k.prev_key.empty()) opened = open(k.prev_key, k.prev_iv, plain);  // reordered
+    if (!short_header || !keys.suite || phase == k.phase) {
+      opened = open(key, iv);
+      if (!opened && short_header && keys.suite && !k.prev_key.empty()) opened = open(k.prev_key, k.prev_iv);  // reordered
     } else {
-      // The key phase flipped: the next generation (RFC 9001 6: "quic ku"), the header key unchanged.
-      std::vector<uint8_t> next = hkdf_expand_label(suite->hash, k.secret, "quic ku", k.secret.size());
+      std::vector<uint8_t> next = hkdf_expand_label(suite->hash, keys.secret, "quic ku", keys.secret.size());
       std::vector<uint8_t> next_key = hkdf_expand_label(suite->hash, next, "quic key", suite->key_len);
       std::vector<uint8_t> next_iv = hkdf_expand_label(suite->hash, next, "quic iv", 12);
-      if (open(next_key, next_iv, plain)) {
+      if (open(next_key, next_iv)) {
         opened = true;
         k.prev_key = key, k.prev_iv = iv;
-        k.secret = next, key = next_key, iv = next_iv;
+        keys.secret = next, key = next_key, iv = next_iv;
         k.phase = phase;
       } else if (!k.prev_key.empty()) {
-        opened = open(k.prev_key, k.prev_iv, plain);  // a packet of the previous phase, late
+        opened = open(k.prev_key, k.prev_iv);  // a packet of the previous phase, late
       }
     }
     if (!opened) continue;
-    if (!k.suite) k.suite = suite, k.phase = phase;
-    k.hp = hp, k.key = key, k.iv = iv;
+    if (!keys.suite) {
+      keys.suite = suite;
+      if (short_header) k.phase = phase;
+    }
+    keys.hp = hp, keys.key = key, keys.iv = iv;
     if (!k.any || pn > k.largest) k.largest = pn;
     k.any = true;
-    ++k.opened;
-    ++opened_;
-    read_frames(from_client, Bytes(reinterpret_cast<const uint8_t*>(plain.data()), plain.size()), ref, out);
     return true;
   }
-  return fail();
+  return false;
+}
+
+bool QuicConnection::open_short(bool from_client, Bytes pkt, const PacketRef& ref,
+                                std::vector<Http3Requests::Request>& out) {
+  Direction& k = *dir_[from_client ? 0 : 1];
+  if (!client_random_.empty() && k.dcid_len != kUnknown) {
+    if (!k.one_rtt.secret_read) {
+      k.one_rtt.secret_read = true;
+      if (const auto* s = keylog_.find(from_client ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0", client_random_))
+        k.one_rtt.secret = *s;
+    }
+    std::string plain;
+    if (open_packet(k, k.one_rtt, pkt, 1 + k.dcid_len, plain)) {
+      ++k.opened;
+      ++opened_;
+      read_frames(from_client, Bytes(reinterpret_cast<const uint8_t*>(plain.data()), plain.size()), ref, out);
+      return true;
+    }
+  }
+  ++k.failed;
+  ++failed_;
+  return false;
+}
+
+// A client's 0-RTT packet (a resumed connection's early requests, sent before the handshake ends):
+// under CLIENT_EARLY_TRAFFIC_SECRET, in the client's application packet number space.
+bool QuicConnection::open_early(Bytes pkt, size_t pn_offset, const PacketRef& ref, std::vector<Http3Requests::Request>& out) {
+  if (!client_random_.empty()) {
+    if (!early_keys_->secret_read) {
+      early_keys_->secret_read = true;
+      if (const auto* s = keylog_.find("CLIENT_EARLY_TRAFFIC_SECRET", client_random_)) early_keys_->secret = *s;
+    }
+    std::string plain;
+    if (open_packet(*dir_[0], *early_keys_, pkt, pn_offset, plain)) {
+      ++early_opened_;
+      ++opened_;
+      read_frames(true, Bytes(reinterpret_cast<const uint8_t*>(plain.data()), plain.size()), ref, out);
+      return true;
+    }
+  }
+  ++early_failed_;
+  ++failed_;
+  return false;
 }
 
 // The frames of an opened packet (RFC 9000 19): STREAM frames are kept; the others are stepped over.
@@ -309,10 +352,10 @@ void QuicConnection::finish(std::vector<Http3Requests::Request>& out) { http3_.f
 
 std::string QuicConnection::status() const {
   const Direction& c = *dir_[0];
-  if (c.opened > 0) return "decrypted";
+  if (c.opened > 0 || early_opened_ > 0) return early_failed_ > 0 ? "early_data_not_read" : "decrypted";
   if (client_random_.empty()) return other_version_ ? "unsupported_version" : "no_client_hello";
   if (c.failed == 0) return "no_data";
-  if (c.secret_read && c.secret.empty()) return "no_key";
+  if (c.one_rtt.secret_read && c.one_rtt.secret.empty()) return "no_key";
   return "wrong_key";
 }
 

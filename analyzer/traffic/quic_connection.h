@@ -37,9 +37,11 @@ class QuicConnection {
   // The end of the connection: requests not yet complete are appended.
   void finish(std::vector<Http3Requests::Request>& out);
 
-  // "decrypted": the client's 1-RTT packets opened; else why not: "no_key" (the key log has no secret
-  // for this client random), "wrong_key" (none opened), "no_client_hello" (its ClientHello was not
-  // read), "unsupported_version", "no_data" (no 1-RTT packet from the client).
+  // "decrypted": the client's 1-RTT (and 0-RTT) packets opened; "early_data_not_read": they did, but
+  // its 0-RTT packets did not (no CLIENT_EARLY_TRAFFIC_SECRET: early requests may be missing); else why
+  // not: "no_key" (the key log has no secret for this client random), "wrong_key" (none opened),
+  // "no_client_hello" (its ClientHello was not read), "unsupported_version", "no_data" (no 1-RTT
+  // packet from the client).
   std::string status() const;
   uint64_t packets_decrypted() const { return opened_; }
   uint64_t packets_undecryptable() const { return failed_; }
@@ -47,7 +49,10 @@ class QuicConnection {
 
  private:
   struct Direction;
+  struct PacketKeys;
+  bool open_packet(Direction& space, PacketKeys& keys, Bytes packet, size_t pn_offset, std::string& plain);
   bool open_short(bool from_client, Bytes packet, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
+  bool open_early(Bytes packet, size_t pn_offset, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
   void read_frames(bool from_client, Bytes plain, const PacketRef& ref, std::vector<Http3Requests::Request>& out);
   void stream_frame(bool from_client, uint64_t id, uint64_t offset, std::string_view data, bool fin,
                     const PacketRef& ref, std::vector<Http3Requests::Request>& out);
@@ -64,10 +69,11 @@ class QuicConnection {
   const TlsKeyLog& keylog_;
   std::vector<uint8_t> client_random_;
   std::unique_ptr<Direction> dir_[2];  // 0: client -> server, 1: server -> client
+  std::unique_ptr<PacketKeys> early_keys_;  // the client's 0-RTT keys
   std::map<std::pair<bool, uint64_t>, StreamIn> streams_;
   size_t held_bytes_ = 0;
   bool other_version_ = false;
-  uint64_t opened_ = 0, failed_ = 0;
+  uint64_t opened_ = 0, failed_ = 0, early_opened_ = 0, early_failed_ = 0;
   Http3Requests http3_;
 };
 

@@ -26,7 +26,7 @@ bool unhex(std::string_view s, std::vector<uint8_t>& out) {
 bool wanted(std::string_view label) {
   return label == "CLIENT_RANDOM" || label == "CLIENT_HANDSHAKE_TRAFFIC_SECRET" ||
          label == "SERVER_HANDSHAKE_TRAFFIC_SECRET" || label == "CLIENT_TRAFFIC_SECRET_0" ||
-         label == "SERVER_TRAFFIC_SECRET_0";
+         label == "SERVER_TRAFFIC_SECRET_0" || label == "CLIENT_EARLY_TRAFFIC_SECRET";
 }
 
 uint32_t u32(std::string_view f, size_t at, bool big_endian) {

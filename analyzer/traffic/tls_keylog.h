@@ -4,8 +4,8 @@
 //
 // Lines are "LABEL <client_random hex> <secret hex>"; the client random (32 bytes) names the
 // connection. Labels read: CLIENT_RANDOM (TLS 1.2 master secret), CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET
-// and CLIENT/SERVER_TRAFFIC_SECRET_0 (TLS 1.3). Others (RSA, EARLY_TRAFFIC_SECRET, EXPORTER_SECRET)
-// are skipped; a line that is not of this form is counted, never fatal.
+// and CLIENT/SERVER_TRAFFIC_SECRET_0 (TLS 1.3), CLIENT_EARLY_TRAFFIC_SECRET (QUIC 0-RTT). Others (RSA,
+// EXPORTER_SECRET) are skipped; a line that is not of this form is counted, never fatal.
 #pragma once
 #include <cstdint>
 #include <map>

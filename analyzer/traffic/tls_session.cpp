@@ -247,7 +247,7 @@ struct TlsSession::Impl {
   }
 
   RecordKey record_key_13(const std::vector<uint8_t>& secret) const {
-    return {hkdf_expand_label(suite->hash, secret, "key", suite->key_len), hkdf_expand_label(suite->hash, secret, "iv", 12)};
+    return {hkdf_expand_label(suite->hash, secret, "key", suite->key_len), hkdf_expand_label(suite->hash, secret, "iv", 12), {}};
   }
 
   void derive_tls12() {
