@@ -35,6 +35,16 @@ server_cert() {
   [ -f "$tmp/tls-cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -subj /CN=localhost -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
 }
+# For ngtcp2's example client: $imei, a hosts file naming log.tiktokv.com (bind-mounted over /etc/hosts
+# in the client's own mount namespace: it sends the host it connects to as SNI), and a JSON body with
+# the Android ID.
+quic_client_files() {
+  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
+  local aid
+  aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
+  printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com\n' > "$tmp/hosts"
+  printf '{"aid":"%s","os":"android"}' "$aid" > "$tmp/body.json"
+}
 # ngtcp2's example HTTP/3 server on 127.0.0.1:PORT (UDP: no port to wait on, hence the pause).
 start_quic_server() {
   mkdir -p "$tmp/htdocs"
@@ -115,10 +125,7 @@ quic_fixtures() {
 quic_decrypt_fixtures() {
   server_cert
   start_quic_server 18451
-  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
-  aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
-  printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com\n' > "$tmp/hosts"
-  printf '{"aid":"%s","os":"android"}' "$aid" > "$tmp/body.json"
+  quic_client_files
   capture_start lo "" $out/quic-decrypt.pcap "udp port 18451"
   n=0
   for options in "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM" \
@@ -141,10 +148,7 @@ quic_decrypt_fixtures() {
 quic_0rtt_fixtures() {
   server_cert
   start_quic_server 18452
-  imei=$($py -c "import json;print(json.load(open('$device'))['imei'])")
-  aid=$($py -c "import json;print(json.load(open('$device'))['android_id'])")
-  printf '127.0.0.1 localhost\n127.0.0.1 log.tiktokv.com\n' > "$tmp/hosts"
-  printf '{"aid":"%s","os":"android"}' "$aid" > "$tmp/body.json"
+  quic_client_files
   rm -f "$tmp/0rtt.log" "$tmp/session" "$tmp/tp"
   capture_start lo "" $out/quic-0rtt.pcap "udp port 18452"
   for n in 1 2; do
