@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <mutex>
 
 #include "traffic/net_bytes.h"
 #include "traffic/quic_packet.h"
@@ -20,24 +19,32 @@ constexpr size_t kMaxStreams = 1 << 16;     // streams followed per connection
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
-// The TLS 1.3 cipher suites QUIC uses (RFC 9001 5.3): the AEAD, its header protection, the hash.
+// The TLS 1.3 cipher suites QUIC uses (RFC 9001 5.3): the hash, the AEAD and its header protection,
+// fetched from OpenSSL's default provider once (a legacy EVP_aes_128_gcm() is looked up again at every
+// use, that is, per packet). Kept for the life of the process, like the signing digests: freed at exit
+// they could race OpenSSL's own cleanup.
 struct Suite {
   const char* hash;
-  const char* aead;  // OpenSSL's names: fetched once (a legacy EVP_aes_128_gcm() is fetched on every use)
-  const char* hp;
+  const EVP_CIPHER* aead;
+  const EVP_CIPHER* hp;
   size_t key_len;
+  bool chacha;  // ChaCha20 header protection (its sample is the IV, not the input)
 };
 
-// Kept for the life of the process, in a table that is never destroyed: freeing them at exit could
-// race OpenSSL's own cleanup, and a table destroyed at exit would leave them unreachable (a leak to
-// LeakSanitizer).
-const EVP_CIPHER* fetched(const char* name) {
-  static std::mutex lock;
-  static auto* const ciphers = new std::map<std::string, EVP_CIPHER*>;
-  std::lock_guard<std::mutex> guard(lock);
-  auto [it, fresh] = ciphers->try_emplace(name, nullptr);
-  if (fresh) it->second = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  return it->second;
+const Suite& aes128() {
+  static const Suite s{"SHA256", EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr),
+                       EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr), 16, false};
+  return s;
+}
+const Suite& aes256() {
+  static const Suite s{"SHA384", EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr),
+                       EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr), 32, false};
+  return s;
+}
+const Suite& chacha20() {
+  static const Suite s{"SHA256", EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr),
+                       EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr), 32, true};
+  return s;
 }
 
 }  // namespace
@@ -63,10 +70,6 @@ struct QuicConnection::Direction {
 };
 
 namespace {
-
-const Suite kAes128{"SHA256", "AES-128-GCM", "AES-128-ECB", 16};
-const Suite kAes256{"SHA384", "AES-256-GCM", "AES-256-ECB", 32};
-const Suite kChaCha{"SHA256", "ChaCha20-Poly1305", "ChaCha20", 32};
 
 // The full packet number from its truncated encoding and the largest one opened (RFC 9000 A.3).
 uint64_t decode_packet_number(bool any, uint64_t largest, uint64_t truncated, size_t bits) {
@@ -139,8 +142,8 @@ bool QuicConnection::open_packet(Direction& k, PacketKeys& keys, Bytes pkt, size
   // and the rest are tried.
   std::vector<const Suite*> suites;
   if (keys.suite) suites = {keys.suite};
-  else if (keys.secret.size() == 48) suites = {&kAes256};
-  else suites = {&kAes128, &kChaCha};
+  else if (keys.secret.size() == 48) suites = {&aes256()};
+  else suites = {&aes128(), &chacha20()};
   for (const Suite* suite : suites) {
     std::vector<uint8_t> hp = keys.hp, key = keys.key, iv = keys.iv;
     if (!keys.suite) {
@@ -150,7 +153,7 @@ bool QuicConnection::open_packet(Direction& k, PacketKeys& keys, Bytes pkt, size
     }
     if (hp.size() != suite->key_len || key.size() != suite->key_len || iv.size() != 12) continue;
     uint8_t mask[16];
-    if (!quic_header_mask(ctx, fetched(suite->hp), suite == &kChaCha, hp, pkt.data() + pn_offset + 4, mask)) continue;
+    if (!quic_header_mask(ctx, suite->hp, suite->chacha, hp, pkt.data() + pn_offset + 4, mask)) continue;
     QuicHeader h = quic_unprotect_header(pkt, pn_offset, mask);
     int phase = (h.first >> 2) & 1;
     uint64_t pn = decode_packet_number(k.any, k.largest, h.truncated_pn, h.pn_len * 8);
@@ -159,8 +162,7 @@ bool QuicConnection::open_packet(Direction& k, PacketKeys& keys, Bytes pkt, size
     auto open = [&](const std::vector<uint8_t>& with_key, const std::vector<uint8_t>& with_iv) {
       uint8_t nonce[12];
       quic_nonce(with_iv, pn, nonce);
-      const EVP_CIPHER* aead = fetched(suite->aead);
-      return aead && aead_open(ctx, aead, with_key, nonce, h.header, sealed, plain);
+      return suite->aead && aead_open(ctx, suite->aead, with_key, nonce, h.header, sealed, plain);
     };
     bool opened = false;
     if (!short_header || !keys.suite || phase == k.phase) {
