@@ -237,70 +237,12 @@ bool QuicConnection::open_early(Bytes pkt, size_t pn_offset, const PacketRef& re
   return false;
 }
 
-// The frames of an opened packet (RFC 9000 19): STREAM frames are kept; the others are stepped over.
-// A frame type this reader does not know ends the packet (its length cannot be known).
+// The frames of an opened packet: STREAM frames are kept, the others stepped over (quic_frames).
 void QuicConnection::read_frames(bool from_client, Bytes f, const PacketRef& ref,
                                  std::vector<Http3Requests::Request>& out) {
-  auto skip = [&](size_t& q, int count) {
-    uint64_t v;
-    for (int i = 0; i < count; ++i)
-      if (!quic_varint(f, q, v)) return false;
-    return true;
-  };
-  for (size_t q = 0; q < f.size();) {
-    uint64_t type = 0;
-    if (!quic_varint(f, q, type)) return;
-    if (type >= 0x08 && type <= 0x0f) {  // STREAM: OFF 0x04, LEN 0x02, FIN 0x01
-      uint64_t id = 0, offset = 0, len = 0;
-      if (!quic_varint(f, q, id) || ((type & 0x04) && !quic_varint(f, q, offset))) return;
-      if (type & 0x02) {
-        if (!quic_varint(f, q, len) || len > f.size() - q) return;
-      } else {
-        len = f.size() - q;
-      }
-      std::string_view data(reinterpret_cast<const char*>(f.data() + q), size_t(len));
-      q += size_t(len);
-      stream_frame(from_client, id, offset, data, (type & 0x01) != 0, ref, out);
-      continue;
-    }
-    bool ok = true;
-    switch (type) {
-      case 0x00: case 0x01: case 0x1e: break;                   // PADDING, PING, HANDSHAKE_DONE
-      case 0x02: case 0x03: {                                     // ACK, ACK_ECN
-        uint64_t largest, delay, count, first;
-        ok = quic_varint(f, q, largest) && quic_varint(f, q, delay) && quic_varint(f, q, count) &&
-             quic_varint(f, q, first) && count < f.size() && skip(q, int(2 * count)) && (type == 0x02 || skip(q, 3));
-        break;
-      }
-      case 0x04: ok = skip(q, 3); break;                          // RESET_STREAM
-      case 0x05: case 0x11: case 0x15: ok = skip(q, 2); break;    // STOP_SENDING, MAX_STREAM_DATA, STREAM_DATA_BLOCKED
-      case 0x10: case 0x12: case 0x13: case 0x14: case 0x16: case 0x17: case 0x19: ok = skip(q, 1); break;
-      case 0x06: case 0x07: {                                     // CRYPTO (offset, length), NEW_TOKEN (length)
-        uint64_t len = 0;
-        ok = (type == 0x07 || skip(q, 1)) && quic_varint(f, q, len) && len <= f.size() - q;
-        if (ok) q += size_t(len);
-        break;
-      }
-      case 0x18: {                                                // NEW_CONNECTION_ID
-        ok = skip(q, 2) && q < f.size();
-        if (ok) {
-          size_t cid = f[q++];
-          ok = cid <= 20 && q + cid + 16 <= f.size();
-          q += cid + 16;
-        }
-        break;
-      }
-      case 0x1a: case 0x1b: ok = q + 8 <= f.size(); q += 8; break;  // PATH_CHALLENGE, PATH_RESPONSE
-      case 0x1c: case 0x1d: {                                     // CONNECTION_CLOSE
-        uint64_t len = 0;
-        ok = skip(q, type == 0x1c ? 2 : 1) && quic_varint(f, q, len) && len <= f.size() - q;
-        if (ok) q += size_t(len);
-        break;
-      }
-      default: return;
-    }
-    if (!ok) return;
-  }
+  quic_frames(f, false, nullptr, [&](uint64_t id, uint64_t offset, std::string_view data, bool fin) {
+    stream_frame(from_client, id, offset, data, fin, ref, out);
+  });
 }
 
 // Puts a stream's bytes back in order (retransmissions and reordering) and hands on what is contiguous.

@@ -70,27 +70,12 @@ size_t QuicInitials::add_datagram(Bytes d) {
     if (aead_open(ctx.get(), EVP_aes_128_gcm(), key, nonce, h.header, sealed, plain)) {
       ++opened;
       if (original_dcid_.empty()) original_dcid_ = dcid, key_ = key, iv_ = iv, hp_ = hp;
-      // Frames (RFC 9000 19): PADDING, PING, ACK and CRYPTO are what a client's Initial holds.
-      Bytes f(reinterpret_cast<const uint8_t*>(plain.data()), plain.size());
-      for (size_t q = 0; q < f.size();) {
-        uint64_t type = 0;
-        if (!quic_varint(f, q, type)) break;
-        if (type == 0x00 || type == 0x01) continue;
-        if (type == 0x02 || type == 0x03) {
-          uint64_t largest, delay, count, first_range, v;
-          if (!quic_varint(f, q, largest) || !quic_varint(f, q, delay) || !quic_varint(f, q, count) || !quic_varint(f, q, first_range)) break;
-          bool ok = count < 256;
-          for (uint64_t i = 0; ok && i < 2 * count; ++i) ok = quic_varint(f, q, v);
-          for (int i = 0; ok && type == 0x03 && i < 3; ++i) ok = quic_varint(f, q, v);
-          if (!ok) break;
-          continue;
-        }
-        if (type != 0x06) break;  // anything else ends what this reader understands of the packet
-        uint64_t offset = 0, len = 0;
-        if (!quic_varint(f, q, offset) || !quic_varint(f, q, len) || len > f.size() - q) break;
-        if (offset + len <= kMaxCryptoBytes) crypto_[offset].assign(reinterpret_cast<const char*>(f.data() + q), size_t(len));
-        q += size_t(len);
-      }
+      // Frames: PADDING, PING, ACK and CRYPTO are what a client's Initial holds.
+      quic_frames(Bytes(reinterpret_cast<const uint8_t*>(plain.data()), plain.size()), true,
+                  [&](uint64_t offset, std::string_view data) {
+                    if (offset + data.size() <= kMaxCryptoBytes) crypto_[offset].assign(data);
+                  },
+                  nullptr);
     }
     at = next;
   }

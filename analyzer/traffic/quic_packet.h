@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/byte_reader.h"
@@ -33,6 +35,14 @@ struct QuicHeader {
 // `packet` starts at the packet's first byte; its packet number starts at `pn_offset`, which must leave
 // at least 4 bytes (the longest packet number).
 QuicHeader quic_unprotect_header(Bytes packet, size_t pn_offset, const uint8_t mask[16]);
+
+// Walks the frames of an opened packet (RFC 9000 19): CRYPTO frames go to `crypto` (offset, bytes),
+// STREAM frames to `stream` (stream id, offset, bytes, fin), either may be empty; the others are stepped
+// over. `initial`: an Initial packet, whose frames are only what a client's Initial holds (PADDING, PING,
+// ACK with fewer than 256 ranges, CRYPTO). A frame type it does not know, or one that runs past the
+// end, ends the walk (its length cannot be known).
+void quic_frames(Bytes plain, bool initial, const std::function<void(uint64_t, std::string_view)>& crypto,
+                 const std::function<void(uint64_t, uint64_t, std::string_view, bool)>& stream);
 
 // The AEAD nonce of packet number `pn`: the IV with the packet number XORed into its last bytes (5.3).
 void quic_nonce(const std::vector<uint8_t>& iv, uint64_t pn, uint8_t nonce[12]);
