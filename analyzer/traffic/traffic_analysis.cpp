@@ -264,6 +264,13 @@ struct TrafficAnalyzer::Impl {
     l.time = iso_time(ref.time_us);
     return l;
   }
+  // The same for a UDP datagram (DNS, QUIC, raw): its flow is named "udp ...".
+  Leak udp_leak(const Flow& f, const PacketRef& ref, const std::string& protocol, const std::string& transport) {
+    Leak l = base_leak(f, ref, protocol, transport);
+    l.flow = "udp" + l.flow.substr(3);
+    return l;
+  }
+
 
   // --- HTTP ---------------------------------------------------------------------------------------
   void http_request(const HttpMessage& m, Leak base) {
@@ -531,7 +538,7 @@ struct TrafficAnalyzer::Impl {
     // under its own Destination Connection ID and carries another client random. (The client's later
     // Initials of the same connection open only under the first one's keys; a resent first Initial
     // has the same random.) The finished connection is closed, and the flow read afresh.
-    if (quic && quic->done && quic->client_known && Endpoint{p.src, p.src_port} == quic->client &&
+    if (quic && quic->done && quic->client_known && pseudo.client == quic->client &&
         looks_like_quic_initial(p.payload)) {
       QuicInitials next;
       if (next.add_datagram(p.payload)) {
@@ -562,8 +569,7 @@ struct TrafficAnalyzer::Impl {
         if (auto sni = quic->initials.sni()) {
           ++cur().quic_client_hellos;
           quic->host = *sni;
-          Leak base = base_leak(pseudo, ref, "quic_sni", "tls");
-          base.flow = "udp" + base.flow.substr(3);
+          Leak base = udp_leak(pseudo, ref, "quic_sni", "tls");
           base.host = *sni;
           base.host_source = "sni";
           server_name(*sni, base);
@@ -573,7 +579,7 @@ struct TrafficAnalyzer::Impl {
     bool read_whole = false;  // a QUIC datagram whose every packet was opened: its ciphertext is not scanned
     if (quic && quic->connection) {
       std::vector<Http3Requests::Request> requests;
-      read_whole = quic->connection->add_datagram(Endpoint{p.src, p.src_port} == quic->client, p.payload, ref, requests);
+      read_whole = quic->connection->add_datagram(pseudo.client == quic->client, p.payload, ref, requests);
       quic_requests(*quic, requests);
     }
     bool dns_port = p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 ||
@@ -598,8 +604,7 @@ struct TrafficAnalyzer::Impl {
             }
         } else {
           for (const auto& q : m->questions) {
-            Leak base = base_leak(pseudo, ref, "dns", "cleartext");
-            base.flow = "udp" + base.flow.substr(3);
+            Leak base = udp_leak(pseudo, ref, "dns", "cleartext");
             base.host = q;
             base.host_source = "dns_query";
             scan(q, base, [](size_t) -> std::pair<std::string, std::string> { return {"dns_query", ""}; });
@@ -609,8 +614,7 @@ struct TrafficAnalyzer::Impl {
       }
     }
     if (read_whole) return;
-    Leak base = base_leak(pseudo, ref, "udp", quic ? "tls" : "cleartext");
-    base.flow = "udp" + base.flow.substr(3);
+    Leak base = udp_leak(pseudo, ref, "udp", quic ? "tls" : "cleartext");
     if (quic && !quic->host.empty()) base.host = quic->host, base.host_source = "sni";
     scan(as_chars(p.payload), base, [](size_t) -> std::pair<std::string, std::string> { return {"payload", ""}; });
   }
@@ -624,8 +628,7 @@ struct TrafficAnalyzer::Impl {
     pseudo.host = q.host;
     pseudo.host_source = "sni";
     for (const auto& r : requests) {
-      Leak base = base_leak(pseudo, r.packet, "http3", "tls");
-      base.flow = "udp" + base.flow.substr(3);
+      Leak base = udp_leak(pseudo, r.packet, "http3", "tls");
       http_request(r.message, base);
     }
   }
@@ -645,7 +648,7 @@ struct TrafficAnalyzer::Impl {
       c.quic_packets_undecryptable += q.connection->packets_undecryptable();
     }
     if (status == "decrypted") ++c.quic_connections_decrypted;
-    else ++c.quic_connections_not_decrypted[status], ++c.quic_connections_not_read;
+    else ++c.quic_connections_not_decrypted[status];
   }
 
   void packet(int linktype, int64_t time_us, Bytes frame) {
@@ -1034,7 +1037,7 @@ void to_json(Json& j, const TrafficFacts& f) {
                         {"quic_client_hellos", c.quic_client_hellos},
                         {"quic_connections", c.quic_connections},
                         {"quic_connections_decrypted", c.quic_connections_decrypted},
-                        {"quic_connections_not_read", c.quic_connections_not_read},
+                        {"quic_connections_not_read", c.quic_connections_not_read()},
                         {"quic_connections_not_decrypted", c.quic_connections_not_decrypted},
                         {"quic_packets_decrypted", c.quic_packets_decrypted},
                         {"quic_packets_undecryptable", c.quic_packets_undecryptable},

@@ -63,8 +63,10 @@ struct CaptureSummary {
   uint64_t websocket_messages = 0;  // client messages read after an HTTP Upgrade
   uint64_t quic_client_hellos = 0;  // ClientHellos with an SNI read from QUIC Initial packets
   // QUIC connections whose ClientHello was read, those whose 1-RTT packets the key log opened, and why
-  // the others were not ("no_key", "wrong_key", ...); quic_connections_not_read is their number.
-  uint64_t quic_connections = 0, quic_connections_decrypted = 0, quic_connections_not_read = 0;
+  // the others were not ("no_key", "wrong_key", ...); quic_connections_not_read() is their number (in
+  // the JSON too, where a rule compares it).
+  uint64_t quic_connections = 0, quic_connections_decrypted = 0;
+  uint64_t quic_connections_not_read() const { return quic_connections - quic_connections_decrypted; }
   std::map<std::string, uint64_t> quic_connections_not_decrypted;
   uint64_t quic_packets_decrypted = 0, quic_packets_undecryptable = 0;
   uint64_t tls_client_hellos = 0, stream_gaps = 0, retransmitted_bytes = 0, overlap_conflicts = 0;

@@ -136,7 +136,7 @@ TEST_CASE("QUIC with the key log: HTTP/3 requests over each cipher suite and aft
   const auto& c = f.captures[0];
   CHECK(c.quic_connections == 4);
   CHECK(c.quic_connections_decrypted == 3);
-  CHECK(c.quic_connections_not_read == 1);
+  CHECK(c.quic_connections_not_read() == 1);
   CHECK(c.quic_connections_not_decrypted == std::map<std::string, uint64_t>{{"no_key", 1}});
   CHECK(c.http_requests == 6);  // two per connection the key log opened; none from the fourth
   // Exactly the identifiers the client sent: the IMEI in a query of one request per connection, the
@@ -164,7 +164,7 @@ TEST_CASE("QUIC: the pcapng carrying its own secrets reads the same") {
 
 TEST_CASE("QUIC without the secrets, or with damaged ones, is not read and says why") {
   traffic::TrafficFacts none = analyze({"quic-decrypt.pcap"});
-  CHECK(none.captures[0].quic_connections_not_read == 4);
+  CHECK(none.captures[0].quic_connections_not_read() == 4);
   CHECK(none.captures[0].quic_connections_not_decrypted == std::map<std::string, uint64_t>{{"no_key", 4}});
   CHECK(none.captures[0].http_requests == 0);
   traffic::TrafficFacts damaged = analyze_with_secrets({"quic-decrypt.pcap"}, damaged_key_log("quic-decrypt.keys"));
@@ -357,9 +357,9 @@ TEST_CASE("QUIC 0-RTT: a resumed connection's early request is read under CLIENT
     if (line.rfind("CLIENT_EARLY_TRAFFIC_SECRET", 0) != 0) no_early += line + "\n";
   traffic::TrafficFacts f = analyze_with_secrets({"quic-0rtt.pcap"}, no_early);
   CHECK(f.captures[0].quic_connections_not_decrypted == std::map<std::string, uint64_t>{{"early_data_not_read", 1}});
-  CHECK(f.captures[0].quic_connections_not_read == 1);
+  CHECK(f.captures[0].quic_connections_not_read() == 1);
   CHECK(f.captures[0].http_requests == 2);
   traffic::TrafficFacts all = analyze({"quic-0rtt.pcap"}, "quic-0rtt.keys");
   CHECK(all.captures[0].quic_connections_decrypted == 2);
-  CHECK(all.captures[0].quic_connections_not_read == 0);
+  CHECK(all.captures[0].quic_connections_not_read() == 0);
 }
