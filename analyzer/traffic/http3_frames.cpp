@@ -72,10 +72,7 @@ void Http3Requests::stream_data(bool from_client, uint64_t id, std::string_view 
   if (client_bidi(from_client, id) && !streams_.count({from_client, id}) && open_requests_ >= kMaxOpenRequests) {
     for (auto old = streams_.lower_bound({true, 0}); old != streams_.end(); ++old)
       if (client_bidi(old->first.first, old->first.second)) {
-        if (old->second.blocked) old->second.body.append(old->second.section);
-        emit(old->second, true, out);
-        streams_.erase(old);
-        --open_requests_;
+        close_request(old, true, out);
         break;
       }
   }
@@ -88,11 +85,7 @@ void Http3Requests::stream_data(bool from_client, uint64_t id, std::string_view 
     // A section waiting for the encoder stream holds up what follows it: held up to a bound.
     s.buf.append(data.substr(0, s.blocked ? std::min(data.size(), 2 * kMaxFrameBytes - std::min(s.buf.size(), 2 * kMaxFrameBytes)) : data.size()));
     request_frames(id, s, out);
-    if (s.fin && !s.blocked) {
-      emit(s, false, out);
-      streams_.erase(it);
-      --open_requests_;
-    }
+    if (s.fin && !s.blocked) close_request(it, false, out);
     return;
   }
   if (!unidirectional(id)) {  // the server's side of a request stream: its response, not read
@@ -238,26 +231,27 @@ bool Http3Requests::decode_section(uint64_t id, Stream& s) {
 void Http3Requests::retry_blocked(std::vector<Request>& out) {
   for (auto it = streams_.begin(); it != streams_.end();) {
     auto& [key, s] = *it;
-    if (!s.blocked) {
-      ++it;
-      continue;
+    if (s.blocked && decode_section(key.second, s)) {
+      request_frames(key.second, s, out);
+      if (s.fin && !s.blocked) {
+        it = close_request(it, false, out);
+        continue;
+      }
     }
-    if (!decode_section(key.second, s)) {
-      ++it;
-      continue;
-    }
-    request_frames(key.second, s, out);
-    if (s.fin && !s.blocked) {
-      emit(s, false, out);
-      it = streams_.erase(it);
-      --open_requests_;
-    } else {
-      ++it;
-    }
+    ++it;
   }
 }
 
+// A request stream's end (its FIN, the open-streams bound): its request reported, the stream forgotten.
+Http3Requests::Streams::iterator Http3Requests::close_request(Streams::iterator it, bool incomplete,
+                                                              std::vector<Request>& out) {
+  emit(it->second, incomplete, out);
+  --open_requests_;
+  return streams_.erase(it);
+}
+
 void Http3Requests::emit(Stream& s, bool incomplete, std::vector<Request>& out) {
+  if (s.blocked) s.body.append(s.section);  // its fields never became readable: the raw section at least
   if (!s.headers && s.body.empty()) return;
   ++requests_;
   HttpMessage m = request_from_fields(s.fields, "HTTP/3", std::move(s.body));
@@ -270,10 +264,7 @@ void Http3Requests::emit(Stream& s, bool incomplete, std::vector<Request>& out) 
 
 void Http3Requests::finish(std::vector<Request>& out) {
   for (auto& [key, s] : streams_)
-    if (client_bidi(key.first, key.second)) {
-      if (s.blocked) s.body.append(s.section);  // its fields never became readable: the raw section at least
-      emit(s, true, out);
-    }
+    if (client_bidi(key.first, key.second)) emit(s, true, out);
   streams_.clear();
   open_requests_ = 0;
 }

@@ -48,11 +48,13 @@ class Http3Requests {
   void request_frames(uint64_t id, Stream& s, std::vector<Request>& out);
   void control_frames(Stream& s);
   bool decode_section(uint64_t id, Stream& s);  // false: blocked on the encoder stream
+  using Streams = std::map<std::pair<bool, uint64_t>, Stream>;
   void emit(Stream& s, bool incomplete, std::vector<Request>& out);
+  Streams::iterator close_request(Streams::iterator it, bool incomplete, std::vector<Request>& out);
   void retry_blocked(std::vector<Request>& out);
   Qpack& qpack();
 
-  std::map<std::pair<bool, uint64_t>, Stream> streams_;  // (from_client, stream id)
+  Streams streams_;  // (from_client, stream id)
   std::unique_ptr<Qpack> qpack_;
   uint64_t table_capacity_ = 0;     // SETTINGS_QPACK_MAX_TABLE_CAPACITY the server sent (0 until then)
   size_t open_requests_ = 0;        // client request streams not yet ended
