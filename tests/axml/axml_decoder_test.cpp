@@ -76,7 +76,7 @@ const char* kPlainApk = "00030955c0d359b3.apk";  // DroidBench, aapt-built, UTF-
 
 }  // namespace
 
-TEST_CASE("every corpus manifest decodes; only the known tampered ones raise axml anomalies") {
+TEST_CASE("every corpus manifest decodes, only the known tampered ones raise axml anomalies") {
   size_t decoded = 0, utf8_pools = 0;
   std::set<std::string> with_anomalies;
   for (const auto& p : test::corpus_apks()) {

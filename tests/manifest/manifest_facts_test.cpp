@@ -264,7 +264,7 @@ std::shared_ptr<AxmlDocument> tiny_manifest(int target_sdk, const char* componen
 
 }  // namespace
 
-TEST_CASE("implied exported: providers below targetSdk 17; intent filters; Android 12 refuses implicit") {
+TEST_CASE("implied exported: providers below targetSdk 17, intent filters, Android 12 refuses implicit") {
   AnomalySink sink;
   CHECK(type_manifest(tiny_manifest(16, "provider", false), "AndroidManifest.xml", nullptr, sink).components[0].exported);
   CHECK_FALSE(type_manifest(tiny_manifest(17, "provider", false), "AndroidManifest.xml", nullptr, sink).components[0].exported);

@@ -97,7 +97,7 @@ TEST_CASE("a damaged cached index is not trusted: garbage is rebuilt, a cut inde
   CHECK_FALSE(cut.find("android.permission.READ_CONTACTS").known);
 }
 
-TEST_CASE("a catalogue entry with a field of the wrong type is unknown; the others are read") {
+TEST_CASE("a catalogue entry with a field of the wrong type is unknown, the others are read") {
   std::string index = PermissionCatalog::build_index(R"({
     "non_platform_permissions": {"x.NON": {"protection_level": "normal", "added_api": "ignored"},
                                  "x.BOTH": {"protection_level": "signature"}},

@@ -224,7 +224,7 @@ TEST_CASE("emulation: the instruction limit stops a run, and what ran before it 
   CHECK(scan_elf(Bytes(so.data(), so.size()), limits).emulation.status.empty());
 }
 
-TEST_CASE("emulation: a JNI_OnLoad that faults is reported where it faulted; the initialiser's result stays") {
+TEST_CASE("emulation: a JNI_OnLoad that faults is reported where it faulted, the initialiser's result stays") {
   std::vector<uint8_t> so = read_file(emulated_so("arm64-v8a"));
   ElfScan intact = scan_elf(Bytes(so.data(), so.size()));
   REQUIRE(intact.parsed);

@@ -132,7 +132,7 @@ TEST_CASE("isolation: the worker dies with the process that forked it (a batch w
   if (!gone) ::kill(worker, SIGKILL);
 }
 
-TEST_CASE("isolation: a memory blow-up is out_of_memory (RLIMIT_AS; skipped under ASan)") {
+TEST_CASE("isolation: a memory blow-up is out_of_memory (RLIMIT_AS, skipped under ASan)") {
   if (built_with_asan()) return;
   IsolationLimits limits;
   limits.memory_bytes = 64ull << 20;

@@ -125,7 +125,7 @@ TEST_CASE("fixture v1_v2_v3: every scheme verifies, one release signer, no findi
   CHECK_FALSE(s.sink.has("signing.janus_v1_only"));
 }
 
-TEST_CASE("fixture v1_only: JAR signature verifies but targetSdk 33 needs v2+; Janus exposure flagged") {
+TEST_CASE("fixture v1_only: JAR signature verifies but targetSdk 33 needs v2+, Janus exposure flagged") {
   auto s = scan_fixture("v1_only");
   CHECK(s.facts.v1.verified);
   CHECK_FALSE(s.facts.verified);
@@ -140,7 +140,7 @@ TEST_CASE("fixture v1_sha1: SHA1withRSA JAR signature is a weak-algorithm findin
   CHECK(s.sink.has("signing.weak_signature_algorithm"));
 }
 
-TEST_CASE("fixture v2_only with minSdk 21: v2 verifies; apksigner's full-range verdict fails on the missing v1") {
+TEST_CASE("fixture v2_only with minSdk 21: v2 verifies, apksigner's full-range verdict fails on the missing v1") {
   auto s = scan_fixture("v2_only");
   CHECK(s.facts.v2.verified);
   CHECK_FALSE(s.facts.verified);
@@ -215,7 +215,7 @@ TEST_CASE("fixture added_entry_v1: an entry added after signing is named") {
   CHECK(s.facts.errors.at(0).entry == "assets/payload.txt");
 }
 
-TEST_CASE("fixture added_entry_v2: appending an entry destroys the v2 block; nothing verifies") {
+TEST_CASE("fixture added_entry_v2: appending an entry destroys the v2 block, nothing verifies") {
   auto s = scan_fixture("added_entry_v2");
   CHECK_FALSE(s.facts.verified);
   CHECK_FALSE(s.facts.v2.present);

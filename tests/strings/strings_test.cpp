@@ -565,7 +565,7 @@ TEST_CASE("every corpus APK: the strings facts are produced and deterministic") 
   CHECK(with_endpoints > 20);
 }
 
-TEST_CASE("nested and clean fixtures: a DEX inside an asset JAR keeps its nested path; nothing in a clean app") {
+TEST_CASE("nested and clean fixtures: a DEX inside an asset JAR keeps its nested path, nothing in a clean app") {
   std::string nested = test::fixture("nested.apk"), clean = test::fixture("clean.apk");
   if (!std::filesystem::exists(nested) || !std::filesystem::exists(clean)) {
     MESSAGE("fixtures not built");

@@ -142,7 +142,7 @@ TEST_CASE("a capture libpcap cannot read is an error of that capture - the other
   fs::remove_all(dir);
 }
 
-TEST_CASE("QUIC the key log does not open sends the verdict to review; the connections it opens are judged") {
+TEST_CASE("QUIC the key log does not open sends the verdict to review, the connections it opens are judged") {
   fs::path dir = fs::temp_directory_path() / ("apkvet-traffic-quic-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::string policy = "--policy government-device --device " + traffic_fixture("device.json") + " ";
@@ -163,7 +163,7 @@ TEST_CASE("QUIC the key log does not open sends the verdict to review; the conne
   fs::remove_all(dir);
 }
 
-TEST_CASE("TLS the capture could not open is named, and sends the verdict to review; with the key log it is judged") {
+TEST_CASE("TLS the capture could not open is named, and sends the verdict to review, with the key log it is judged") {
   fs::path dir = fs::temp_directory_path() / ("apkvet-traffic-tls-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::string policy = "--policy government-device --device " + traffic_fixture("device.json") + " ";

@@ -264,7 +264,7 @@ TEST_CASE("HTTP/3: DATA split across deliveries, an unfinished stream, and a sec
   CHECK(std::find(m.notes.begin(), m.notes.end(), "stream_incomplete") != m.notes.end());
 }
 
-TEST_CASE("HTTP/3: at most 1000 request streams are held open; the oldest is reported when more open") {
+TEST_CASE("HTTP/3: at most 1000 request streams are held open, the oldest is reported when more open") {
   traffic::Http3Requests h3;
   std::vector<traffic::Http3Requests::Request> out;
   std::string request = h3_frame(0x01, std::string("\x00\x00", 2) + "\xd1\xc1");  // GET /, no fin

@@ -73,7 +73,7 @@ TEST_CASE("the same capture as a pcapng carrying its own secrets needs no key lo
         read_text(traffic_fixture("tls-decrypt.keys")));
 }
 
-TEST_CASE("without the key log only the SNI is read; with wrong secrets nothing is opened") {
+TEST_CASE("without the key log only the SNI is read, with wrong secrets nothing is opened") {
   traffic::TrafficFacts closed = analyze({"tls-decrypt.pcap"});
   CHECK(closed.leaks.empty());
   CHECK(closed.captures[0].tls_client_hellos == 8);

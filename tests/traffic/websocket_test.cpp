@@ -43,7 +43,7 @@ std::string client_frame(uint8_t opcode, const std::string& payload, bool fin = 
 
 }  // namespace
 
-TEST_CASE("WebSocket client messages are unmasked, joined and inflated; wss is read with the key log") {
+TEST_CASE("WebSocket client messages are unmasked, joined and inflated, wss is read with the key log") {
   traffic::TrafficFacts f = analyze({"websocket.pcap"}, "websocket.keys");
   REQUIRE(f.captures.size() == 1);
   CHECK(f.captures[0].websocket_messages == 6);  // text, fragmented text, binary; 2 deflated; 1 over wss
