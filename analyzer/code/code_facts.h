@@ -124,7 +124,7 @@ struct EntryPointFacts {
   uint64_t components = 0, resolved_components = 0;  // manifest classes, and those defined in the DEX
   uint64_t roots = 0;                                 // root methods
   uint64_t methods = 0, reachable_methods = 0;
-  uint64_t call_edges = 0;
+  uint64_t call_edges = 0;  // resolved call edges out of the reachable methods (the ones the walk took)
   std::vector<std::string> unresolved;  // manifest component classes not found in the DEX (bounded)
 };
 

@@ -140,7 +140,8 @@ class Reachability {
   bool has_roots() const { return !roots_.empty(); }
   bool reachable(uint32_t node) const { return visited_[node] != 0; }
   uint64_t reachable_count() const;
-  uint64_t edge_count() const { return edges_.size(); }
+  // Call edges out of the reachable methods (the ones the walk resolved).
+  uint64_t edge_count() const { return edges_walked_; }
   uint64_t root_count() const { return roots_.size(); }
   // Entry point first, `node` last; at most max_len methods (the middle elided as "...").
   std::pair<std::string, std::vector<std::string>> path(uint32_t node, size_t max_len) const;
@@ -149,7 +150,6 @@ class Reachability {
 
  private:
   uint32_t dispatch_target(uint32_t f, uint32_t method_idx, bool virtual_call);
-  void build_edges();
   void visit(uint32_t target, uint32_t parent, uint32_t reason);
   void instantiate(uint32_t c, uint32_t parent, uint32_t reason);
   void trigger_clinit(uint32_t c, uint32_t parent);
@@ -158,10 +158,10 @@ class Reachability {
   const CodeModel& m_;
   uint32_t nodes_ = 0;
   // Targets: [0, nodes_) are methods, [nodes_, nodes_ + sets) are dispatch sets.
-  std::vector<uint32_t> edge_begin_, edges_;
   std::vector<uint32_t> set_begin_, set_members_;
-  // Only while the edges are built (released after): per file method_idx -> target, and the targets
-  // by (class, key, virtual) across files.
+  uint64_t edges_walked_ = 0;
+  // Only during the walk (released after): per file method_idx -> target, and the targets by
+  // (class, key, virtual) across files.
   std::vector<std::vector<uint32_t>> mid_target_virtual_, mid_target_direct_;
   FlatMap64 dispatch_cache_;
   std::vector<uint32_t> mark_;  // per class, epoch marks for subtype walks
