@@ -267,7 +267,7 @@ namespace {
 inline uint64_t unit_at(const uint8_t* p, uint64_t i) { return uint64_t(p[2 * i]) | (uint64_t(p[2 * i + 1]) << 8); }
 }  // namespace
 
-uint64_t instruction_width(const uint8_t* insns, uint64_t avail) {
+uint64_t nop_or_payload_width(const uint8_t* insns, uint64_t avail) {
   if (avail == 0) return 0;
   uint64_t first = unit_at(insns, 0);
   uint64_t width = kOpcodes[first & 0xff].width;

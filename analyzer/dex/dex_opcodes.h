@@ -33,8 +33,17 @@ inline constexpr uint16_t kPackedSwitchPayload = 0x0100;
 inline constexpr uint16_t kSparseSwitchPayload = 0x0200;
 inline constexpr uint16_t kFillArrayDataPayload = 0x0300;
 
+// Width of an instruction whose low byte is 0x00: a nop, or a payload whose size its header gives.
+uint64_t nop_or_payload_width(const uint8_t* insns_at_pc, uint64_t avail);
+
 // Width in code units of the instruction starting at insns[pc], given up to `avail` units from pc.
 // 0 when the instruction (or its payload header) does not fit. Reads only within [pc, pc+avail).
-uint64_t instruction_width(const uint8_t* insns_at_pc, uint64_t avail);
+// Inline: the DEX walk calls it once per instruction of every method.
+inline uint64_t instruction_width(const uint8_t* insns_at_pc, uint64_t avail) {
+  if (avail == 0) return 0;
+  if (insns_at_pc[0] == 0) return nop_or_payload_width(insns_at_pc, avail);
+  uint64_t width = kOpcodes[insns_at_pc[0]].width;
+  return width <= avail ? width : 0;
+}
 
 }  // namespace apkvet::dex
