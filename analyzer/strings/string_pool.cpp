@@ -113,25 +113,37 @@ void AppStringPool::add_printable_runs(uint32_t source, Bytes data, uint64_t bas
     return end - start < limits_.min_run ||
            add(source, std::string_view(reinterpret_cast<const char*>(p) + start, end - start), base_offset + start);
   };
+  auto block_mask = [&](size_t block) -> uint64_t {
+    if (block >= n) return 0;
+    size_t len = std::min<size_t>(64, n - block);
+    if (len == 64) return printable_mask64(p + block);
+    uint64_t m = 0;
+    for (size_t i = 0; i < len; ++i) m |= uint64_t(printable(p[block + i])) << i;
+    return m;
+  };
+  // Machine code and DEX instructions are full of printable runs too short to keep. Outside a run,
+  // the walk looks only at positions that start `lookahead` printable bytes in a row (bit i of `long`
+  // set when bytes i .. i+lookahead-1 are printable, the next block's mask supplying those past this
+  // one): the first such position after a non-printable byte is where the next run worth keeping
+  // starts, and the short runs before it need no step of their own.
+  const unsigned lookahead = static_cast<unsigned>(std::clamp<size_t>(limits_.min_run, 1, 64));
+  uint64_t next = block_mask(0);
   for (size_t block = 0; block < n; block += 64) {
     size_t len = std::min<size_t>(64, n - block);
-    uint64_t m;
-    if (len == 64) {
-      m = printable_mask64(p + block);
-    } else {
-      m = 0;
-      for (size_t i = 0; i < len; ++i) m |= uint64_t(printable(p[block + i])) << i;
-    }
-    // Walk the block's transitions: the next set bit starts a run, the next clear bit ends it.
+    const uint64_t m = next;
+    next = block_mask(block + 64);
+    uint64_t long_start = m;
+    for (unsigned j = 1; j < lookahead; ++j) long_start &= (m >> j) | (next << (64 - j));
+    // Walk the block's transitions: a set bit of long_start starts a run, the next clear bit of m ends it.
     size_t pos = 0;
     while (pos < len) {
-      uint64_t rest = m >> pos;  // pos < 64
       if (run_start == kNoRun) {
+        uint64_t rest = long_start >> pos;  // pos < 64
         if (rest == 0) break;
         pos += size_t(__builtin_ctzll(rest));
         run_start = block + pos;
       } else {
-        uint64_t clear = ~rest;
+        uint64_t clear = ~(m >> pos);
         if (len - pos < 64) clear &= (uint64_t(1) << (len - pos)) - 1;  // the shift brought in zeros, not bytes
         if (clear == 0) break;
         pos += size_t(__builtin_ctzll(clear));

@@ -653,8 +653,11 @@ std::vector<std::pair<uint64_t, std::string>> printable_runs_reference(const std
   return out;
 }
 
-std::vector<std::pair<uint64_t, std::string>> printable_runs(const std::vector<uint8_t>& data, uint64_t base = 0) {
-  AppStringPool pool;
+std::vector<std::pair<uint64_t, std::string>> printable_runs(const std::vector<uint8_t>& data, uint64_t base = 0,
+                                                            size_t min_run = PoolLimits{}.min_run) {
+  PoolLimits limits;
+  limits.min_run = min_run;
+  AppStringPool pool(limits);
   pool.add_printable_runs(pool.add_source(StringOrigin::binary, "lib.so"), Bytes(data.data(), data.size()), base);
   std::vector<std::pair<uint64_t, std::string>> out;
   for (const auto& s : pool.strings()) out.emplace_back(s.where - base, std::string(s.text));
@@ -672,11 +675,19 @@ TEST_CASE("printable runs are found at every length and across every 64-byte blo
     for (int round = 0; round < 6; ++round) {
       std::vector<uint8_t> data(size);
       // Alternate long printable stretches with short gaps, so runs of every length meet the edges.
+      // (Round 4: rarer gaps, for runs of 60 to 150 bytes.)
+      const uint32_t gap = round == 4 ? 90 : 7;
       for (size_t i = 0; i < size; ++i)
-        data[i] = (next() % 7 == 0) ? kEdges[next() % std::size(kEdges)] : uint8_t(0x20 + next() % 95);
+        data[i] = (next() % gap == 0) ? kEdges[next() % std::size(kEdges)] : uint8_t(0x20 + next() % 95);
       if (round == 5) std::fill(data.begin(), data.end(), uint8_t('A'));  // one run the whole length
       INFO("size " << size << " round " << round);
       REQUIRE(printable_runs(data, 0x1000) == printable_runs_reference(data, PoolLimits{}.min_run));
+      // The walk looks min_run bytes ahead (into the next block, too) for where a run worth keeping
+      // starts: other lengths, up to and past a block's 64 bytes.
+      for (size_t min_run : {size_t(1), size_t(2), size_t(8), size_t(63), size_t(64), size_t(65), size_t(130)}) {
+        INFO("min_run " << min_run);
+        REQUIRE(printable_runs(data, 0x1000, min_run) == printable_runs_reference(data, min_run));
+      }
     }
   }
   // Real binaries: every native library of the corpus APKs that carry some.
