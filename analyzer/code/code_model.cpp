@@ -322,6 +322,7 @@ Reachability::Reachability(const CodeModel& model) : m_(model), nodes_(model.nod
   set_begin_.push_back(0);
   instantiated_.assign(m_.class_count(), 0);
   clinit_done_.assign(m_.class_count(), 0);
+  callback_key_.assign(m_.key_count(), 0);
   clinit_key_ = m_.key_for("<clinit>", "()V");
   // A call's target is resolved when the walk reaches its caller (dispatch_target), not for every
   // call site up front: about 40% of an app's methods are reachable, and resolving the calls of the
@@ -382,12 +383,18 @@ uint32_t Reachability::dispatch_target(uint32_t f, uint32_t mid, bool virtual_ca
   return result;
 }
 
-bool Reachability::callback_like(uint32_t n) const {
+bool Reachability::callback_like(uint32_t n) {
   uint32_t key = m_.node_key(n);
   if (key == kNone) return false;
-  std::string_view name = m_.key_name(key);
-  if (name == "<init>" || name == "<clinit>") return false;
-  return callback_name(name) || m_.external_key(key);
+  // Known per key: instantiating a class looks at the methods of each of its ancestors, again for
+  // every subclass instantiated.
+  uint8_t& known = callback_key_[key];
+  if (known == 0) {
+    std::string_view name = m_.key_name(key);
+    bool callback = name != "<init>" && name != "<clinit>" && (callback_name(name) || m_.external_key(key));
+    known = callback ? 2 : 1;
+  }
+  return known == 2;
 }
 
 void Reachability::visit(uint32_t t, uint32_t parent, uint32_t reason) {
@@ -413,9 +420,8 @@ void Reachability::instantiate(uint32_t c, uint32_t parent, uint32_t reason) {
   uint32_t cc = c;
   for (int depth = 0; cc != kNone && m_.defined(cc) && depth < 256; ++depth, cc = m_.superclass(cc)) {
     for (const auto& [key, n] : m_.class_methods(cc)) {
-      uint32_t acc = m_.node_access(n);
-      if (acc & (kAccStatic | kAccPrivate)) continue;
-      if (callback_like(n)) visit(n, parent, reason);
+      if (!callback_like(n) || (m_.node_access(n) & (kAccStatic | kAccPrivate))) continue;
+      visit(n, parent, reason);
     }
     if (cc != c) trigger_clinit(cc, parent);
   }

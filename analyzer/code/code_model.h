@@ -81,6 +81,7 @@ class CodeModel {
     return method_idx < v.size() ? v[method_idx] : kNone;
   }
   std::string_view key_name(uint32_t key) const { return names_[key_name_[key]]; }
+  uint32_t key_count() const { return static_cast<uint32_t>(key_name_.size()); }
   uint32_t key_for(std::string_view name, std::string_view proto) const;  // kNone if unseen
   // The method with `key` defined in exactly class c (first definition of c), or kNone.
   uint32_t find_method(uint32_t c, uint32_t key) const;
@@ -153,7 +154,7 @@ class Reachability {
   void visit(uint32_t target, uint32_t parent, uint32_t reason);
   void instantiate(uint32_t c, uint32_t parent, uint32_t reason);
   void trigger_clinit(uint32_t c, uint32_t parent);
-  bool callback_like(uint32_t node) const;
+  bool callback_like(uint32_t node);
 
   const CodeModel& m_;
   uint32_t nodes_ = 0;
@@ -173,6 +174,7 @@ class Reachability {
   std::vector<std::string> reasons_;
   std::vector<std::pair<uint32_t, uint32_t>> roots_;  // (component class, reason)
   std::vector<uint8_t> instantiated_, clinit_done_;
+  std::vector<uint8_t> callback_key_;  // per method key: 0 not yet known, 1 no, 2 yes
   std::vector<uint32_t> queue_;
   uint32_t clinit_key_ = kNone;
 };
