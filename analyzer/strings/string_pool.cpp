@@ -122,7 +122,7 @@ void AppStringPool::add_printable_runs(uint32_t source, Bytes data, uint64_t bas
     return m;
   };
   // Machine code and DEX instructions are full of printable runs too short to keep. Outside a run,
-  // the walk looks only at positions that start `lookahead` printable bytes in a row (bit i of `long`
+  // the walk looks only at positions that start `lookahead` printable bytes in a row (bit i of `long_start`
   // set when bytes i .. i+lookahead-1 are printable, the next block's mask supplying those past this
   // one): the first such position after a non-printable byte is where the next run worth keeping
   // starts, and the short runs before it need no step of their own.
