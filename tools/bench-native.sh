@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Native analysis time per corpus APK with native code (forked worker per library, and in-process
+# Native analysis time per corpus APK with native code (in the isolated worker, and in-process
 # for comparison): prints a row per APK, then median and worst. Usage: tools/bench-native.sh [build-dir]
 # APKVET_BENCH_ROUNDS (default 5) sets the rounds per APK; each APK's time is the median of its rounds.
 set -euo pipefail

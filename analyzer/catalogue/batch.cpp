@@ -29,9 +29,11 @@
 #include "catalogue/worker_heap.h"
 #include "code/code_rules.h"
 #include "core/fd_io.h"
+#include "core/process_memory.h"
 #include "manifest/manifest_facts.h"
 #include "native/elf_module.h"
 #include "native/isolation.h"
+#include "native/native_facts.h"
 #include "native/native_rules.h"
 #include "report/json_report.h"
 #include "signing/warm_up.h"
@@ -86,27 +88,6 @@ struct FrameHeader {
   uint64_t size;
 };
 
-// Resets this process's peak resident set (VmHWM) to its current resident set, before each APK.
-void reset_peak_rss() {
-  int fd = ::open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  [[maybe_unused]] ssize_t w = ::write(fd, "5", 1);  // 5: reset the peak to the current resident set
-  ::close(fd);
-}
-// The peak resident set of this process since reset_peak_rss() (VmHWM; where /proc/self/clear_refs
-// cannot reset it, since the worker started), or 0.
-uint64_t peak_rss_kb() {
-  int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  char buf[4096];
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  const char* hwm = std::strstr(buf, "VmHWM:");
-  return hwm ? std::strtoull(hwm + 6, nullptr, 10) : 0;
-}
-
 // The worker: analyse the APKs the batch sends (their index in `jobs`), send each one's app report
 // JSON, exit when the batch shuts the socket. Never returns.
 [[noreturn]] void worker_main(int fd, pid_t parent, const std::vector<Job>& jobs, const BatchOptions& o,
@@ -127,6 +108,7 @@ uint64_t peak_rss_kb() {
     ::setrlimit(RLIMIT_AS, &as);
   }
   use_worker_heap();  // fewer, larger page faults (worker_heap.h); as before if it cannot
+  start_native_worker();  // forked now, while this process is small: it reads the libraries of every APK
   for (uint64_t index; read_all(fd, &index, sizeof index);) {
     if (index >= jobs.size()) ::_exit(kExitProtocol);
     const Job& job = jobs[index];

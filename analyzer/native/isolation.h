@@ -1,8 +1,11 @@
 // Runs a parse in a forked worker process with CPU-time and memory limits, so that a crash, hang or
 // memory blow-up of a third-party parser (LIEF 0.9 segfaults on some input) ends only that worker.
 #pragma once
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,9 +43,45 @@ WorkerResult run_in_worker(const std::function<std::vector<uint8_t>()>& job, con
 std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<std::vector<uint8_t>(size_t)>& job,
                                               const IsolationLimits& limits = {});
 
+// A worker that stays: forked once, it answers requests one after the other until it is retired,
+// fails, or the process that forked it ends. For parses that run for every APK of a batch: forking a
+// worker per APK had cost more than the parse of a small library (the fork copies this process's page
+// tables, and afterwards every page either process writes first takes a copy-on-write fault: half of a
+// corpus batch's page faults), and a worker forked while this process is small costs little.
+//
+// Requests and answers are bytes (the worker is a fork, not a closure over the caller's data):
+// `handle` is a plain function, the same code in the fork. Limits as run_batch_in_worker's, per
+// request: CPU time and the address space the request may add. A request that crashes, hangs or
+// blows up gets that outcome, and the next one starts a new worker.
+class IsolatedServer {
+ public:
+  using Handler = std::vector<uint8_t> (*)(std::span<const uint8_t> request);
+  // A worker serves at most `max_requests`, then a new one takes over (whatever a parser leaks or
+  // fragments does not pile up).
+  explicit IsolatedServer(Handler handle, size_t max_requests = 2000) : handle_(handle), max_requests_(max_requests) {}
+  ~IsolatedServer() { stop(); }
+  IsolatedServer(const IsolatedServer&) = delete;
+  IsolatedServer& operator=(const IsolatedServer&) = delete;
+
+  // Forks the worker now, if none runs: a batch worker starts it before its first APK, while small.
+  bool start(const IsolationLimits& limits = {});
+  std::vector<WorkerResult> run(const std::vector<std::vector<uint8_t>>& requests, const IsolationLimits& limits = {});
+  void stop();  // kills and reaps the worker, if one runs
+  pid_t pid() const { return pid_; }
+
+ private:
+  void finish(WorkerResult& r, bool killed, bool too_big, const IsolationLimits& limits);
+  Handler handle_;
+  size_t max_requests_;
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  size_t served_ = 0;
+};
+
 // The largest peak resident set (KiB) of any worker the functions above reaped since the last call,
-// and resets it to 0. A batch worker that analyses many APKs in turn asks after each one: its own
-// peak (VmHWM, reset per APK) does not include the parse workers it forks.
+// and resets it to 0 (an IsolatedServer's worker: its peak over each request, as it reports it). A
+// batch worker that analyses many APKs in turn asks after each one: its own peak (VmHWM, reset per
+// APK) does not include the parse workers it forks.
 uint64_t take_reaped_workers_peak_rss_kb();
 
 // True in an AddressSanitizer build, where RLIMIT_AS cannot be used (ASan reserves terabytes).

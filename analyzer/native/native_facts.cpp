@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <tuple>
 #include <map>
+#include <mutex>
 #include <set>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "native/elf_module.h"
@@ -366,7 +369,63 @@ ScanElfFunction elf_reader(const NativeOptions& opt, std::vector<NativeLibrary*>
   }
 }
 
+
+// The libraries are read in one IsolatedServer per process: its worker is forked once (a batch
+// worker starts it before its first APK) and reads the libraries of APK after APK. A request is the
+// limits, then the library's bytes; the ELF reader is the one the worker was forked with.
+static_assert(std::is_trivially_copyable_v<ElfScanLimits>);
+ScanElfFunction server_reader = nullptr;  // set before the worker is forked, so the fork has it
+
+std::vector<uint8_t> read_elf_request(std::span<const uint8_t> request) {
+  ElfScanLimits limits;
+  if (request.size() < sizeof limits) throw std::runtime_error("short request");
+  std::memcpy(&limits, request.data(), sizeof limits);
+  return serialize_elf_scan(server_reader(request.subspan(sizeof limits), limits));
+}
+
+std::mutex server_mutex;
+IsolatedServer& elf_server() {
+  static IsolatedServer* server = new IsolatedServer(read_elf_request);  // never destroyed: see start_native_worker()
+  return *server;
+}
+
+// Each library through `read_elf` in the process's server, whose worker is replaced if it was
+// forked with another reader (a test's).
+std::vector<WorkerResult> read_elfs_isolated(ScanElfFunction read_elf, const std::vector<std::pair<Bytes, ElfScanLimits>>& libs,
+                                             const IsolationLimits& isolation) {
+  std::vector<std::vector<uint8_t>> requests;
+  for (const auto& [bytes, limits] : libs) {
+    std::vector<uint8_t> q(sizeof limits + bytes.size());
+    std::memcpy(q.data(), &limits, sizeof limits);
+    if (!bytes.empty()) std::memcpy(q.data() + sizeof limits, bytes.data(), bytes.size());
+    requests.push_back(std::move(q));
+  }
+  std::lock_guard lock(server_mutex);
+  IsolatedServer& server = elf_server();
+  if (server_reader != read_elf) {
+    server.stop();
+    server_reader = read_elf;
+  }
+  return server.run(requests, isolation);
+}
+
 }  // namespace
+
+void start_native_worker() {
+  std::lock_guard lock(server_mutex);
+  ScanElfFunction read_elf = nullptr;
+  try {
+    read_elf = elf_module_scanner();
+  } catch (const std::exception&) {
+    return;  // the analysis meets the same problem and says so per APK
+  }
+  IsolatedServer& server = elf_server();
+  if (server_reader != read_elf) {
+    server.stop();
+    server_reader = read_elf;
+  }
+  server.start();
+}
 
 NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,
                                      AnomalySink& anomalies, const NativeOptions& opt, std::vector<NativeString>* pool) {
@@ -378,7 +437,7 @@ NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const
   if (!read_elf) return lib;
   const NativeRules* rules = rules_or_null(anomalies);
   if (opt.isolate) {
-    WorkerResult w = run_in_worker([&] { return serialize_elf_scan(read_elf(bytes, opt.scan)); }, opt.isolation);
+    WorkerResult w = std::move(read_elfs_isolated(read_elf, {{bytes, opt.scan}}, opt.isolation)[0]);
     finish(lib, &w, {}, rules, anomalies, opt, pool);
   } else {
     finish(lib, nullptr, read_elf(bytes, opt.scan), rules, anomalies, opt, pool);
@@ -415,7 +474,7 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     jobs.resize(options.max_libraries);
   }
 
-  // Read every library, then parse them all in one forked worker (a fresh one after any failure).
+  // Read every library, then parse them all in the isolated worker (a fresh one after any failure).
   std::vector<NativeLibrary> libs(jobs.size());
   std::vector<Bytes> bytes(jobs.size());
   std::vector<size_t> to_scan;
@@ -456,11 +515,11 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
     return l;
   };
   std::vector<WorkerResult> results;
-  if (options.isolate && !to_scan.empty())
-    results = run_batch_in_worker(
-        to_scan.size(),
-        [&](size_t k) { return serialize_elf_scan(read_elf(bytes[to_scan[k]], limits_for(to_scan[k]))); },
-        options.isolation);
+  if (options.isolate && !to_scan.empty()) {
+    std::vector<std::pair<Bytes, ElfScanLimits>> requests;
+    for (size_t i : to_scan) requests.emplace_back(bytes[i], limits_for(i));
+    results = read_elfs_isolated(read_elf, requests, options.isolation);
+  }
   std::vector<std::vector<NativeString>> strings(jobs.size());
   for (size_t k = 0; k < to_scan.size(); ++k) {
     size_t i = to_scan[k];

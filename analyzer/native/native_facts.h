@@ -1,6 +1,7 @@
 // Facts about the app's native libraries (ELF) of every ABI: identity, symbols, JNI surface,
 // hardening, capabilities from imports and from code, syscalls, strings, frameworks and packers.
-// Each library is read in a forked worker (isolation.h), so a parser crash is an anomaly, not an exit.
+// Each library is read in an isolated worker process (isolation.h, IsolatedServer), so a parser crash
+// is an anomaly, not an exit.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -146,7 +147,7 @@ void to_json(Json& j, const NativeFacts& f);
 void to_json(Json& j, const NativeLibrary& l);
 
 struct NativeOptions {
-  bool isolate = true;            // parse each library in a forked worker (see isolation.h)
+  bool isolate = true;            // parse the libraries in a forked worker (start_native_worker)
   IsolationLimits isolation;
   ElfScanLimits scan;
   uint64_t max_library_size = 512ull << 20;
@@ -160,6 +161,11 @@ struct NativeOptions {
 
 NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies);
 NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const NativeOptions& options);
+
+// Forks the worker that reads the libraries now, while this process is small (a batch worker, before
+// its first APK), if it is not running yet. Otherwise the first library to read forks it. The worker
+// lives as long as this process, at most 2000 libraries (isolation.h, IsolatedServer).
+void start_native_worker();
 
 // One library's bytes through the same path (validation, worker, classification): for tests and fuzzing.
 NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,

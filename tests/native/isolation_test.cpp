@@ -4,10 +4,15 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstring>
+#include <span>
+#include <stdexcept>
 #include <fstream>
+#include <functional>
 #include <new>
 #include <thread>
 
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,22 +102,18 @@ bool process_alive(pid_t pid) {
   return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
 }
 
-TEST_CASE("isolation: the worker dies with the process that forked it (a batch worker killed on its time limit)") {
+// Forks a process standing for a batch worker, in which `start_worker` forks a worker and writes its
+// pid to the descriptor given; then kills that middle process (as the batch does a worker on its time
+// limit). True if the worker, running before, ended with it within 5 s (it is killed if not).
+bool worker_dies_with_its_forker(const std::function<void(int)>& start_worker) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t middle = ::fork();
   REQUIRE(middle >= 0);
-  if (middle == 0) {  // stands for a batch worker: it runs the native analysis in its own worker
+  if (middle == 0) {
     ::close(fds[0]);
-    IsolationLimits limits;
-    limits.cpu_seconds = 60;
-    limits.wall_seconds = 60;
-    run_in_worker([&]() -> std::vector<uint8_t> {
-      pid_t me = ::getpid();
-      (void)!::write(fds[1], &me, sizeof me);
-      std::this_thread::sleep_for(std::chrono::seconds(60));
-      return {};
-    }, limits);
+    start_worker(fds[1]);
+    std::this_thread::sleep_for(std::chrono::seconds(60));
     ::_exit(0);
   }
   ::close(fds[1]);
@@ -128,8 +129,154 @@ TEST_CASE("isolation: the worker dies with the process that forked it (a batch w
     gone = !process_alive(worker);
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  CHECK(gone);
   if (!gone) ::kill(worker, SIGKILL);
+  return gone;
+}
+
+TEST_CASE("isolation: the worker dies with the process that forked it (a batch worker killed on its time limit)") {
+  CHECK(worker_dies_with_its_forker([](int fd) {
+    IsolationLimits limits;
+    limits.cpu_seconds = 60;
+    limits.wall_seconds = 60;
+    run_in_worker([&]() -> std::vector<uint8_t> {
+      pid_t me = ::getpid();
+      (void)!::write(fd, &me, sizeof me);
+      std::this_thread::sleep_for(std::chrono::seconds(60));
+      return {};
+    }, limits);
+  }));
+}
+
+// A request's first byte says what the server's worker does with it; the answer is the request with
+// the worker's pid in front.
+std::vector<uint8_t> test_request(std::span<const uint8_t> q) {
+  switch (q.empty() ? 0 : q[0]) {
+    case 'S': std::raise(SIGSEGV); break;
+    case 'C': for (volatile uint64_t x = 0;;) x = x + 1;
+    case 'W': std::this_thread::sleep_for(std::chrono::seconds(30)); break;
+    case 'T': throw std::runtime_error("thrown");
+    case 'O': throw std::bad_alloc();
+    case 'M': {  // 96 MiB resident
+      std::vector<uint8_t> touched(96 << 20, 1);
+      return {touched[touched.size() / 2]};
+    }
+    case 'H': {  // more than the request's address-space budget
+      std::vector<std::vector<uint8_t>> hog;
+      for (int i = 0; i < 1000; ++i) hog.emplace_back(16u << 20, uint8_t(i));
+      return {};
+    }
+  }
+  pid_t me = ::getpid();
+  std::vector<uint8_t> out(sizeof me + q.size());
+  std::memcpy(out.data(), &me, sizeof me);
+  if (!q.empty()) std::memcpy(out.data() + sizeof me, q.data(), q.size());
+  return out;
+}
+pid_t answer_pid(const WorkerResult& r) {
+  pid_t p = 0;
+  if (r.payload.size() >= sizeof p) std::memcpy(&p, r.payload.data(), sizeof p);
+  return p;
+}
+std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+TEST_CASE("isolation: a server's one worker answers request after request, run after run") {
+  IsolatedServer server(test_request);
+  auto first = server.run({bytes_of("a"), bytes_of("bc")});
+  REQUIRE(first.size() == 2);
+  REQUIRE(first[0].outcome == WorkerOutcome::ok);
+  REQUIRE(first[1].outcome == WorkerOutcome::ok);
+  pid_t worker = answer_pid(first[0]);
+  CHECK(worker == server.pid());
+  CHECK(worker != ::getpid());
+  CHECK(answer_pid(first[1]) == worker);
+  CHECK(std::string(first[1].payload.begin() + sizeof(pid_t), first[1].payload.end()) == "bc");
+  auto second = server.run({{}, std::vector<uint8_t>(3 << 20, 'x')});  // empty, and larger than a socket buffer
+  CHECK(answer_pid(second[0]) == worker);
+  REQUIRE(second[1].outcome == WorkerOutcome::ok);
+  CHECK(second[1].payload.size() == sizeof(pid_t) + (3u << 20));
+  CHECK(answer_pid(second[1]) == worker);
+}
+
+TEST_CASE("isolation: a server goes on in a new worker after a request crashes, spins, hangs or throws") {
+  IsolatedServer server(test_request);
+  IsolationLimits limits;
+  limits.cpu_seconds = 1;
+  limits.wall_seconds = 300;  // the spin must meet the CPU limit, not this one
+  auto r = server.run({bytes_of("a"), bytes_of("S"), bytes_of("b"), bytes_of("C"), bytes_of("T"), bytes_of("O"), bytes_of("c")},
+                      limits);
+  REQUIRE(r.size() == 7);
+  CHECK(r[0].outcome == WorkerOutcome::ok);
+  CHECK(r[1].outcome == WorkerOutcome::crashed);
+  CHECK(r[1].signal == SIGSEGV);
+  CHECK(r[2].outcome == WorkerOutcome::ok);
+  CHECK(answer_pid(r[2]) != answer_pid(r[0]));  // a new worker after the crash
+  CHECK(r[3].outcome == WorkerOutcome::timed_out);
+  CHECK(r[3].detail.find("CPU") != std::string::npos);
+  CHECK(r[4].outcome == WorkerOutcome::failed);  // a throw or a bad_alloc leaves the worker running
+  CHECK(r[5].outcome == WorkerOutcome::out_of_memory);
+  REQUIRE(r[6].outcome == WorkerOutcome::ok);
+  CHECK(answer_pid(r[6]) != answer_pid(r[2]));
+  CHECK(answer_pid(r[6]) == server.pid());
+
+  limits.wall_seconds = 1;
+  auto hung = server.run({bytes_of("W"), bytes_of("d")}, limits);
+  CHECK(hung[0].outcome == WorkerOutcome::timed_out);
+  CHECK(hung[0].detail.find("wall-clock") != std::string::npos);
+  CHECK(hung[1].outcome == WorkerOutcome::ok);
+}
+
+TEST_CASE("isolation: a server's worker is replaced after its share of requests, and stop() ends it") {
+  IsolatedServer server(test_request, 2);
+  auto r = server.run({bytes_of("a"), bytes_of("b"), bytes_of("c")});
+  CHECK(answer_pid(r[0]) == answer_pid(r[1]));
+  CHECK(answer_pid(r[2]) != answer_pid(r[1]));
+  pid_t worker = server.pid();
+  server.stop();
+  CHECK(server.pid() == -1);
+  CHECK(::kill(worker, 0) != 0);  // reaped: no such process
+}
+
+TEST_CASE("isolation: a server's worker holds no descriptor of the process that forked it") {
+  // A batch worker's socket to the batch must close when the batch worker exits: the server's worker,
+  // forked from it, must not keep it open.
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  IsolatedServer server(test_request);
+  REQUIRE(server.start());
+  ::close(fds[1]);
+  struct pollfd p = {fds[0], POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 10'000) == 1);  // not blocked: no other holder of the write end
+  char c;
+  CHECK(::read(fds[0], &c, 1) == 0);
+  ::close(fds[0]);
+  CHECK(server.run({bytes_of("a")})[0].outcome == WorkerOutcome::ok);
+}
+
+TEST_CASE("isolation: a server's worker reports its peak memory per request, and has an address-space budget per request") {
+  IsolatedServer server(test_request);
+  take_reaped_workers_peak_rss_kb();
+  auto r = server.run({bytes_of("M")});
+  REQUIRE(r[0].outcome == WorkerOutcome::ok);
+  CHECK(take_reaped_workers_peak_rss_kb() >= 96 * 1024);
+  auto small = server.run({bytes_of("a")});
+  CHECK(take_reaped_workers_peak_rss_kb() < 96 * 1024);  // reset per request, in the same worker
+  CHECK(answer_pid(small[0]) == server.pid());
+  if (built_with_asan()) return;
+  IsolationLimits limits;
+  limits.memory_bytes = 64ull << 20;
+  auto hog = server.run({bytes_of("H"), bytes_of("H"), bytes_of("a")}, limits);
+  CHECK(hog[0].outcome == WorkerOutcome::out_of_memory);
+  CHECK(hog[1].outcome == WorkerOutcome::out_of_memory);  // the budget is on top of what is used now
+  CHECK(hog[2].outcome == WorkerOutcome::ok);
+}
+
+TEST_CASE("isolation: a server's worker dies with the process that forked it") {
+  CHECK(worker_dies_with_its_forker([](int fd) {
+    static IsolatedServer server(test_request);
+    server.start();
+    pid_t worker = server.pid();
+    (void)!::write(fd, &worker, sizeof worker);
+  }));
 }
 
 TEST_CASE("isolation: a memory blow-up is out_of_memory (RLIMIT_AS, skipped under ASan)") {
@@ -210,8 +357,8 @@ TEST_CASE("isolation: fork cost per library versus in-process") {
            double(rounds * libs.size());
   };
   double in_process = time(false), forked = time(true);
-  MESSAGE("per library: in-process " << in_process << " ms, one forked worker per library " << forked
-                                     << " ms, fork overhead " << forked - in_process << " ms");
+  MESSAGE("per library: in-process " << in_process << " ms, in the isolated worker " << forked
+                                     << " ms, isolation overhead " << forked - in_process << " ms");
   // The app path: all libraries of an APK in one worker (native-packed.apk: 4 ABIs).
   auto app_time = [&](bool isolate) {
     NativeOptions opt;
@@ -227,7 +374,7 @@ TEST_CASE("isolation: fork cost per library versus in-process") {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / rounds;
   };
   double app_in = app_time(false), app_forked = app_time(true);
-  MESSAGE("per APK (4 libraries): in-process " << app_in << " ms, batched forked worker " << app_forked << " ms");
+  MESSAGE("per APK (4 libraries): in-process " << app_in << " ms, in the isolated worker " << app_forked << " ms");
   CHECK(forked > 0);
 }
 
