@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,9 +157,14 @@ std::vector<uint8_t> test_request(std::span<const uint8_t> q) {
     case 'W': std::this_thread::sleep_for(std::chrono::seconds(30)); break;
     case 'T': throw std::runtime_error("thrown");
     case 'O': throw std::bad_alloc();
-    case 'M': {  // 96 MiB resident
-      std::vector<uint8_t> touched(96 << 20, 1);
-      return {touched[touched.size() / 2]};
+    case 'M': {  // 96 MiB resident, then given back (mapped by hand: no allocator keeps it)
+      size_t size = 96u << 20;
+      void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      std::memset(p, 1, size);
+      uint8_t middle = static_cast<uint8_t*>(p)[size / 2];
+      ::munmap(p, size);
+      return {middle};
     }
     case 'H': {  // more than the request's address-space budget
       std::vector<std::vector<uint8_t>> hog;
