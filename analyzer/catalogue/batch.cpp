@@ -244,21 +244,22 @@ struct Batch {
 
   // One APK's outcome into a stored result (or an input error when the file went away): `output` is
   // what its worker sent for it, or null when the worker ended first (`status` from waiting for it).
-  void finish(const Job& job, const Worker& w, const std::string* output, int status, uint64_t peak_rss_kb) {
+  void finish(const Job& job, int64_t duration_ms, bool timed_out, const std::string* output, int status,
+              uint64_t peak_rss_kb) {
     const std::string& path = job.paths.front();
     ResultRow row;
     row.sha256 = job.sha256;
     row.key = o.key;
     row.size = job.size;
     row.analysed_at = utc_now();
-    row.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - w.started).count();
+    row.duration_ms = duration_ms;
     row.peak_rss_kb = int64_t(peak_rss_kb);
     row.status = "failed";
     if (output) {
       finish_report(row, job, *output);
       return;
     }
-    if (w.timed_out) {
+    if (timed_out) {
       row.reason = "timeout after " + std::to_string(o.timeout_seconds) + " s";
       ++s.timed_out;
     } else if (WIFSIGNALED(status)) {
@@ -379,25 +380,33 @@ struct Batch {
     }
   }
 
-  // The results a worker has sent in full: each finishes the APK it was on.
-  bool take_frames(const std::vector<Job>& jobs, Worker& w) {
-    bool finished = false;
-    while (w.output.size() >= sizeof(FrameHeader)) {
-      FrameHeader h;
-      std::memcpy(&h, w.output.data(), sizeof h);
-      if (w.output.size() - sizeof h < h.size) break;
-      std::string report = w.output.substr(sizeof h, h.size);
-      w.output.erase(0, sizeof h + h.size);
-      if (!w.job || *w.job != h.job) {  // never sent by a worker of ours: end it
-        ::kill(w.pid, SIGKILL);
-        w.output.clear();
-        break;
-      }
-      finish(jobs[*w.job], w, &report, 0, h.peak_rss_kb);
-      w.job.reset();
-      finished = true;
+  // A result a worker sent in full, for the APK it was on.
+  struct Taken {
+    size_t job;
+    int64_t duration_ms;
+    uint64_t peak_rss_kb;
+    std::string report;
+  };
+  static int64_t since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+  }
+
+  // The result the worker has sent in full, if any; the worker is then idle. (A worker has one APK
+  // at a time, so one result at most.)
+  static std::optional<Taken> take_frame(Worker& w) {
+    if (w.output.size() < sizeof(FrameHeader)) return std::nullopt;
+    FrameHeader h;
+    std::memcpy(&h, w.output.data(), sizeof h);
+    if (w.output.size() - sizeof h < h.size) return std::nullopt;
+    if (!w.job || *w.job != h.job) {  // never sent by a worker of ours: end it
+      ::kill(w.pid, SIGKILL);
+      w.output.clear();
+      return std::nullopt;
     }
-    return finished;
+    Taken t{*w.job, since(w.started), h.peak_rss_kb, w.output.substr(sizeof h, h.size)};
+    w.output.erase(0, sizeof h + h.size);
+    w.job.reset();
+    return t;
   }
 
   void run(std::vector<Job> jobs, std::ostream& progress_out, const ProgressStyle& style) {
@@ -444,7 +453,13 @@ struct Batch {
         Worker& w = workers[i];
         drain(w);
         size_t before = done;
-        if (take_frames(jobs, w)) ++done;
+        if (auto t = take_frame(w)) {
+          // The worker goes on with its next APK at once: storing this one's result overlaps it,
+          // instead of the worker waiting for the store's write (~0.3 ms per APK on the corpus).
+          if (!w.retired && next < total && w.served < per_worker && send(w, next)) ++next;
+          finish(jobs[t->job], t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
+          ++done;
+        }
         if (w.job && !w.timed_out && now - w.started > std::chrono::seconds(o.timeout_seconds)) {
           ::kill(w.pid, SIGKILL);
           w.timed_out = true;
@@ -454,9 +469,12 @@ struct Batch {
         pid_t ended = w.output_closed || w.timed_out ? ::wait4(w.pid, &status, WNOHANG, &ru) : 0;
         if (ended == w.pid) {
           drain(w);  // what the worker wrote before it exited is still in the socket
-          if (take_frames(jobs, w)) ++done;
+          if (auto t = take_frame(w)) {
+            finish(jobs[t->job], t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
+            ++done;
+          }
           if (w.job) {  // it ended on this APK: the APK gets the blame
-            finish(jobs[*w.job], w, nullptr, status, uint64_t(ru.ru_maxrss));
+            finish(jobs[*w.job], since(w.started), w.timed_out, nullptr, status, uint64_t(ru.ru_maxrss));
             ++done;
           }
           ::close(w.fd);
