@@ -122,6 +122,7 @@ struct FrameHeader {
       // The file's digest is the one just taken to key it, unless the file is no longer that file.
       ScanOptions scan = o.scan;
       if (job.identity) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
+      scan.threads = 1;
       Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
       // One line of summary (a JSON dump without indent has no raw newline), then the report.
       out = dump_json(result_summary(report), -1) + "\n" + dump_json(report, -1);

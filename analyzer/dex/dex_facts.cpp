@@ -93,8 +93,9 @@ DexFacts summarize_dex(const dex::DexCorpus& corpus) {
   return facts;
 }
 
-DexFacts analyze_dex(const AppPackage& app, AnomalySink& anomalies, std::shared_ptr<const dex::DexCorpus>* corpus_out) {
-  auto corpus = dex::load_dex_corpus(app, anomalies);
+DexFacts analyze_dex(const AppPackage& app, AnomalySink& anomalies, std::shared_ptr<const dex::DexCorpus>* corpus_out,
+                     unsigned threads) {
+  auto corpus = dex::load_dex_corpus(app, anomalies, {}, threads);
   DexFacts facts = summarize_dex(*corpus);
   if (corpus_out) *corpus_out = std::move(corpus);
   return facts;

@@ -42,7 +42,8 @@ DexFacts summarize_dex(const dex::DexCorpus& corpus);
 
 // Parses every DEX of the app and summarises it. When `corpus_out` is given, the parsed corpus is
 // handed back for the code analysis (it holds views into `app`: use it only while `app` lives).
+// `threads` as load_dex_corpus's.
 DexFacts analyze_dex(const AppPackage& app, AnomalySink& anomalies,
-                     std::shared_ptr<const dex::DexCorpus>* corpus_out = nullptr);
+                     std::shared_ptr<const dex::DexCorpus>* corpus_out = nullptr, unsigned threads = 0);
 
 }  // namespace apkvet

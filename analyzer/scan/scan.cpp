@@ -132,7 +132,7 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     });
   std::shared_ptr<const dex::DexCorpus> dex_corpus;  // the parsed DEX, handed to the code analysis
   if (options.wants("dex") || options.wants("code"))
-    guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies, &dex_corpus); });
+    guarded("dex", anomalies, "classes.dex", [&] { facts.dex = analyze_dex(*app, anomalies, &dex_corpus, options.threads); });
   if (options.wants("code") && dex_corpus)
     guarded("code", anomalies, "classes.dex",
             [&] { facts.code = analyze_code(*app, *dex_corpus, facts.manifest, anomalies); });

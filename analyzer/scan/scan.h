@@ -34,6 +34,10 @@ struct ScanOptions {
     std::string sha256;
   };
   std::optional<KnownDigest> known_digest;
+  // Threads one APK's analysis may use (the DEX files of a multidex app are parsed side by side);
+  // 0: one per core. A batch worker uses 1: the batch's workers are its parallelism, and a worker's
+  // threads would take cores from the others.
+  unsigned threads = 0;
 };
 
 // 00:00 UTC of the day `yyyy_mm_dd` as a Unix time; nullopt unless it is exactly such a date that
