@@ -364,6 +364,9 @@ std::vector<PatternHit> scan_pool(const AppStringPool& pool) {
 
   std::string joined;
   std::vector<std::pair<size_t, uint32_t>> starts;  // (offset in joined, string index)
+  // Sized once (growing it by doubling copied it again and again, and faulted in each new buffer).
+  joined.reserve(size_t(std::min<uint64_t>(pool.bytes() + strings.size(), kJoinLimit + kLarge)));
+  starts.reserve(std::min<size_t>(strings.size(), kJoinLimit / 8));
   auto flush = [&] {
     if (joined.empty()) return;
     std::vector<RawHit> raw;
