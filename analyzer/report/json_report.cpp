@@ -1,6 +1,7 @@
 #include "report/json_report.h"
 
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 #include "version.h"
@@ -90,8 +91,20 @@ class CompactWriter {
     out_.append(buf, end);
   }
 
+  // Whether any of the eight bytes in `w` is a control character, '"', '\\' or >= 0x80 (the usual
+  // bit tricks: a byte below n leaves its high bit set in (w - n) & ~w, and a zero byte is one below 1).
+  static bool needs_care(uint64_t w) {
+    constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    auto below = [](uint64_t x, uint64_t n) { return (x - ones * n) & ~x; };
+    return ((below(w, 0x20) | below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1) | w) & highs) != 0;
+  }
+
   void string(const std::string& s) {
-    size_t plain = 0;  // leading bytes that need no escape
+    size_t plain = 0;  // leading bytes that need no escape: eight at a time, then one by one
+    for (uint64_t w; plain + 8 <= s.size(); plain += 8) {
+      std::memcpy(&w, s.data() + plain, 8);
+      if (needs_care(w)) break;
+    }
     while (plain < s.size()) {
       unsigned char c = static_cast<unsigned char>(s[plain]);
       if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;

@@ -31,6 +31,11 @@ TEST_CASE("compact JSON: every byte, and random strings of the bytes that need c
     Json keyed = Json::object();
     keyed[one] = one;  // as a key too
     all.push_back(keyed);
+    for (size_t at = 0; at < 17; ++at) {  // at every place of the words the writer reads eight bytes at a time
+      std::string padded(17, 'a');
+      padded[at] = char(b);
+      all.push_back(padded);
+    }
   }
   CHECK(dump_json(all, -1) == nlohmann_compact(all));
 
