@@ -313,8 +313,16 @@ std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<
   return results;
 }
 
+void IsolatedServer::forget_inherited() {
+  if (pid_ <= 0 || ours()) return;
+  ::close(fd_);
+  pid_ = -1;
+  fd_ = -1;
+}
+
 bool IsolatedServer::start(const IsolationLimits&) {
-  if (pid_ > 0) return true;
+  forget_inherited();
+  if (ours()) return true;
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return false;
   pid_t self = ::getpid();
@@ -330,13 +338,15 @@ bool IsolatedServer::start(const IsolationLimits&) {
   }
   ::close(fds[1]);
   pid_ = pid;
+  owner_ = self;
   fd_ = fds[0];
   served_ = 0;
   return true;
 }
 
 void IsolatedServer::stop() {
-  if (pid_ <= 0) return;
+  forget_inherited();
+  if (!ours()) return;
   ::close(fd_);
   ::kill(pid_, SIGKILL);
   int status = 0;
@@ -366,7 +376,7 @@ std::vector<WorkerResult> IsolatedServer::run(const std::vector<std::vector<uint
   std::vector<WorkerResult> results(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     WorkerResult& r = results[i];
-    if (pid_ > 0 && served_ >= max_requests_) stop();
+    if (ours() && served_ >= max_requests_) stop();
     if (!start(limits)) {
       r.outcome = WorkerOutcome::failed;
       r.detail = std::string("fork: ") + std::strerror(errno);

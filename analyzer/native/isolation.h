@@ -2,6 +2,7 @@
 // memory blow-up of a third-party parser (LIEF 0.9 segfaults on some input) ends only that worker.
 #pragma once
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <functional>
@@ -71,9 +72,15 @@ class IsolatedServer {
 
  private:
   void finish(WorkerResult& r, bool killed, bool too_big, const IsolationLimits& limits);
+  // A worker forked by another process (this one's parent, before it forked this one) is not ours:
+  // forgotten, not used (its socket is shared with that process) nor killed.
+  bool ours() const { return pid_ > 0 && owner_ == ::getpid(); }
+  void forget_inherited();
+
   Handler handle_;
   size_t max_requests_;
   pid_t pid_ = -1;
+  pid_t owner_ = -1;  // the process that forked the worker
   int fd_ = -1;
   size_t served_ = 0;
 };

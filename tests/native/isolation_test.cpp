@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <span>
 #include <stdexcept>
@@ -240,6 +241,45 @@ TEST_CASE("isolation: a server's worker is replaced after its share of requests,
   server.stop();
   CHECK(server.pid() == -1);
   CHECK(::kill(worker, 0) != 0);  // reaped: no such process
+}
+
+TEST_CASE("isolation: a process forked from a server's owner starts a worker of its own, and leaves the owner's alone") {
+  // As a batch worker forked from a process whose server had started: the inherited socket leads to
+  // a worker that is not its child.
+  IsolatedServer server(test_request);
+  auto before = server.run({bytes_of("a")});
+  REQUIRE(before[0].outcome == WorkerOutcome::ok);
+  pid_t owners = answer_pid(before[0]);
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    auto r = server.run({bytes_of("b")});
+    pid_t answered = r[0].outcome == WorkerOutcome::ok ? answer_pid(r[0]) : -1;
+    pid_t parent_of_it = -1;
+    std::ifstream stat("/proc/" + std::to_string(answered) + "/stat");
+    std::string line;
+    if (std::getline(stat, line) && line.rfind(')') != std::string::npos)
+      std::sscanf(line.c_str() + line.rfind(')') + 2, "%*c %d", &parent_of_it);
+    pid_t out[2] = {answered, parent_of_it == ::getpid() ? 1 : 0};
+    (void)!::write(fds[1], out, sizeof out);
+    server.stop();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  pid_t got[2] = {0, 0};
+  REQUIRE(::read(fds[0], got, sizeof got) == sizeof got);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(got[0] > 0);
+  CHECK(got[0] != owners);
+  CHECK(got[1] == 1);  // the child's own worker
+  auto after = server.run({bytes_of("c")});
+  REQUIRE(after[0].outcome == WorkerOutcome::ok);
+  CHECK(answer_pid(after[0]) == owners);  // the owner's worker still serves it
 }
 
 TEST_CASE("isolation: a server's worker holds no descriptor of the process that forked it") {
