@@ -135,7 +135,8 @@ struct FrameHeader {
     if (!write_all(fd, reinterpret_cast<const char*>(&h), sizeof h) || !write_all(fd, out.data(), out.size()))
       ::_exit(kExitWrite);
   }
-  ::_exit(0);  // the batch shut the socket: no more work
+  stop_native_worker();  // reaped, so that its CPU time counts in this worker's and the batch's
+  ::_exit(0);             // the batch shut the socket: no more work
 }
 
 std::string signal_text(int sig) {

@@ -1,6 +1,7 @@
 #include "native/native_facts.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -385,7 +386,11 @@ std::vector<uint8_t> read_elf_request(std::span<const uint8_t> request) {
 
 std::mutex server_mutex;
 IsolatedServer& elf_server() {
-  static IsolatedServer* server = new IsolatedServer(read_elf_request);  // never destroyed: see start_native_worker()
+  // Never destroyed (the process may still read a library while static objects go); reaped at exit.
+  static IsolatedServer* server = [] {
+    std::atexit(stop_native_worker);
+    return new IsolatedServer(read_elf_request);
+  }();
   return *server;
 }
 
@@ -410,6 +415,11 @@ std::vector<WorkerResult> read_elfs_isolated(ScanElfFunction read_elf, const std
 }
 
 }  // namespace
+
+void stop_native_worker() {
+  std::lock_guard lock(server_mutex);
+  elf_server().stop();
+}
 
 void start_native_worker() {
   std::lock_guard lock(server_mutex);

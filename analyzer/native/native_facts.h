@@ -167,6 +167,11 @@ NativeFacts analyze_native(const AppPackage& app, AnomalySink& anomalies, const 
 // lives as long as this process, at most 2000 libraries (isolation.h, IsolatedServer).
 void start_native_worker();
 
+// Ends and reaps that worker, if this process started one: its CPU time then counts in this process's
+// children's (what a batch's CPU figures and time(1) report). Run at exit(); a process that ends with
+// _exit (a batch worker) calls it first.
+void stop_native_worker();
+
 // One library's bytes through the same path (validation, worker, classification): for tests and fuzzing.
 NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,
                                      AnomalySink& anomalies, const NativeOptions& options,
