@@ -210,6 +210,20 @@ void blame(WorkerResult& r, int status, bool killed, bool too_big, const Isolati
   }
 }
 
+// The outcome of an item its worker answered: its bytes, or what the status frame says went wrong.
+void take_answer(WorkerResult& r, uint8_t status, std::vector<uint8_t> payload, const IsolationLimits& limits) {
+  if (status == kFrameOk) {
+    r.outcome = WorkerOutcome::ok;
+    r.payload = std::move(payload);
+  } else if (status == kFrameOom) {
+    r.outcome = WorkerOutcome::out_of_memory;
+    r.detail = "worker ran out of memory (limit " + std::to_string(limits.memory_bytes >> 20) + " MiB)";
+  } else {
+    r.outcome = WorkerOutcome::failed;
+    r.detail = "worker job threw";
+  }
+}
+
 void note_peak_rss_kb(uint64_t kb) {
   for (uint64_t seen = reaped_peak_rss_kb; seen < kb;)
     if (reaped_peak_rss_kb.compare_exchange_weak(seen, kb)) break;
@@ -258,18 +272,9 @@ std::vector<WorkerResult> run_batch_in_worker(size_t count, const std::function<
         std::memcpy(&size, buf.data() + consumed + 9, 8);
         if (buf.size() - consumed - kFrameHeader < size) break;
         if (index == next && index < count) {
-          WorkerResult& r = results[index];
           const uint8_t* p = buf.data() + consumed + kFrameHeader;
-          if (status == kFrameOk) {
-            r.outcome = WorkerOutcome::ok;
-            r.payload.assign(p, p + size);
-          } else if (status == kFrameOom) {
-            r.outcome = WorkerOutcome::out_of_memory;
-            r.detail = "worker ran out of memory (limit " + std::to_string(limits.memory_bytes >> 20) + " MiB)";
-          } else {
-            r.outcome = WorkerOutcome::failed;
-            r.detail = "worker job threw";
-          }
+          take_answer(results[index], status, status == kFrameOk ? std::vector<uint8_t>(p, p + size) : std::vector<uint8_t>{},
+                      limits);
           ++next;
         }
         consumed += kFrameHeader + size;
@@ -320,7 +325,7 @@ void IsolatedServer::forget_inherited() {
   fd_ = -1;
 }
 
-bool IsolatedServer::start(const IsolationLimits&) {
+bool IsolatedServer::start() {
   forget_inherited();
   if (ours()) return true;
   int fds[2];
@@ -344,21 +349,7 @@ bool IsolatedServer::start(const IsolationLimits&) {
   return true;
 }
 
-void IsolatedServer::stop() {
-  forget_inherited();
-  if (!ours()) return;
-  ::close(fd_);
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
-  fd_ = -1;
-}
-
-// The worker ended (or is ended here) before it answered: reaped, and the request it was on gets the blame.
-void IsolatedServer::finish(WorkerResult& r, bool killed, bool too_big, const IsolationLimits& limits) {
-  if (killed || too_big) ::kill(pid_, SIGKILL);
+int IsolatedServer::reap() {
   ::close(fd_);
   int status = 0;
   struct rusage usage = {};
@@ -367,7 +358,20 @@ void IsolatedServer::finish(WorkerResult& r, bool killed, bool too_big, const Is
   note_peak_rss_kb(uint64_t(usage.ru_maxrss));
   pid_ = -1;
   fd_ = -1;
-  blame(r, status, killed, too_big, limits);
+  return status;
+}
+
+void IsolatedServer::stop() {
+  forget_inherited();
+  if (!ours()) return;
+  ::kill(pid_, SIGKILL);
+  reap();
+}
+
+// The worker ended (or is ended here) before it answered: reaped, and the request it was on gets the blame.
+void IsolatedServer::finish(WorkerResult& r, bool killed, bool too_big, const IsolationLimits& limits) {
+  if (killed || too_big) ::kill(pid_, SIGKILL);
+  blame(r, reap(), killed, too_big, limits);
 }
 
 std::vector<WorkerResult> IsolatedServer::run(const std::vector<std::vector<uint8_t>>& requests,
@@ -377,9 +381,9 @@ std::vector<WorkerResult> IsolatedServer::run(const std::vector<std::vector<uint
   for (size_t i = 0; i < requests.size(); ++i) {
     WorkerResult& r = results[i];
     if (ours() && served_ >= max_requests_) stop();
-    if (!start(limits)) {
+    if (!start()) {
       r.outcome = WorkerOutcome::failed;
-      r.detail = std::string("fork: ") + std::strerror(errno);
+      r.detail = std::string("cannot start the worker: ") + std::strerror(errno);
       continue;
     }
     ++served_;
@@ -428,16 +432,7 @@ std::vector<WorkerResult> IsolatedServer::run(const std::vector<std::vector<uint
       continue;
     }
     note_peak_rss_kb(a.peak_rss_kb);
-    if (a.status == kFrameOk) {
-      r.outcome = WorkerOutcome::ok;
-      r.payload = std::move(answer);
-    } else if (a.status == kFrameOom) {
-      r.outcome = WorkerOutcome::out_of_memory;
-      r.detail = "worker ran out of memory (limit " + std::to_string(limits.memory_bytes >> 20) + " MiB)";
-    } else {
-      r.outcome = WorkerOutcome::failed;
-      r.detail = "worker job threw";
-    }
+    take_answer(r, a.status, std::move(answer), limits);
   }
   return results;
 }

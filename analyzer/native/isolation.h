@@ -65,13 +65,14 @@ class IsolatedServer {
   IsolatedServer& operator=(const IsolatedServer&) = delete;
 
   // Forks the worker now, if none runs: a batch worker starts it before its first APK, while small.
-  bool start(const IsolationLimits& limits = {});
+  bool start();
   std::vector<WorkerResult> run(const std::vector<std::vector<uint8_t>>& requests, const IsolationLimits& limits = {});
   void stop();  // kills and reaps the worker, if one runs
   pid_t pid() const { return pid_; }
 
  private:
   void finish(WorkerResult& r, bool killed, bool too_big, const IsolationLimits& limits);
+  int reap();  // closes the socket, waits for the worker, notes its peak; its wait status
   // A worker forked by another process (this one's parent, before it forked this one) is not ours:
   // forgotten, not used (its socket is shared with that process) nor killed.
   bool ours() const { return pid_ > 0 && owner_ == ::getpid(); }

@@ -394,8 +394,18 @@ IsolatedServer& elf_server() {
   return *server;
 }
 
-// Each library through `read_elf` in the process's server, whose worker is replaced if it was
-// forked with another reader (a test's).
+// The process's server, for `read_elf`: its worker is replaced if it was forked with another reader
+// (a test's). The caller holds server_mutex.
+IsolatedServer& elf_server_for(ScanElfFunction read_elf) {
+  IsolatedServer& server = elf_server();
+  if (server_reader != read_elf) {
+    server.stop();
+    server_reader = read_elf;
+  }
+  return server;
+}
+
+// Each library through `read_elf` in the process's server.
 std::vector<WorkerResult> read_elfs_isolated(ScanElfFunction read_elf, const std::vector<std::pair<Bytes, ElfScanLimits>>& libs,
                                              const IsolationLimits& isolation) {
   std::vector<std::vector<uint8_t>> requests;
@@ -406,12 +416,7 @@ std::vector<WorkerResult> read_elfs_isolated(ScanElfFunction read_elf, const std
     requests.push_back(std::move(q));
   }
   std::lock_guard lock(server_mutex);
-  IsolatedServer& server = elf_server();
-  if (server_reader != read_elf) {
-    server.stop();
-    server_reader = read_elf;
-  }
-  return server.run(requests, isolation);
+  return elf_server_for(read_elf).run(requests, isolation);
 }
 
 }  // namespace
@@ -429,12 +434,7 @@ void start_native_worker() {
   } catch (const std::exception&) {
     return;  // the analysis meets the same problem and says so per APK
   }
-  IsolatedServer& server = elf_server();
-  if (server_reader != read_elf) {
-    server.stop();
-    server_reader = read_elf;
-  }
-  server.start();
+  elf_server_for(read_elf).start();
 }
 
 NativeLibrary analyze_native_library(Bytes bytes, const std::string& file, const std::string& abi,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "report/json_report.h"
 #include "version.h"
 
 namespace apkvet {
@@ -72,7 +73,7 @@ const Json& obj(const Json& j, const char* key) {
 std::string str(const Json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_null()) return "";
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return dump_json(j, -1);
 }
 std::string str(const Json& j, const char* key) {
   if (!j.is_object()) return "";

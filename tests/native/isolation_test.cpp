@@ -95,13 +95,19 @@ TEST_CASE("isolation: a sleeping worker hits the wall-clock limit") {
   CHECK(r.outcome == WorkerOutcome::timed_out);
 }
 
-// True while `pid` runs (a zombie waiting for its reaper counts as gone).
-bool process_alive(pid_t pid) {
+// The fields of /proc/<pid>/stat after the command name (state, ppid, ...); "" if there is no such process.
+std::string stat_fields(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
-  if (!std::getline(stat, line)) return false;
+  if (!std::getline(stat, line)) return "";
   size_t close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+  return close != std::string::npos && close + 2 < line.size() ? line.substr(close + 2) : "";
+}
+
+// True while `pid` runs (a zombie waiting for its reaper counts as gone).
+bool process_alive(pid_t pid) {
+  std::string fields = stat_fields(pid);
+  return !fields.empty() && fields[0] != 'Z';
 }
 
 // Forks a process standing for a batch worker, in which `start_worker` forks a worker and writes its
@@ -259,10 +265,7 @@ TEST_CASE("isolation: a process forked from a server's owner starts a worker of 
     auto r = server.run({bytes_of("b")});
     pid_t answered = r[0].outcome == WorkerOutcome::ok ? answer_pid(r[0]) : -1;
     pid_t parent_of_it = -1;
-    std::ifstream stat("/proc/" + std::to_string(answered) + "/stat");
-    std::string line;
-    if (std::getline(stat, line) && line.rfind(')') != std::string::npos)
-      std::sscanf(line.c_str() + line.rfind(')') + 2, "%*c %d", &parent_of_it);
+    std::sscanf(stat_fields(answered).c_str(), "%*c %d", &parent_of_it);
     pid_t out[2] = {answered, parent_of_it == ::getpid() ? 1 : 0};
     (void)!::write(fds[1], out, sizeof out);
     server.stop();
