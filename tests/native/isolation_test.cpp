@@ -319,12 +319,20 @@ TEST_CASE("isolation: a server's worker reports its peak memory per request, and
   CHECK(hog[2].outcome == WorkerOutcome::ok);
 }
 
-TEST_CASE("isolation: a server's worker dies with the process that forked it") {
+TEST_CASE("isolation: a server's worker dies with the process that forked it, even in the middle of a request") {
   CHECK(worker_dies_with_its_forker([](int fd) {
     static IsolatedServer server(test_request);
     server.start();
     pid_t worker = server.pid();
-    (void)!::write(fd, &worker, sizeof worker);
+    // Busy when its forker is killed (it would not see the socket close until the request ended): the
+    // pid is handed over, and the forker killed, only once the request has had time to arrive.
+    std::thread([fd, worker] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      (void)!::write(fd, &worker, sizeof worker);
+    }).detach();
+    IsolationLimits limits;
+    limits.wall_seconds = 60;
+    server.run({bytes_of("W")}, limits);
   }));
 }
 
