@@ -15,6 +15,7 @@
 
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -376,6 +377,28 @@ TEST_CASE("isolation: damaged ELF variants never stop the analysis") {
     CHECK(!l.status.empty());
     CHECK((l.status == "analyzed" || !sink.all().empty()));
   }
+}
+
+TEST_CASE("isolation: stop_native_worker reaps the worker, so its CPU time counts in this process's children") {
+  // A batch's CPU figures (time(1), tools/bench-batch.sh) see a worker's time only once it is reaped.
+  std::ifstream in(fixture("native/so/vet/lib/arm64-v8a/libvet.so"), std::ios::binary);
+  std::vector<uint8_t> lib((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto analyze = [&] {
+    AnomalySink sink;
+    REQUIRE(analyze_native_library(lib, "lib/arm64-v8a/libvet.so", "arm64-v8a", sink, NativeOptions{}).status == "analyzed");
+  };
+  analyze();  // the worker for the module's reader runs (a worker for another reader was reaped here)
+  auto children_cpu = [] {
+    struct rusage u = {};
+    ::getrusage(RUSAGE_CHILDREN, &u);
+    return u.ru_utime.tv_sec * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_sec * 1000000L + u.ru_stime.tv_usec;
+  };
+  long before = children_cpu();
+  for (int i = 0; i < 20; ++i) analyze();
+  CHECK(children_cpu() == before);  // still running: not counted yet
+  stop_native_worker();
+  CHECK(children_cpu() > before);
+  analyze();  // a new worker starts on demand
 }
 
 TEST_CASE("isolation: section headers damaged on purpose are dropped, the dynamic view still read") {
