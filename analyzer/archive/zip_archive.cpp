@@ -434,7 +434,7 @@ std::optional<Bytes> ZipArchive::read(const ZipEntry& e) const {
     failed_[e.index] = true;
     return std::nullopt;
   }
-  auto& slot = inflated_[e.index] = std::make_unique<std::vector<uint8_t>>(std::move(*out));
+  auto& slot = inflated_[e.index] = std::make_unique<InflatedBytes>(std::move(*out));
   return Bytes(*slot);
 }
 
@@ -469,7 +469,7 @@ std::vector<uint8_t> ZipArchive::peek(const ZipEntry& e, size_t n) const {
   return out;
 }
 
-std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const {
+std::optional<InflatedBytes> ZipArchive::inflate(const ZipEntry& e) const {
   if (e.uncompressed_size > options_.max_entry_size) {
     anomaly("zip.bomb_entry_size", Severity::high, "Entry declares an inflated size above the limit; not inflated",
             e.name, "", std::to_string(e.uncompressed_size) + " bytes");
@@ -493,7 +493,7 @@ std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const
   if (e.uncompressed_size <= (64u << 20) && e.uncompressed_size <= e.compressed_size * 1032 + 1024) {
     thread_local std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> decompressor(
         libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
-    std::vector<uint8_t> out(static_cast<size_t>(e.uncompressed_size));
+    InflatedBytes out(static_cast<size_t>(e.uncompressed_size));
     size_t produced = 0;
     if (decompressor && libdeflate_deflate_decompress(decompressor.get(), in, static_cast<size_t>(e.compressed_size),
                                                       out.data(), out.size(), &produced) == LIBDEFLATE_SUCCESS) {
@@ -504,7 +504,7 @@ std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const
   // Never trust the declared size for the allocation beyond the budget: inflate into a buffer that
   // grows only as real output arrives, capped one byte above the declared size to detect lies.
   const uint64_t cap = e.uncompressed_size + 1;
-  std::vector<uint8_t> out;
+  InflatedBytes out;
   out.reserve(static_cast<size_t>(std::min<uint64_t>(e.uncompressed_size, 64u << 20)));
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return std::nullopt;
@@ -543,7 +543,7 @@ std::optional<std::vector<uint8_t>> ZipArchive::inflate(const ZipEntry& e) const
 
 // What every inflated entry is checked for: fewer bytes than declared, its CRC-32; then it counts
 // against the archive's inflate budget.
-std::vector<uint8_t> ZipArchive::inflated(const ZipEntry& e, std::vector<uint8_t> out) const {
+InflatedBytes ZipArchive::inflated(const ZipEntry& e, InflatedBytes out) const {
   if (out.size() < e.uncompressed_size) {
     anomaly("zip.size_mismatch", Severity::medium, "Entry inflates to less than its declared size", e.name, "",
             std::to_string(out.size()) + " of " + std::to_string(e.uncompressed_size));
