@@ -120,7 +120,28 @@ std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The certificates parsed last on this thread, each with its SubjectPublicKeyInfo as encoded in it.
+struct RecentCertificate {
+  std::vector<uint8_t> der, public_key;
+  X509Ptr cert;
+};
+std::vector<RecentCertificate>& recent_certificates() {
+  thread_local std::vector<RecentCertificate> recent;
+  return recent;
+}
+
+}  // namespace
+
 PkeyPtr parse_public_key(Bytes spki) {
+  // Decoding a key through OpenSSL 3's decoders costs ~1M instructions. The v2 and v3 signers of an
+  // APK carry the same key, and the certificate of the scheme verified before (v3.1, v3, then v2)
+  // holds it too: a key whose encoding is that of a recent certificate's key is that key (decoded
+  // from the same bytes by the same decoder), shared by reference.
+  for (const auto& r : recent_certificates())
+    if (std::equal(r.public_key.begin(), r.public_key.end(), spki.begin(), spki.end()))
+      if (EVP_PKEY* key = X509_get0_pubkey(r.cert.get()); key && EVP_PKEY_up_ref(key) == 1) return PkeyPtr(key);
   const unsigned char* p = spki.data();
   EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
   return PkeyPtr(key);
@@ -131,15 +152,19 @@ X509Ptr parse_certificate(Bytes der) {
   // parsing (its public key through OpenSSL 3's decoders) is the costly part of describing it: the
   // last few certificates parsed on this thread are kept and shared (X509 objects are reference
   // counted and read-only once parsed).
-  thread_local std::vector<std::pair<std::vector<uint8_t>, X509Ptr>> recent;
-  for (const auto& [bytes, cert] : recent)
-    if (std::equal(bytes.begin(), bytes.end(), der.begin(), der.end()) && X509_up_ref(cert.get()) == 1)
-      return X509Ptr(cert.get());
+  auto& recent = recent_certificates();
+  for (const auto& r : recent)
+    if (std::equal(r.der.begin(), r.der.end(), der.begin(), der.end()) && X509_up_ref(r.cert.get()) == 1)
+      return X509Ptr(r.cert.get());
   const unsigned char* p = der.data();
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || X509_up_ref(cert.get()) != 1) return cert;
   if (recent.size() >= 8) recent.erase(recent.begin());
-  recent.emplace_back(std::vector<uint8_t>(der.begin(), der.end()), X509Ptr(cert.get()));
+  RecentCertificate r{std::vector<uint8_t>(der.begin(), der.end()), {}, X509Ptr(cert.get())};
+  unsigned char* spki = nullptr;
+  if (int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &spki); n > 0) r.public_key.assign(spki, spki + n);
+  OPENSSL_free(spki);
+  recent.push_back(std::move(r));
   return cert;
 }
 

@@ -83,8 +83,7 @@ void warm_up_crypto() {
     (void)describe_certificate(der);
     X509Ptr cert = parse_certificate(der);
     EVP_PKEY* key = cert ? X509_get0_pubkey(cert.get()) : nullptr;
-    if (!key) continue;
-    PkeyPtr again = parse_public_key(encode_public_key(key));
+    if (!key) continue;  // the certificate's key came through the decoders a signer's key goes through
     // Fails (the signature is junk) after fetching the verification methods, which is the point.
     const KeyType type = key_type(key);
     const uint8_t data[1] = {0}, not_a_signature[8] = {};
