@@ -131,8 +131,9 @@ struct ServerRequest {
   uint64_t memory_bytes;
 };
 struct ServerAnswer {
-  uint8_t status;        // kFrameOk, kFrameOom, kFrameThrew
-  uint64_t peak_rss_kb;  // the worker's peak over this request
+  uint8_t status;         // kFrameOk, kFrameOom, kFrameThrew
+  uint8_t unused[7];      // the padding, named so that every byte sent is set
+  uint64_t peak_rss_kb;   // the worker's peak over this request
   uint64_t size;
 };
 
@@ -161,7 +162,7 @@ struct ServerAnswer {
     reset_peak_rss();
     std::vector<uint8_t> payload;
     uint8_t status = run_item([&] { return handle(request); }, payload);
-    ServerAnswer a{status, peak_rss_kb(), payload.size()};
+    ServerAnswer a{status, {}, peak_rss_kb(), payload.size()};
     if (!write_all(fd, &a, sizeof a) || !write_all(fd, payload.data(), payload.size())) ::_exit(kExitWrite);
   }
   ::_exit(0);  // retired: the socket was closed
