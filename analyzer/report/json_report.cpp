@@ -42,51 +42,76 @@ namespace {
 // nlohmann's own writer, with the settings of every report: UTF-8 as it is, invalid UTF-8 replaced.
 std::string nlohmann_dump(const Json& j, int indent) { return j.dump(indent, ' ', false, Json::error_handler_t::replace); }
 
-// The compact form, byte for byte what nlohmann's dump(-1, ' ', false, replace) writes, faster: a
-// batch worker writes every report in it (nlohmann's serializer was 3% of a corpus batch's CPU,
-// mostly escaping strings byte by byte through a UTF-8 decoder). Strings of printable ASCII, nearly
-// all of them, are copied as they are; any byte >= 0x80, and any number with a fraction, is left to
-// nlohmann (its UTF-8 check and replacement, its float format), so the two cannot differ there.
-class CompactWriter {
+// nlohmann's dump(indent, ' ', false, replace), byte for byte, faster: the compact form (indent -1)
+// is what a batch worker writes every report in (nlohmann's serializer was 3% of a corpus batch's
+// CPU, mostly escaping strings byte by byte through a UTF-8 decoder), the indented one what `scan
+// --format json` prints (nlohmann's was a fifth of a corpus scan's instructions). Strings of printable
+// ASCII, nearly all of them, are copied as they are; any byte >= 0x80, and any number with a fraction,
+// is left to nlohmann (its UTF-8 check and replacement, its float format), so the two cannot differ
+// there. Layout as nlohmann's: "{}" and "[]" when empty, else one member or element per line, each
+// `indent` spaces deeper than its container, and ": " after a key.
+class JsonWriter {
  public:
-  explicit CompactWriter(std::string& out) : out_(out) {}
+  JsonWriter(std::string& out, int indent) : out_(out), indent_(indent) {}
 
-  void value(const Json& j) {
+  // False if it met a value whose indented form only nlohmann knows (binary); `out` is then partial.
+  bool value(const Json& j, size_t depth = 0) {
     switch (j.type()) {
       case Json::value_t::object: {
+        const auto& members = j.get_ref<const Json::object_t&>();
+        if (members.empty()) {
+          out_ += "{}";
+          return true;
+        }
         out_ += '{';
         bool first = true;
-        for (const auto& [key, v] : j.get_ref<const Json::object_t&>()) {
+        for (const auto& [key, v] : members) {
           if (!first) out_ += ',';
           first = false;
+          line(depth + 1);
           string(key);
-          out_ += ':';
-          value(v);
+          out_ += indent_ < 0 ? ":" : ": ";
+          if (!value(v, depth + 1)) return false;
         }
+        line(depth);
         out_ += '}';
-        return;
+        return true;
       }
       case Json::value_t::array: {
+        const auto& elements = j.get_ref<const Json::array_t&>();
+        if (elements.empty()) {
+          out_ += "[]";
+          return true;
+        }
         out_ += '[';
         bool first = true;
-        for (const Json& v : j.get_ref<const Json::array_t&>()) {
+        for (const Json& v : elements) {
           if (!first) out_ += ',';
           first = false;
-          value(v);
+          line(depth + 1);
+          if (!value(v, depth + 1)) return false;
         }
+        line(depth);
         out_ += ']';
-        return;
+        return true;
       }
-      case Json::value_t::string: string(j.get_ref<const std::string&>()); return;
-      case Json::value_t::boolean: out_ += j.get<bool>() ? "true" : "false"; return;
-      case Json::value_t::null: out_ += "null"; return;
-      case Json::value_t::number_integer: number(j.get<int64_t>()); return;
-      case Json::value_t::number_unsigned: number(j.get<uint64_t>()); return;
-      default: out_ += nlohmann_dump(j, -1); return;  // floats, binary, discarded
+      case Json::value_t::string: string(j.get_ref<const std::string&>()); return true;
+      case Json::value_t::boolean: out_ += j.get<bool>() ? "true" : "false"; return true;
+      case Json::value_t::null: out_ += "null"; return true;
+      case Json::value_t::number_integer: number(j.get<int64_t>()); return true;
+      case Json::value_t::number_unsigned: number(j.get<uint64_t>()); return true;
+      case Json::value_t::binary: if (indent_ >= 0) return false; [[fallthrough]];
+      default: out_ += nlohmann_dump(j, -1); return true;  // floats, discarded, compact binary
     }
   }
 
  private:
+  // A new line at `depth` (nothing in the compact form).
+  void line(size_t depth) {
+    if (indent_ < 0) return;
+    out_ += '\n';
+    out_.append(depth * size_t(indent_), ' ');
+  }
   template <typename Int>
   void number(Int v) {
     char buf[24];
@@ -151,14 +176,14 @@ class CompactWriter {
   }
 
   std::string& out_;
+  int indent_;
 };
 
 }  // namespace
 
 std::string dump_json(const Json& j, int indent) {
-  if (indent >= 0) return nlohmann_dump(j, indent);
   std::string out;
-  CompactWriter(out).value(j);
+  if (!JsonWriter(out, indent).value(j)) return nlohmann_dump(j, indent);
   return out;
 }
 

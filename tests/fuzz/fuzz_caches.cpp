@@ -68,11 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
     // Written as every report writes JSON (dump_json replaces invalid UTF-8: rule texts, like YAML
-    // ones, are not validated as UTF-8 on the way in), and in the compact form a batch worker sends,
-    // which must be byte for byte nlohmann's (its own writer: json_report.cpp).
+    // ones, are not validated as UTF-8 on the way in), compact as a batch worker sends it and
+    // indented as scan prints it, each byte for byte nlohmann's (its own writer: json_report.cpp).
     auto written = [](const Json& j) {
-      (void)dump_json(j);
-      if (dump_json(j, -1) != j.dump(-1, ' ', false, Json::error_handler_t::replace)) __builtin_trap();
+      for (int indent : {-1, 2})
+        if (dump_json(j, indent) != j.dump(indent, ' ', false, Json::error_handler_t::replace)) __builtin_trap();
     };
     written(rules::rule_set_to_json(set));
     rules::Judgement j = rules::judge(sample_facts(), set, nullptr, {}, "2026-01-01");

@@ -1,6 +1,8 @@
-// dump_json(j, -1), the compact form a batch worker writes every report in, is byte for byte what
-// nlohmann's own dump writes with the same settings: on every byte, on invalid UTF-8, on numbers of
-// every kind, on real reports of corpus APKs and on the corpus' truth files.
+// dump_json(j, indent) is byte for byte what nlohmann's own dump writes with the same settings, in the
+// compact form a batch worker writes every report in (-1) and in the indented ones `scan --format
+// json` prints (2; 0 and 4 for the layout's arithmetic): on every byte, on invalid UTF-8, on numbers
+// of every kind, on empty and nested containers, on real reports of corpus APKs and on the corpus'
+// truth files.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -20,6 +22,13 @@ namespace {
 
 std::string nlohmann_compact(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+// Every indent the writer has a layout for agrees with nlohmann's.
+bool same_as_nlohmann(const Json& j) {
+  for (int indent : {-1, 0, 2, 4})
+    if (dump_json(j, indent) != j.dump(indent, ' ', false, Json::error_handler_t::replace)) return false;
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("compact JSON: every byte, and random strings of the bytes that need care, as nlohmann writes them") {
@@ -38,6 +47,7 @@ TEST_CASE("compact JSON: every byte, and random strings of the bytes that need c
     }
   }
   CHECK(dump_json(all, -1) == nlohmann_compact(all));
+  CHECK(same_as_nlohmann(all));
 
   // Quotes, backslashes, control characters, DEL, UTF-8 lead and continuation bytes, bytes never
   // valid in UTF-8: mixed at random, so that invalid sequences of every shape come up.
@@ -56,6 +66,8 @@ TEST_CASE("compact JSON: every byte, and random strings of the bytes that need c
   }
   for (const Json& s : strings) REQUIRE_MESSAGE(dump_json(s, -1) == nlohmann_compact(s), nlohmann_compact(s));
   CHECK(dump_json(object, -1) == nlohmann_compact(object));
+  CHECK(same_as_nlohmann(strings));
+  CHECK(same_as_nlohmann(object));
   // Valid UTF-8 of every length goes through unchanged.
   Json text = "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 \"q\" \\ \t";
   CHECK(dump_json(text, -1) == nlohmann_compact(text));
@@ -77,8 +89,15 @@ TEST_CASE("compact JSON: numbers, literals and nesting as nlohmann writes them")
             {"empty", {{"object", Json::object()}, {"array", Json::array()}, {"string", ""}}},
             {"nested", {{{"a", {{"b", {1, {2, {3}}}}}}}}}};
   CHECK(dump_json(j, -1) == nlohmann_compact(j));
-  for (const Json& v : {Json(nullptr), Json(true), Json(3), Json(0.5), Json("s"), Json::object(), Json::array()})
+  CHECK(same_as_nlohmann(j));
+  for (const Json& v : {Json(nullptr), Json(true), Json(3), Json(0.5), Json("s"), Json::object(), Json::array()}) {
     CHECK(dump_json(v, -1) == nlohmann_compact(v));
+    CHECK(same_as_nlohmann(v));
+  }
+  // Binary values (no report has one) are laid out by nlohmann itself when indented.
+  Json with_binary = {{"a", {1, Json::binary({1, 2, 3}, 7)}}, {"b", Json::binary({})}};
+  CHECK(same_as_nlohmann(with_binary));
+  CHECK(dump_json(with_binary, 2).find("\"subtype\": 7") != std::string::npos);
 }
 
 TEST_CASE("compact JSON: real reports and the corpus' truth files, as nlohmann writes them") {
@@ -90,6 +109,7 @@ TEST_CASE("compact JSON: real reports and the corpus' truth files, as nlohmann w
     std::string fast = dump_json(report, -1);
     REQUIRE(fast.size() > 1000);
     CHECK_MESSAGE(fast == nlohmann_compact(report), apk);
+    CHECK_MESSAGE(same_as_nlohmann(report), apk);
     ++reports;
   }
   CHECK(reports == 4);
@@ -99,6 +119,7 @@ TEST_CASE("compact JSON: real reports and the corpus' truth files, as nlohmann w
     Json j = Json::parse(read_all(e.path()), nullptr, false);
     if (j.is_discarded()) continue;
     CHECK_MESSAGE(dump_json(j, -1) == nlohmann_compact(j), e.path().string());
+    CHECK_MESSAGE(same_as_nlohmann(j), e.path().string());
     ++truth;
   }
   CHECK(truth > 100);
