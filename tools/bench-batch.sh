@@ -12,7 +12,10 @@ APKVET="$BUILD/apkvet"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 n=$(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | wc -l)
-echo "corpus: $n files in $CORPUS; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+# The machine, since the ratios move with it (the same code measured 96x per core on one kind of
+# processor and 88x on another, androguard's time moving less than apkvet's).
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo "corpus: $n files in $CORPUS; $(nproc) cores (${cpu_model:-unknown CPU}); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 now() { date +%s.%N; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
