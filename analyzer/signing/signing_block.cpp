@@ -321,6 +321,17 @@ void parse_signer(Bytes signer_bytes, int version, const SchemeParams& p, std::s
     add_error(s, prefix + "NO_SUPPORTED_SIGNATURES", who + "No supported signatures: " + why);
     return;
   }
+  // The signed data's first certificate carries this key, and describing it below parses it anyway,
+  // its key through the same OpenSSL 3 decoders (~1M instructions a key). Parsed first, the key is
+  // then taken from it instead of being decoded twice. Nothing of the certificate is used before the
+  // signature verifies; a certificate that does not parse is simply not cached and fails below as ever.
+  try {
+    ByteReader sd(signed_data);
+    (void)lp_slice(sd);  // digests
+    ByteReader certificates(lp_slice(sd));
+    if (certificates.remaining() > 0) (void)parse_certificate(lp_slice(certificates));
+  } catch (const ParseError&) {
+  }
   PkeyPtr key = parse_public_key(public_key);
   for (const auto& sig : *to_verify) {
     if (!key || key_type(key.get()) != sig.algorithm->key) {
