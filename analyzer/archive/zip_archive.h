@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "core/byte_reader.h"
@@ -31,21 +30,14 @@ struct ZipOptions {
 
 // An inflated entry's bytes. Its allocator leaves new elements uninitialised: the inflater writes
 // every byte, and zero-filling the buffer first was one more pass over each entry (83 MB over the
-// corpus, most of it DEX).
+// corpus, most of it DEX). Only construction without a value differs from std::allocator
+// (allocator_traits uses construct(p) for it; with a value, and for rebinding, it does as ever).
 template <typename T>
 struct UninitialisedAllocator : std::allocator<T> {
-  template <typename U>
-  struct rebind {
-    using other = UninitialisedAllocator<U>;
-  };
   using std::allocator<T>::allocator;
   template <typename U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;
-  }
-  template <typename U, typename... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
 };
 using InflatedBytes = std::vector<uint8_t, UninitialisedAllocator<uint8_t>>;
