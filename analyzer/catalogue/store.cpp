@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 #include <stdexcept>
+#include <string_view>
 
 #include "rules/judgement.h"
 
@@ -14,19 +16,30 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-// One prepared statement, finalised on scope exit; bind() and column helpers keep call sites short.
+// One prepared statement, finalised on scope exit, or one of the store's prepared statements
+// (Store::PreparedStatements), reset and unbound on scope exit for its next use; bind() and column
+// helpers keep call sites short.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
+  Statement(sqlite3* db, const char* sql) : owned_(true) {
     if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK)
       throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
   }
-  ~Statement() { sqlite3_finalize(st_); }
+  Statement(Store::PreparedStatements& prepared, const char* sql);
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(st_);
+    } else {
+      sqlite3_reset(st_);
+      sqlite3_clear_bindings(st_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
+  // The text must outlive the statement's last step (true of every caller: bound and stepped in one scope).
   Statement& bind(int i, const std::string& s) {
-    sqlite3_bind_text(st_, i, s.data(), int(s.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st_, i, s.data(), int(s.size()), SQLITE_STATIC);
     return *this;
   }
   Statement& bind(int i, int64_t v) {
@@ -42,29 +55,63 @@ class Statement {
   int64_t integer(int i) { return sqlite3_column_int64(st_, i); }
 
  private:
-  sqlite3* db_;
+  bool owned_;
   sqlite3_stmt* st_ = nullptr;
 };
+
+}  // namespace
+
+// Why: a batch writes each APK's result in a transaction of five statements (begin, the result, its
+// path, the path's input error, commit); preparing each anew (parsing the SQL, planning it) was 17%
+// of the store's CPU over the corpus, and the store is most of what the batch's own process does
+// while its workers analyse.
+struct Store::PreparedStatements {
+  explicit PreparedStatements(sqlite3* db) : db(db) {}
+  ~PreparedStatements() {
+    for (auto& [sql, st] : by_sql) sqlite3_finalize(st);
+  }
+  PreparedStatements(const PreparedStatements&) = delete;
+  PreparedStatements& operator=(const PreparedStatements&) = delete;
+
+  sqlite3_stmt* get(const char* sql) {
+    auto it = by_sql.find(std::string_view(sql));
+    if (it != by_sql.end()) return it->second;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
+    by_sql.emplace(sql, st);
+    return st;
+  }
+
+  sqlite3* db;
+  std::map<std::string, sqlite3_stmt*, std::less<>> by_sql;
+};
+
+namespace {
+
+Statement::Statement(Store::PreparedStatements& prepared, const char* sql) : owned_(false), st_(prepared.get(sql)) {}
 
 // A write transaction that rolls back unless committed. BEGIN IMMEDIATE takes the write lock up front,
 // so a concurrent reader (the dashboard) never turns it into a busy error halfway.
 class Transaction {
  public:
-  explicit Transaction(sqlite3* db) : db_(db) { rc_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  explicit Transaction(Store::PreparedStatements& prepared) : prepared_(prepared) {
+    begun_ = Statement(prepared_, "BEGIN IMMEDIATE").step() == SQLITE_DONE;
   }
-  bool begun() const { return rc_ == SQLITE_OK; }
+  ~Transaction() {
+    if (begun_ && !done_) Statement(prepared_, "ROLLBACK").step();
+  }
+  bool begun() const { return begun_; }
   // "" or the reason the commit failed (then it is rolled back).
   std::string commit() {
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return sqlite3_errmsg(db_);
+    if (Statement(prepared_, "COMMIT").step() != SQLITE_DONE) return sqlite3_errmsg(prepared_.db);
     done_ = true;
     return "";
   }
 
  private:
-  sqlite3* db_;
-  int rc_;
+  Store::PreparedStatements& prepared_;
+  bool begun_ = false;
   bool done_ = false;
 };
 
@@ -204,6 +251,7 @@ Store::Store(const std::string& path) {
   }
   // The dashboard may read while a batch writes; merges attach other stores.
   sqlite3_busy_timeout(db_, 10000);
+  prepared_ = std::make_unique<PreparedStatements>(db_);
   try {
     exec("PRAGMA journal_mode=WAL");
     // NORMAL in WAL mode: a committed transaction survives a process kill (what resume needs); only a
@@ -220,13 +268,17 @@ Store::Store(const std::string& path) {
                .c_str());
     }
   } catch (...) {
+    prepared_.reset();
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
   }
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  prepared_.reset();  // finalised first: SQLite does not close a connection with statements left
+  sqlite3_close(db_);
+}
 
 void Store::exec(const char* sql) {
   char* err = nullptr;
@@ -240,7 +292,7 @@ void Store::exec(const char* sql) {
 void Store::set_max_pages(int64_t pages) { exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()); }
 
 std::optional<Store::Current> Store::current(const std::string& sha256) {
-  Statement st(db_, "SELECT analyzer_version, rules_version, status FROM results WHERE sha256=?");
+  Statement st(*prepared_, "SELECT analyzer_version, rules_version, status FROM results WHERE sha256=?");
   st.bind(1, sha256);
   if (st.step() != SQLITE_ROW) return std::nullopt;
   return Current{{st.text(0), st.text(1)}, st.text(2)};
@@ -249,12 +301,13 @@ std::optional<Store::Current> Store::current(const std::string& sha256) {
 namespace {
 
 // Inside an open transaction: records each path for the APK and clears its input error.
-int put_paths(sqlite3* db, const std::string& sha256, const std::vector<std::string>& paths, const std::string& now) {
+int put_paths(Store::PreparedStatements& prepared, const std::string& sha256, const std::vector<std::string>& paths,
+              const std::string& now) {
   for (const auto& p : paths) {
-    Statement st(db, "INSERT OR REPLACE INTO paths(path, sha256, seen_at) VALUES(?, ?, ?)");
+    Statement st(prepared, "INSERT OR REPLACE INTO paths(path, sha256, seen_at) VALUES(?, ?, ?)");
     st.bind(1, p).bind(2, sha256).bind(3, now);
     if (int rc = st.step(); rc != SQLITE_DONE) return rc;
-    Statement del(db, "DELETE FROM input_errors WHERE path=?");
+    Statement del(prepared, "DELETE FROM input_errors WHERE path=?");
     del.bind(1, p);
     if (int rc = del.step(); rc != SQLITE_DONE) return rc;
   }
@@ -264,12 +317,12 @@ int put_paths(sqlite3* db, const std::string& sha256, const std::vector<std::str
 }  // namespace
 
 std::string Store::put_result(const ResultRow& r, const std::vector<std::string>& paths) {
-  Transaction tx(db_);
+  static const std::string insert =
+      std::string("INSERT OR REPLACE INTO results(") + kResultColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  Transaction tx(*prepared_);
   if (!tx.begun()) return sqlite3_errmsg(db_);
   {
-    Statement st(db_, (std::string("INSERT OR REPLACE INTO results(") + kResultColumns +
-                       ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                          .c_str());
+    Statement st(*prepared_, insert.c_str());
     int i = 0;
     for (const std::string* text : {&r.sha256, &r.key.analyzer_version, &r.key.rules_version, &r.status, &r.reason})
       st.bind(++i, *text);
@@ -283,26 +336,26 @@ std::string Store::put_result(const ResultRow& r, const std::vector<std::string>
     st.bind(++i, r.peak_rss_kb);
     if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
   }
-  if (put_paths(db_, r.sha256, paths, r.analysed_at) != SQLITE_DONE) return sqlite3_errmsg(db_);
+  if (put_paths(*prepared_, r.sha256, paths, r.analysed_at) != SQLITE_DONE) return sqlite3_errmsg(db_);
   return tx.commit();
 }
 
 std::string Store::add_paths(const std::string& sha256, const std::vector<std::string>& paths) {
-  Transaction tx(db_);
+  Transaction tx(*prepared_);
   if (!tx.begun()) return sqlite3_errmsg(db_);
-  if (put_paths(db_, sha256, paths, utc_now()) != SQLITE_DONE) return sqlite3_errmsg(db_);
+  if (put_paths(*prepared_, sha256, paths, utc_now()) != SQLITE_DONE) return sqlite3_errmsg(db_);
   return tx.commit();
 }
 
 std::string Store::put_input_error(const std::string& path, const std::string& reason) {
-  Transaction tx(db_);
+  Transaction tx(*prepared_);
   if (!tx.begun()) return sqlite3_errmsg(db_);
   {
     // The path no longer names the APK it was seen as: drop that sighting.
-    Statement del(db_, "DELETE FROM paths WHERE path=?");
+    Statement del(*prepared_, "DELETE FROM paths WHERE path=?");
     del.bind(1, path);
     if (del.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
-    Statement st(db_, "INSERT OR REPLACE INTO input_errors(path, reason, seen_at) VALUES(?, ?, ?)");
+    Statement st(*prepared_, "INSERT OR REPLACE INTO input_errors(path, reason, seen_at) VALUES(?, ?, ?)");
     st.bind(1, path).bind(2, reason).bind(3, utc_now());
     if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
   }
@@ -365,7 +418,7 @@ void Store::merge_from(const std::string& other_path) {
   if (attach.step() != SQLITE_DONE) throw std::runtime_error("cannot attach " + other_path + ": " + sqlite3_errmsg(db_));
   std::string failure;
   {
-    Transaction tx(db_);
+    Transaction tx(*prepared_);
     if (!tx.begun()) failure = sqlite3_errmsg(db_);
     // Newer analysis wins; equal times keep what is here, so merging the same shard again is a no-op.
     const char* steps[] = {

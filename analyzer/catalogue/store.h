@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,9 +92,12 @@ class Store {
 
   sqlite3* handle() { return db_; }
 
+  struct PreparedStatements;  // store.cpp: the statements a batch runs per APK, prepared once
+
  private:
   void exec(const char* sql);
   sqlite3* db_ = nullptr;
+  std::unique_ptr<PreparedStatements> prepared_;
 };
 
 // ISO 8601 UTC now, e.g. 2026-12-03T07:41:35Z.
