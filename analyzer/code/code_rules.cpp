@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "code/code_rules_cache.h"
 #include "code/tracker_matcher.h"
 #include "core/data_dir.h"
 
@@ -232,11 +233,22 @@ const PermissionInfo* CodeRules::permission(const std::string& name) const {
 
 std::shared_ptr<const CodeRules> load_code_rules(const std::string& rules_root) {
   auto path = [&](const std::string& rel) { return rules_root.empty() ? rules_path(rel) : rules_root + "/" + rel; };
-  auto r = std::make_shared<CodeRules>();
-  load_sensitive(*r, path("apis/sensitive_apis.json"));
-  load_permissions(*r, path("apis/api_permissions.json"));
-  load_trackers(*r, path("trackers/exodus_trackers.json"));
-  load_packers(*r, path("trackers/packers.json"));
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {path("apis/sensitive_apis.json"), "apis/sensitive_apis.json"},
+      {path("apis/api_permissions.json"), "apis/api_permissions.json"},
+      {path("trackers/exodus_trackers.json"), "trackers/exodus_trackers.json"},
+      {path("trackers/packers.json"), "trackers/packers.json"}};
+  std::shared_ptr<CodeRules> r;
+  if (std::optional<CodeRules> cached = load_cached_code_rules(files)) {
+    r = std::make_shared<CodeRules>(std::move(*cached));
+  } else {
+    r = std::make_shared<CodeRules>();
+    load_sensitive(*r, files[0].first);
+    load_permissions(*r, files[1].first);
+    load_trackers(*r, files[2].first);
+    load_packers(*r, files[3].first);
+    store_cached_code_rules(files, *r);
+  }
   r->matcher = std::make_shared<const TrackerMatcher>(*r);
   return r;
 }

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core/byte_reader.h"
+#include "core/cache_form.h"
 #include "core/data_dir.h"
 #include "core/digest.h"
 #include "version.h"
@@ -19,15 +19,9 @@ constexpr int kMaxDepth = 64;  // of nested conditions and operand values in a d
 
 enum class ValueTag : uint8_t { null, boolean_false, boolean_true, unsigned_int, signed_int, real, string, array, object };
 
-class CacheWriter {
+// The rule set's own parts (JSON operand values, condition trees) over the common form.
+class RuleCacheWriter : public CacheWriter {
  public:
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v) { append_le(out_, v, 4); }
-  void u64(uint64_t v) { append_le(out_, v, 8); }
-  void text(std::string_view s) {
-    u32(static_cast<uint32_t>(s.size()));
-    out_.append(s);
-  }
   void real(double d) {
     uint64_t bits;
     std::memcpy(&bits, &d, sizeof bits);
@@ -63,29 +57,11 @@ class CacheWriter {
     u32(static_cast<uint32_t>(c.children.size()));
     for (const auto& k : c.children) condition(k);
   }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
 };
 
-class CacheReader {
+class RuleCacheReader : public CacheReader {
  public:
-  explicit CacheReader(std::string_view bytes) : r_(Bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {}
-  uint8_t u8() { return r_.u8(); }
-  // An enumerator stored as one byte, checked against the enumeration's last value.
-  template <typename Enum>
-  Enum enumerator(Enum last) {
-    uint8_t v = u8();
-    if (v > static_cast<uint8_t>(last)) throw std::runtime_error("rules cache: enumerator out of range");
-    return static_cast<Enum>(v);
-  }
-  uint32_t u32() { return r_.u32(); }
-  uint64_t u64() { return r_.u64(); }
-  std::string text() {
-    Bytes b = r_.view(r_.u32());
-    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-  }
+  using CacheReader::CacheReader;
   double real() {
     uint64_t bits = u64();
     double d;
@@ -138,26 +114,10 @@ class CacheReader {
     }
     return c;
   }
-  // An element count, at most what the remaining bytes could hold (one byte each): a damaged count
-  // cannot make the reader loop or reserve without end.
-  uint32_t count() {
-    uint32_t n = u32();
-    if (n > r_.remaining()) throw std::runtime_error("rules cache: count beyond the entry");
-    return n;
-  }
-  bool at_end() const { return r_.remaining() == 0; }
-  bool flag() {
-    uint8_t v = u8();
-    if (v > 1) throw std::runtime_error("rules cache: a flag that is neither 0 nor 1");
-    return v == 1;
-  }
-
- private:
-  ByteReader r_;
 };
 
 std::string rule_set_to_bytes(const RuleSet& set) {
-  CacheWriter w;
+  RuleCacheWriter w;
   w.text(kFormat);
   w.text(set.version);
   w.u32(static_cast<uint32_t>(set.rules.size()));
@@ -166,18 +126,17 @@ std::string rule_set_to_bytes(const RuleSet& set) {
     w.text(r.title);
     w.u8(static_cast<uint8_t>(r.axis));
     w.u8(static_cast<uint8_t>(r.severity));
-    w.u8(r.scored ? 1 : 0);
+    w.flag(r.scored);
     w.condition(r.when);
     w.text(r.rationale);
-    w.u32(static_cast<uint32_t>(r.references.size()));
-    for (const auto& ref : r.references) w.text(ref);
+    w.texts(r.references);
     w.text(r.source);
   }
   return w.take();
 }
 
 RuleSet rule_set_from_bytes(std::string_view bytes) {
-  CacheReader r(bytes);
+  RuleCacheReader r(bytes);
   if (r.text() != kFormat) throw std::runtime_error("other cache format");
   RuleSet set;
   set.version = r.text();
@@ -190,7 +149,7 @@ RuleSet rule_set_from_bytes(std::string_view bytes) {
     rule.scored = r.flag();
     rule.when = r.condition();
     rule.rationale = r.text();
-    for (uint32_t k = r.count(); k; --k) rule.references.push_back(r.text());
+    rule.references = r.texts();
     rule.source = r.text();
     set.rules.push_back(std::move(rule));
   }

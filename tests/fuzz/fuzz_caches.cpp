@@ -1,11 +1,12 @@
-// libFuzzer target: the two binary caches apkvet reads back from its cache directory, a file any
-// local user or a damaged disk could have changed. The first byte picks the reader:
-//   even: the rule cache (rule_set_from_cache_bytes), then the rules read back judge a small facts
+// libFuzzer target: the binary caches apkvet reads back from its cache directory, a file any
+// local user or a damaged disk could have changed. The first byte picks the reader (by its value mod 3):
+//   0: the rule cache (rule_set_from_cache_bytes), then the rules read back judge a small facts
 //         document, so a condition tree no YAML file could give (bad enums, missing children, operands
 //         of the wrong type) goes through the evaluator too;
-//   odd:  the permission catalogue's index (PermissionCatalog::from_index), then lookups.
+//   1: the permission catalogue's index (PermissionCatalog::from_index), then lookups;
+//   2: the code rules (code_rules_from_cache_bytes), then every index the analysis follows.
 // Seeds: with $APKVET_FUZZ_SEED_DIR set (tools/fuzz.sh sets it), the first run writes the shipped
-// rules and permission catalogue in their current cache form there, so mutation starts from valid
+// rules, permission catalogue and code rules in their current cache form there, so mutation starts from valid
 // entries of the format this build writes.
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "code/code_rules_cache.h"
 #include "core/data_dir.h"
 #include "manifest/permission_catalog.h"
 #include "report/json_report.h"
@@ -51,6 +53,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     write_seed(dir, "rules-cache", '\0', apkvet::rules::rule_set_to_cache_bytes(apkvet::rules::load_rules(apkvet::rules_path("checks"))));
     write_seed(dir, "permission-index", '\1',
                apkvet::PermissionCatalog::build_index(apkvet::read_text_file(apkvet::rules_path("permissions/android_permissions.json"))));
+    write_seed(dir, "code-rules", '\2', apkvet::code::code_rules_to_cache_bytes(*apkvet::code::load_code_rules()));
   } catch (const std::exception&) {  // no rules directory: mutation starts from nothing
   }
   return 0;
@@ -60,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace apkvet;
   if (size == 0) return 0;
   std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) {
+  if (data[0] % 3 == 0) {
     rules::RuleSet set;
     try {
       set = rules::rule_set_from_cache_bytes(bytes);
@@ -79,6 +82,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Json out;
     rules::to_json(out, j);
     written(out);
+  } else if (data[0] % 3 == 2) {
+    code::CodeRules rules;
+    try {
+      rules = code::code_rules_from_cache_bytes(bytes);
+    } catch (const std::exception&) {  // refused: the JSON would be parsed again
+      return 0;
+    }
+    // What the analysis follows without checking (api_matcher.cpp, native_java_apis.cpp): ASan
+    // stops any index the reader let through past its table.
+    size_t sum = 0;
+    for (const auto& [cls, c] : rules.classes) {
+      for (const auto& [member, t] : c.by_member) {
+        for (uint32_t m : t.api_members) sum += rules.apis[rules.members[m].rule].id.size();
+        for (uint32_t m : t.permission_mappings) sum += rules.mappings[m].descriptor.size();
+      }
+      for (const auto& [name, apis] : c.any_overload)
+        for (uint32_t a : apis) sum += rules.apis[a].category.size();
+    }
+    for (const auto& [value, members] : rules.constant_strings)
+      for (uint32_t m : members) sum += rules.members[m].descriptor.size();
+    for (const auto& [authority, p] : rules.provider_by_authority) sum += rules.providers[p].category.size();
+    for (uint32_t a : rules.prefix_rules) sum += rules.apis[a].package_prefix.size();
+    sum += rules.label("contacts").size() + (rules.permission("android.permission.READ_CONTACTS") != nullptr);
+    if (sum == size_t(-1)) __builtin_trap();  // keeps the reads
   } else {
     auto catalog = PermissionCatalog::from_index(std::string(bytes));
     for (const char* name : {"android.permission.INTERNET", "android.permission.READ_CONTACTS", "", "zzzz",
