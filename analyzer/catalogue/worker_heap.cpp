@@ -23,12 +23,18 @@ struct ExtentHooks {
 ExtentHooks* jemalloc_hooks = nullptr;  // the default hooks, read from arena 0
 ExtentHooks huge_page_hooks;
 
+// While the parent creates the arena, jemalloc maps the arena's own metadata through these hooks (a
+// 2 MiB block, of which the parent writes a few pages). Not advised: a huge page there was zeroed
+// whole in the parent, ~7 ms at the start of every batch in a VM whose fresh huge pages fill at
+// ~0.5 GB/s, and the workers write to it only copy-on-write, a page at a time.
+bool creating_arena = false;
+
 void* alloc_huge_pages(ExtentHooks*, void* new_addr, size_t size, size_t alignment, bool* zero, bool* commit,
                        unsigned arena_ind) {
   void* p = jemalloc_hooks->alloc(jemalloc_hooks, new_addr, size, alignment, zero, commit, arena_ind);
   // Advice only: where the kernel has no huge page to give (fragmented memory, THP "never"), the
   // range is mapped with 4 KiB pages as before.
-  if (p) ::madvise(p, size, MADV_HUGEPAGE);
+  if (p && !creating_arena) ::madvise(p, size, MADV_HUGEPAGE);
   return p;
 }
 
@@ -45,7 +51,9 @@ void prepare_worker_heap() {
   ExtentHooks* hooks = &huge_page_hooks;
   unsigned arena = 0;
   len = sizeof arena;
+  creating_arena = true;
   if (mallctl("arenas.create", &arena, &len, &hooks, sizeof hooks) == 0) worker_arena = arena;
+  creating_arena = false;
 }
 
 bool use_worker_heap() {
