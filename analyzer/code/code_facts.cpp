@@ -542,10 +542,10 @@ void to_json(Json& j, const CodeFacts& f) {
     }
     cats.push_back(Json{{"category", c.category}, {"label", c.label}, {"uses", c.uses},
                         {"reachable_uses", c.reachable_uses}, {"callers", c.callers},
-                        {"subcategories", c.subcategories}, {"apis", c.apis}, {"examples", ex},
+                        {"subcategories", c.subcategories}, {"apis", c.apis}, {"examples", std::move(ex)},
                         {"truncated", c.truncated}});
   }
-  j["sensitive_api_use"] = cats;
+  j["sensitive_api_use"] = std::move(cats);
 
   const auto& p = f.permissions;
   Json used = Json::array();
@@ -564,9 +564,9 @@ void to_json(Json& j, const CodeFacts& f) {
   for (const auto& g : p.dangerous_groups)
     groups.push_back(Json{{"group", g.group}, {"requested", g.requested}, {"used", g.used},
                           {"requested_unused", g.requested_unused}, {"categories", g.categories}});
-  j["permissions"] = Json{{"requested_from", p.requested_from}, {"requested", p.requested}, {"used", used},
-                          {"requested_unused", unused}, {"used_not_requested", missing},
-                          {"dangerous_groups", groups}};
+  j["permissions"] = Json{{"requested_from", p.requested_from}, {"requested", p.requested}, {"used", std::move(used)},
+                          {"requested_unused", std::move(unused)}, {"used_not_requested", std::move(missing)},
+                          {"dangerous_groups", std::move(groups)}};
 
   Json trackers = Json::array();
   for (const auto& t : f.trackers) {
@@ -579,7 +579,7 @@ void to_json(Json& j, const CodeFacts& f) {
     tj.update(reach_json(t.reach, t.path));
     trackers.push_back(std::move(tj));
   }
-  j["trackers"] = trackers;
+  j["trackers"] = std::move(trackers);
 
   Json packers = Json::array();
   for (const auto& pk : f.packers)
@@ -595,7 +595,7 @@ void to_json(Json& j, const CodeFacts& f) {
                           {"sample_high_entropy", o.sample_high_entropy},
                           {"decryptor_candidates", o.decryptor_candidates},
                           {"string_encryption_suspected", o.string_encryption_suspected},
-                          {"unusual_dex", o.unusual_dex}, {"packers", packers}};
+                          {"unusual_dex", o.unusual_dex}, {"packers", std::move(packers)}};
   const auto& e = f.entry_points;
   j["reachability"] = Json{{"components", e.components}, {"resolved_components", e.resolved_components},
                            {"roots", e.roots}, {"methods", e.methods}, {"reachable_methods", e.reachable_methods},

@@ -612,19 +612,19 @@ void to_json(Json& j, const NativeLibrary& l) {
              {"debug_info", h.debug_info}, {"android_packed_relocs", h.android_packed_relocs}, {"relr", h.relr}};
   if (h.bti) hj["bti"] = *h.bti;
   if (h.pac) hj["pac"] = *h.pac;
-  j["hardening"] = hj;
+  j["hardening"] = std::move(hj);
   Json caps = Json::array();
   for (const auto& c : l.capabilities) caps.push_back({{"name", c.name}, {"via", c.via}, {"functions", c.functions}});
-  j["capabilities"] = caps;
+  j["capabilities"] = std::move(caps);
   Json sys = Json::array();
   for (const auto& s : l.syscalls)
     sys.push_back({{"number", s.number}, {"name", s.name}, {"function", s.function}, {"address", hex(s.address)}});
-  j["syscalls"] = sys;
+  j["syscalls"] = std::move(sys);
   Json fns = Json::array();
   for (const auto& f : l.functions)
     fns.push_back({{"name", f.name}, {"address", hex(f.address)}, {"capabilities", f.capabilities},
                    {"reaches", f.reaches}, {"calls", f.calls}, {"strings", f.strings}});
-  j["functions"] = fns;
+  j["functions"] = std::move(fns);
   j["dlopen"] = l.dlopen_names;
   j["dlsym"] = l.dlsym_names;
   j["frameworks"] = l.frameworks;
@@ -664,14 +664,14 @@ void to_json(Json& j, const NativeFacts& f) {
   for (const auto& a : f.java_apis)
     apis.push_back({{"library", a.library}, {"call", a.call}, {"descriptor", a.descriptor},
                     {"categories", a.categories}, {"permissions", a.permissions}});
-  j["java_apis"] = apis;
+  j["java_apis"] = std::move(apis);
   Json natives = Json::array();
   for (const auto& m : f.java_natives) {
     Json impl = Json::array();
     for (const auto& i : m.implemented_by) impl.push_back({{"library", i.library}, {"function", i.function}, {"how", i.how}});
-    natives.push_back({{"method", m.method}, {"status", m.status}, {"implemented_by", impl}, {"evidence", m.evidence}});
+    natives.push_back({{"method", m.method}, {"status", m.status}, {"implemented_by", std::move(impl)}, {"evidence", m.evidence}});
   }
-  j["java_natives"] = natives;
+  j["java_natives"] = std::move(natives);
   j["java_natives_unbound"] = f.java_natives_unbound;
 }
 

@@ -129,12 +129,12 @@ void to_json(Json& out, const Judgement& j) {
     out["verdict"] = to_string(j.verdict);
     Json reasons = Json::array();
     for (const auto& r : j.reasons) reasons.push_back({{"reason", r.reason}, {"clause", r.clause}, {"rules", r.rules}});
-    out["reasons"] = reasons;
+    out["reasons"] = std::move(reasons);
   }
   Json scores = Json::object();
   for (const auto& s : j.scores)
     scores[to_string(s.axis)] = {{"score", static_cast<int>(s.score)}, {"top_contributors", s.top_contributors}};
-  out["scores"] = scores;
+  out["scores"] = std::move(scores);
   Json findings = Json::array();
   for (const auto& f : j.findings) {
     Json cites = Json::array();
@@ -156,7 +156,7 @@ void to_json(Json& out, const Judgement& j) {
                       {"approved_by", f.waiver->approved_by}, {"source", f.waiver->source}};
     findings.push_back(std::move(fj));
   }
-  out["findings"] = findings;
+  out["findings"] = std::move(findings);
   if (!j.notes.empty()) out["notes"] = j.notes;
 }
 

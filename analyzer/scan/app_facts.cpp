@@ -9,7 +9,7 @@ void to_json(Json& j, const InputFacts& f) {
   Json parts = Json::array();
   for (const auto& p : f.parts)
     parts.push_back({{"name", p.name}, {"role", p.role}, {"depth", p.depth}, {"entries", p.entries}, {"size", p.size}});
-  j["parts"] = parts;
+  j["parts"] = std::move(parts);
 }
 
 void to_json(Json& j, const AppFacts& f) {

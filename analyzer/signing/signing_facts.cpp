@@ -343,14 +343,14 @@ void to_json(Json& j, const SigningFacts& f) {
       std::snprintf(id, sizeof id, "0x%08x", p.id);
       Json pj{{"id", id}, {"offset", p.offset}, {"size", p.size}};
       if (!p.name.empty()) pj["name"] = p.name;
-      pairs.push_back(pj);
+      pairs.push_back(std::move(pj));
     }
-    block["pairs"] = pairs;
+    block["pairs"] = std::move(pairs);
   } else if (!f.block.absent_reason.empty()) {
     block["absent_reason"] = f.block.absent_reason;
   }
   if (!f.block.pairs_error.empty()) block["pairs_error"] = f.block.pairs_error;
-  j["signing_block"] = block;
+  j["signing_block"] = std::move(block);
   if (f.source_stamp) j["source_stamp"] = Json{{"present", true}, {"certificate_sha256", f.source_stamp_sha256}};
   if (!f.v4_signature_file.empty()) j["v4_signature_file"] = f.v4_signature_file;
   if (!f.jar_apk_signed.empty()) j["jar_apk_signed"] = f.jar_apk_signed;

@@ -132,16 +132,16 @@ void to_json(Json& j, const Endpoint& e) {
       Json x{{"id", m.id}, {"name", m.name}, {"categories", m.categories}, {"source", "exodus"}};
       if (!m.owner_name.empty()) x["owner"] = m.owner_name;
       if (!m.owner_country.empty()) x["owner_country"] = m.owner_country;
-      t.push_back(x);
+      t.push_back(std::move(x));
     }
-    j["trackers"] = t;
+    j["trackers"] = std::move(t);
   }
   if (e.kind == "url" || e.kind == "host" || e.kind == "ip") {
     Json ns;
     put_optional_bool(ns, "cleartext_permitted", e.cleartext_permitted);
     put_optional_bool(ns, "pinned", e.pinned);
     ns["basis"] = e.network_security_basis;
-    j["network_security"] = ns;
+    j["network_security"] = std::move(ns);
   }
 }
 
@@ -182,14 +182,14 @@ void to_json(Json& j, const StringsFacts& f) {
     if (!h.ip_country.empty()) x["ip_country"] = h.ip_country;
     put_optional_bool(x, "cleartext_permitted", h.cleartext_permitted);
     put_optional_bool(x, "pinned", h.pinned);
-    hosts.push_back(x);
+    hosts.push_back(std::move(x));
   }
-  j["hosts"] = hosts;
+  j["hosts"] = std::move(hosts);
   Json aside = Json::array();
   for (const auto& a : f.set_aside)
     aside.push_back(Json{{"kind", a.kind}, {"value", clean_utf8(a.value)}, {"reason", a.reason},
                          {"occurrences", a.occurrences}, {"evidence", evidence_json(a.evidence)}});
-  j["set_aside"] = aside;
+  j["set_aside"] = std::move(aside);
   j["set_aside_counts"] = f.set_aside_counts;
   j["set_aside_listed_per_reason"] = f.set_aside_limit;
   j["secrets"] = f.secrets;
