@@ -91,7 +91,7 @@ int run_scan(const std::vector<std::string>& args) {
   }
   if (format != "text") {
     ReportMeta meta{ctx.today, ctx.rules.version, ctx.policy ? ctx.policy->id : ""};
-    Json doc = scan_report_json(reports, meta);
+    Json doc = scan_report_json(std::move(reports), meta);  // not read after
     if (format == "json") out << dump_json(doc) << "\n";
     else if (format == "html") out << html_report(doc);
     else out << dump_json(sarif_report(doc, &ctx.rules)) << "\n";

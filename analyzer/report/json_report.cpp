@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "version.h"
@@ -24,7 +25,10 @@ Json app_report_json(const AppReport& r) { return r.ok ? ok_report(r.facts, r) :
 
 Json app_report_json(AppReport&& r) { return r.ok ? ok_report(std::move(r.facts), r) : error_report(r); }
 
-Json scan_report_json(const std::vector<AppReport>& reports, const ReportMeta& meta) {
+namespace {
+// The scan document around its apps' reports; `Reports` is const (copied from) or not (moved from).
+template <typename Reports>
+Json scan_report(Reports& reports, const ReportMeta& meta) {
   Json out{{"schema", kScanSchema},
            {"schema_version", kScanSchemaVersion},
            {"tool", Json{{"name", "apkvet"}, {"version", APKVET_VERSION}}},
@@ -32,10 +36,18 @@ Json scan_report_json(const std::vector<AppReport>& reports, const ReportMeta& m
            {"rules_version", meta.rules_version}};
   if (!meta.policy.empty()) out["policy"] = meta.policy;
   Json apps = Json::array();
-  for (const auto& r : reports) apps.push_back(app_report_json(r));
+  for (auto& r : reports) {
+    if constexpr (std::is_const_v<Reports>) apps.push_back(app_report_json(r));
+    else apps.push_back(app_report_json(std::move(r)));
+  }
   out["results"] = std::move(apps);
   return out;
 }
+}  // namespace
+
+Json scan_report_json(const std::vector<AppReport>& reports, const ReportMeta& meta) { return scan_report(reports, meta); }
+
+Json scan_report_json(std::vector<AppReport>&& reports, const ReportMeta& meta) { return scan_report(reports, meta); }
 
 namespace {
 
