@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Batch throughput over the corpus: apkvet batch with 1 and 2 workers (APKs/s, scaling ratio, peak RSS
 # per worker from the store), and androguard's AnalyzeAPK (APK + DEX + analysis, what a Python vetting
-# pipeline would run) over the same files in the same run, one process, as the reference.
-# usage: nice tools/bench-batch.sh [BUILD_DIR] [CORPUS_APK_DIR]     (takes ~2 minutes + androguard; CPU-heavy)
-#        BENCH_ANDROGUARD=0 skips the androguard reference (about 7 of those minutes).
+# pipeline would run) over the same files in the same run, one process, as the reference, its slices
+# interleaved with apkvet's runs.
+# usage: nice tools/bench-batch.sh [BUILD_DIR] [CORPUS_APK_DIR]     (takes ~2-3 minutes; CPU-heavy)
+#        BENCH_ANDROGUARD=0 skips the androguard reference (most of that time).
 set -euo pipefail
 BUILD="${1:-build}"
 CORPUS="${2:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpus/apks}"
@@ -19,12 +20,64 @@ echo "corpus: $n files in $CORPUS; $(nproc) cores (${cpu_model:-unknown CPU}); l
 
 now() { date +%s.%N; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# androguard: one Python process (a co-process), AnalyzeAPK of each APK under a 300 s alarm; failures
+# counted, not fatal. It analyses the corpus in BENCH_REPEAT slices, one after each round of apkvet's
+# runs, so that both tools meet the same drift of this machine's speed: run one after the other, a
+# minute of androguard against seconds of apkvet, the per-core ratio of one code moved 80-98x between
+# four runs in 15 minutes of a noisy VM (2026-12-06 06:40-06:56).
+cat >"$tmp/ag.py" <<'PY'
+import glob, os, resource, signal, sys, time, logging
+logging.disable(logging.CRITICAL)
+from androguard.misc import AnalyzeAPK
+class Timeout(Exception): pass
+def alarm(*_): raise Timeout()
+signal.signal(signal.SIGALRM, alarm)
+files = sorted(f for f in glob.glob(os.path.join(sys.argv[1], "*")) if f.endswith((".apk", ".aab")))
+ok = failed = 0
+secs = 0.0
+for line in sys.stdin:  # "K N": analyse the K-th of N slices (K from 1), then answer "done"
+    k, n = map(int, line.split())
+    t0 = time.time()
+    for f in files[(k - 1) * len(files) // n : k * len(files) // n]:
+        signal.alarm(300)
+        try:
+            AnalyzeAPK(f); ok += 1
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt): raise
+            failed += 1
+        finally:
+            signal.alarm(0)
+    secs += time.time() - t0
+    print("done", flush=True)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+cpu = ru.ru_utime + ru.ru_stime  # the whole process, its imports too
+with open(sys.argv[2], "w") as out:
+    out.write(f"{cpu / len(files)} {len(files) / secs}\n")
+    out.write(f"androguard AnalyzeAPK, 1 process: {secs:.1f} s, {len(files)/secs:.2f} APKs/s; CPU {cpu:.1f} s, "
+              f"{cpu/len(files):.3f} CPU-s per APK; {ok} ok, {failed} failed; peak RSS {ru.ru_maxrss // 1024} MB\n")
+PY
+with_androguard=${BENCH_ANDROGUARD:-1}  # 0: apkvet only (androguard takes ~2 minutes)
+if [ "$with_androguard" != 0 ]; then
+  coproc AG { /usr/bin/python3 "$tmp/ag.py" "$CORPUS" "$tmp/ag.txt" 2>/dev/null; }
+fi
+
 # A batch of the corpus takes a second or two: each configuration runs BENCH_REPEAT times (default 5),
 # 1 and 2 workers alternating so that the machine's drift affects both, each time into a new store;
-# the medians are reported.
+# the medians are reported. After them in each round: the same analysis and judgement of every APK in
+# one process (apkvet scan of all files, JSON report), what the analysis itself costs without worker
+# processes and the store (not a way to run a catalogue: one hostile APK could take the rest with it);
+# then androguard's slice.
 reps=${BENCH_REPEAT:-5}
 declare -A rates cpus users syss rate cpu_per_apk
+scan_cpus=""
+mapfile -t inputs < <(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | sort)
 for ((rep = 1; rep <= reps; rep++)); do
+  # Not measured: a batch after androguard's slice, so that the measured ones run as in a catalogue
+  # scan, one after another. The first run after a slice of androguard (582 MB, freed) took ~10% more
+  # CPU than the next (06:58: 1 worker 1.09 CPU-s, 2 workers 1.01, in that order each round).
+  "$APKVET" batch --db "$tmp/warm.db" --jobs 2 --timeout 300 --progress-interval 60 "$CORPUS" >/dev/null 2>&1 || true
+  rm -f "$tmp/warm.db" "$tmp/warm.db-wal" "$tmp/warm.db-shm"
   for jobs in 1 2; do
     rm -f "$tmp/jobs$jobs.db" "$tmp/jobs$jobs.db-wal" "$tmp/jobs$jobs.db-shm"
     t0=$(now)
@@ -40,6 +93,14 @@ for ((rep = 1; rep <= reps; rep++)); do
     users[$jobs]+="$user "
     syss[$jobs]+="$sys "
   done
+  /usr/bin/time -f '%U %S' -o "$tmp/cpu-scan" "$APKVET" scan --format json --policy government-device \
+    "${inputs[@]}" >/dev/null 2>&1 || true
+  read -r user sys < <(tail -1 "$tmp/cpu-scan")
+  scan_cpus+="$(echo "$user + $sys" | bc -l) "
+  if [ "$with_androguard" != 0 ]; then
+    echo "$rep $reps" >&"${AG[1]}"
+    read -r _ <&"${AG[0]}"
+  fi
 done
 for jobs in 1 2; do
   cpu=$(median <<<"${cpus[$jobs]}")
@@ -58,53 +119,15 @@ for jobs in 1 2; do
   tail -1 "$tmp/jobs$jobs.err"
 done
 printf 'scaling 2 workers / 1 worker: %.2fx\n' "$(echo "${rate[2]} / ${rate[1]}" | bc -l)"
-
-# The same analysis and judgement of every APK in one process (apkvet scan of all files, JSON
-# report): what the analysis itself costs without worker processes and the store. Not a way to run a
-# catalogue: one hostile APK could take the rest with it.
-scan_cpus=""
-mapfile -t inputs < <(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | sort)
-for ((rep = 1; rep <= reps; rep++)); do
-  /usr/bin/time -f '%U %S' -o "$tmp/cpu-scan" "$APKVET" scan --format json --policy government-device \
-    "${inputs[@]}" >/dev/null 2>&1 || true
-  read -r user sys < <(tail -1 "$tmp/cpu-scan")
-  scan_cpus+="$(echo "$user + $sys" | bc -l) "
-done
 scan_cpu_per_apk=$(echo "$(median <<<"$scan_cpus") / $n" | bc -l)
 printf 'apkvet scan, all in one process (median of %d): %.4f CPU-s per APK; the batch (workers, store) costs %.4f more\n' \
   "$reps" "$scan_cpu_per_apk" "$(echo "${cpu_per_apk[1]} - $scan_cpu_per_apk" | bc -l)"
 
-[ "${BENCH_ANDROGUARD:-1}" = 0 ] && exit 0  # BENCH_ANDROGUARD=0: apkvet only
-# androguard: one Python process, each APK under a 300 s alarm; failures counted, not fatal.
-cat >"$tmp/ag.py" <<'PY'
-import glob, os, resource, signal, sys, time, logging
-logging.disable(logging.CRITICAL)
-from androguard.misc import AnalyzeAPK
-class Timeout(Exception): pass
-def alarm(*_): raise Timeout()
-signal.signal(signal.SIGALRM, alarm)
-files = sorted(f for f in glob.glob(os.path.join(sys.argv[1], "*")) if f.endswith((".apk", ".aab")))
-ok = failed = 0
-t0 = time.time()
-for f in files:
-    signal.alarm(300)
-    try:
-        AnalyzeAPK(f); ok += 1
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt): raise
-        failed += 1
-    finally:
-        signal.alarm(0)
-secs = time.time() - t0
-ru = resource.getrusage(resource.RUSAGE_SELF)
-cpu = ru.ru_utime + ru.ru_stime
-print(f"androguard AnalyzeAPK, 1 process: {secs:.1f} s, {len(files)/secs:.2f} APKs/s; CPU {cpu:.1f} s, "
-      f"{cpu/len(files):.3f} CPU-s per APK; {ok} ok, {failed} failed; peak RSS {ru.ru_maxrss // 1024} MB")
-with open(sys.argv[2], "w") as out:
-    out.write(f"{cpu / len(files)} {len(files) / secs}\n")
-PY
-/usr/bin/python3 "$tmp/ag.py" "$CORPUS" "$tmp/ag.txt" 2>/dev/null
+[ "$with_androguard" = 0 ] && exit 0
+eval "exec ${AG[1]}>&-"  # end of input: androguard writes its totals and exits
+wait "$AG_PID" 2>/dev/null || true
 read -r ag_cpu ag_rate <"$tmp/ag.txt"
+tail -1 "$tmp/ag.txt"
 # The ratios the catalogue issue sets targets for: CPU per APK (per core), and wall time of two
 # workers against androguard's one process.
 printf 'apkvet / androguard: %.1fx per core (CPU per APK, 1 worker), %.1fx wall (2 workers vs 1 process); one process without isolation %.1fx per core\n' \
