@@ -37,11 +37,13 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // The text must outlive the statement's last step (true of every caller: bound and stepped in one scope).
+  // Bound without a copy: the text must outlive the statement's last step. A temporary would not
+  // (it dies at the end of the bind's full expression, before the step), so binding one does not compile.
   Statement& bind(int i, const std::string& s) {
     sqlite3_bind_text(st_, i, s.data(), int(s.size()), SQLITE_STATIC);
     return *this;
   }
+  Statement& bind(int i, std::string&& s) = delete;
   Statement& bind(int i, int64_t v) {
     sqlite3_bind_int64(st_, i, v);
     return *this;
@@ -356,7 +358,8 @@ std::string Store::put_input_error(const std::string& path, const std::string& r
     del.bind(1, path);
     if (del.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
     Statement st(*prepared_, "INSERT OR REPLACE INTO input_errors(path, reason, seen_at) VALUES(?, ?, ?)");
-    st.bind(1, path).bind(2, reason).bind(3, utc_now());
+    const std::string now = utc_now();
+    st.bind(1, path).bind(2, reason).bind(3, now);
     if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
   }
   return tx.commit();
