@@ -16,23 +16,14 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-// One prepared statement, finalised on scope exit, or one of the store's prepared statements
-// (Store::PreparedStatements), reset and unbound on scope exit for its next use; bind() and column
-// helpers keep call sites short.
+// One use of one of the store's prepared statements (Store::PreparedStatements), reset and unbound on
+// scope exit for its next use; bind() and column helpers keep call sites short.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : owned_(true) {
-    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db) + " in: " + sql);
-  }
   Statement(Store::PreparedStatements& prepared, const char* sql);
   ~Statement() {
-    if (owned_) {
-      sqlite3_finalize(st_);
-    } else {
-      sqlite3_reset(st_);
-      sqlite3_clear_bindings(st_);
-    }
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
   }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -57,7 +48,6 @@ class Statement {
   int64_t integer(int i) { return sqlite3_column_int64(st_, i); }
 
  private:
-  bool owned_;
   sqlite3_stmt* st_ = nullptr;
 };
 
@@ -91,7 +81,7 @@ struct Store::PreparedStatements {
 
 namespace {
 
-Statement::Statement(Store::PreparedStatements& prepared, const char* sql) : owned_(false), st_(prepared.get(sql)) {}
+Statement::Statement(Store::PreparedStatements& prepared, const char* sql) : st_(prepared.get(sql)) {}
 
 // A write transaction that rolls back unless committed. BEGIN IMMEDIATE takes the write lock up front,
 // so a concurrent reader (the dashboard) never turns it into a busy error halfway.
@@ -260,7 +250,7 @@ Store::Store(const std::string& path) {
     // power loss may lose the last few, and a re-run re-analyses those.
     exec("PRAGMA synchronous=NORMAL");
     exec(kSchema);
-    Statement st(db_, "SELECT value FROM meta WHERE key='schema_version'");
+    Statement st(*prepared_, "SELECT value FROM meta WHERE key='schema_version'");
     if (st.step() == SQLITE_ROW) {
       if (st.text(0) != std::to_string(kSchemaVersion))
         throw std::runtime_error("store " + path + " has schema version " + st.text(0) + ", this apkvet reads " +
@@ -367,7 +357,8 @@ std::string Store::put_input_error(const std::string& path, const std::string& r
 
 std::vector<ResultRow> Store::results() {
   std::vector<ResultRow> out;
-  Statement st(db_, (std::string("SELECT ") + kResultColumns + " FROM results ORDER BY sha256").c_str());
+  static const std::string select = std::string("SELECT ") + kResultColumns + " FROM results ORDER BY sha256";
+  Statement st(*prepared_, select.c_str());
   while (st.step() == SQLITE_ROW) {
     ResultRow r;
     int i = 0;
@@ -395,14 +386,14 @@ std::vector<ResultRow> Store::results() {
 
 std::vector<Store::PathRow> Store::paths() {
   std::vector<PathRow> out;
-  Statement st(db_, "SELECT path, sha256 FROM paths ORDER BY path");
+  Statement st(*prepared_, "SELECT path, sha256 FROM paths ORDER BY path");
   while (st.step() == SQLITE_ROW) out.push_back({st.text(0), st.text(1)});
   return out;
 }
 
 std::vector<Store::InputError> Store::input_errors() {
   std::vector<InputError> out;
-  Statement st(db_, "SELECT path, reason FROM input_errors ORDER BY path");
+  Statement st(*prepared_, "SELECT path, reason FROM input_errors ORDER BY path");
   while (st.step() == SQLITE_ROW) out.push_back({st.text(0), st.text(1)});
   return out;
 }
@@ -416,7 +407,7 @@ void Store::merge_from(const std::string& other_path) {
     if (rc != SQLITE_OK) throw std::runtime_error("cannot open store " + other_path);
     Store other(other_path);
   }
-  Statement attach(db_, "ATTACH DATABASE ? AS shard");
+  Statement attach(*prepared_, "ATTACH DATABASE ? AS shard");
   attach.bind(1, other_path);
   if (attach.step() != SQLITE_DONE) throw std::runtime_error("cannot attach " + other_path + ": " + sqlite3_errmsg(db_));
   std::string failure;
@@ -449,7 +440,7 @@ void Store::merge_from(const std::string& other_path) {
 }
 
 std::string Store::integrity_check() {
-  Statement st(db_, "PRAGMA integrity_check");
+  Statement st(*prepared_, "PRAGMA integrity_check");
   std::string out;
   while (st.step() == SQLITE_ROW) out += (out.empty() ? "" : "\n") + st.text(0);
   return out;

@@ -92,7 +92,7 @@ class Store {
 
   sqlite3* handle() { return db_; }
 
-  struct PreparedStatements;  // store.cpp: the statements a batch runs per APK, prepared once
+  struct PreparedStatements;  // store.cpp: every statement the store runs, prepared once
 
  private:
   void exec(const char* sql);
