@@ -1,6 +1,6 @@
 // The code rules (code_rules.h) kept on disk between runs in a binary form. Parsing their JSON files
 // (1 MB, most of it the API -> permission map) was ~114 M instructions, three quarters of a scan of a
-// small APK and a fixed ~25 ms at the start of every batch; read back from the cache they take ~3 M.
+// small APK and a fixed ~25 ms at the start of every batch; read back from the cache they take ~6 M.
 //
 // Keyed like the permission catalogue's index: the rule files' names and identities (device, inode,
 // size, times; file_identity.h) and the apkvet version. An entry is written only when every file is
