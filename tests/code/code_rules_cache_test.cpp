@@ -36,31 +36,10 @@ std::string read_file(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// A private copy of the shipped code rules (rules/apis, rules/trackers) and an empty cache directory
-// ($APKVET_CACHE_DIR), removed after.
-struct CodeRulesCopy {
-  fs::path cache, rules;
-  CodeRulesCopy()
-      : cache(fs::temp_directory_path() / ("apkvet-code-rules-cache-" + std::to_string(::getpid()))),
-        rules(fs::temp_directory_path() / ("apkvet-code-rules-copy-" + std::to_string(::getpid()))) {
-    fs::remove_all(cache);
-    fs::remove_all(rules);
-    fs::create_directories(rules);
-    for (const char* dir : {"apis", "trackers"})
-      fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/" + dir, rules / dir, fs::copy_options::recursive);
-    setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
-  }
-  ~CodeRulesCopy() {
-    unsetenv("APKVET_CACHE_DIR");
-    fs::remove_all(cache);
-    fs::remove_all(rules);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("code rules are cached once their files are settled, read back equal, and an edited file is parsed again") {
-  CodeRulesCopy copy;
+  test::RulesCopyWithCache copy("code-rules", {"apis", "trackers"});
   // Just copied: the files' times are too recent to key a cache entry.
   auto parsed = load_code_rules(copy.rules.string());
   REQUIRE(parsed->permission("android.permission.READ_CONTACTS"));
@@ -108,7 +87,7 @@ TEST_CASE("code rules are cached once their files are settled, read back equal, 
 }
 
 TEST_CASE("a damaged code rules cache entry is refused whole, never half read, and no index points outside its table") {
-  CodeRulesCopy copy;
+  test::RulesCopyWithCache copy("code-rules", {"apis", "trackers"});
   const std::string bytes = code_rules_to_cache_bytes(*load_code_rules(copy.rules.string()));
   REQUIRE(bytes.size() > 100000);
   // Prefixes are short of something (a sample of them: each read is up to the whole 0.7 MB).

@@ -15,6 +15,7 @@
 #include "rules/judgement.h"
 #include "rules/rule_cache.h"
 #include "rules/rule_set.h"
+#include "test_support.h"
 
 using namespace apkvet;
 using namespace apkvet::rules;
@@ -40,29 +41,10 @@ Json findings_of(const RuleSet& set, const Json& facts) {
   return out;
 }
 
-// A private copy of the shipped rules and an empty cache directory ($APKVET_CACHE_DIR), removed after.
-struct RulesCopy {
-  fs::path cache, rules;
-  explicit RulesCopy(const std::string& tag)
-      : cache(fs::temp_directory_path() / ("apkvet-" + tag + "-cache-" + std::to_string(::getpid()))),
-        rules(fs::temp_directory_path() / ("apkvet-" + tag + "-copy-" + std::to_string(::getpid()))) {
-    fs::remove_all(cache);
-    fs::remove_all(rules);
-    fs::create_directories(rules);
-    fs::copy(std::string(APKVET_FIXTURES_DIR) + "/../rules/checks", rules / "checks", fs::copy_options::recursive);
-    setenv("APKVET_CACHE_DIR", cache.c_str(), 1);
-  }
-  ~RulesCopy() {
-    unsetenv("APKVET_CACHE_DIR");
-    fs::remove_all(cache);
-    fs::remove_all(rules);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
-  RulesCopy copy("rules");
+  test::RulesCopyWithCache copy("rules", {"checks"});
   const fs::path& cache = copy.cache;
   const fs::path& rules = copy.rules;
 
@@ -97,7 +79,7 @@ TEST_CASE("the shipped rules read back from the cache equal the parsed ones") {
 }
 
 TEST_CASE("rule files unchanged by identity are not read again, and an edit of the same size is seen") {
-  RulesCopy copy("rules-identity");
+  test::RulesCopyWithCache copy("rules-identity", {"checks"});
   const fs::path& cache = copy.cache;
   const fs::path& rules = copy.rules;
   auto identity_entries = [&] {
@@ -131,7 +113,7 @@ TEST_CASE("rule files unchanged by identity are not read again, and an edit of t
 }
 
 TEST_CASE("a damaged rules cache entry is refused whole, never half read") {
-  RulesCopy copy("rules-damaged");
+  test::RulesCopyWithCache copy("rules-damaged", {"checks"});
   RuleSet parsed = load_rules((copy.rules / "checks").string());
   std::string bytes = rule_set_to_cache_bytes(parsed);
   CHECK(rule_set_to_json(rule_set_from_cache_bytes(bytes)).dump() == rule_set_to_json(parsed).dump());
@@ -159,7 +141,7 @@ TEST_CASE("a damaged rules cache entry is refused whole, never half read") {
 TEST_CASE("a cached 'not' without exactly one condition is refused, not left for the judgement to trip on") {
   // Found by fuzz_caches: a damaged entry read as a rule whose "not" had no condition, and judging it
   // threw out of Condition::eval.
-  RulesCopy copy("rules-not-shape");
+  test::RulesCopyWithCache copy("rules-not-shape", {"checks"});
   RuleSet parsed = load_rules((copy.rules / "checks").string());
   REQUIRE(!parsed.rules.empty());
   Condition negation;
