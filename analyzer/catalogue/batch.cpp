@@ -23,12 +23,14 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 #include "archive/libzip_library.h"
 #include "catalogue/inputs.h"
 #include "catalogue/worker_heap.h"
 #include "code/code_rules.h"
 #include "core/fd_io.h"
+#include "core/file_identity.h"
 #include "core/process_memory.h"
 #include "manifest/manifest_facts.h"
 #include "native/elf_module.h"
@@ -550,20 +552,36 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // Hash every input first: duplicates are found before anything runs, and the total is known. No
   // worker can start before this ends, so it is the batch's serial part (a tenth of a corpus batch
   // with two workers): the inputs are hashed on every core while the analyzer's data is loaded.
+  // An input whose file still has the identity it had when an earlier run hashed it is not read
+  // again: a daily re-run of a catalogue reads only what changed (device, inode, size and both times
+  // unchanged; core/file_identity.h says why that is enough, and why only a settled file counts).
   struct Hashed {
     std::string sha, error;
     uint64_t size = 0;
     std::optional<FileIdentity> identity;
+    bool known = false;  // digest from the store's input_digests, not read this run
   };
   std::vector<Hashed> hashed(o.files.size());
   {
+    const std::unordered_map<std::string, Store::KnownDigest> known = b.store.known_digests();
     std::atomic<size_t> next{0};
     auto hash_some = [&] {
       for (size_t i; (i = next++) < hashed.size();) {
+        Hashed& h = hashed[i];
         try {
-          hashed[i].sha = file_sha256(o.files[i], hashed[i].size, hashed[i].error, &hashed[i].identity);
+          if (auto k = known.find(o.files[i]); k != known.end()) {
+            std::optional<FileIdentity> now = file_identity(o.files[i]);
+            if (now && settled(*now) && to_string(*now) == k->second.identity) {
+              h.sha = k->second.sha256;
+              h.size = now->size;
+              h.identity = now;
+              h.known = true;
+              continue;
+            }
+          }
+          h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
         } catch (const std::exception& e) {
-          hashed[i].error = std::string("unreadable: ") + e.what();
+          h.error = std::string("unreadable: ") + e.what();
         }
       }
     };
@@ -575,6 +593,16 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     if (!o.files.empty()) warm_up();
     hash_some();
     for (auto& t : threads) t.join();  // no thread may be left when workers are forked
+  }
+  {
+    // What this run read, for the next: a cache, so a store that refuses it (full disk) only costs a
+    // re-read next time; the results' own writes report that failure.
+    std::vector<Store::DigestRow> learned;
+    for (size_t i = 0; i < hashed.size(); ++i) {
+      if (!hashed[i].known && hashed[i].identity && !hashed[i].sha.empty())
+        learned.push_back({o.files[i], to_string(*hashed[i].identity), hashed[i].sha});
+    }
+    if (!learned.empty()) b.store.put_known_digests(learned);
   }
   std::map<std::string, Job> by_sha;
   std::vector<std::string> order;
@@ -593,6 +621,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     }
     if (shard_of(sha, o.shard.count) != o.shard.index) continue;
     ++s.inputs;
+    if (hashed[i].known) ++s.inputs_known;
     auto [it, fresh] = by_sha.try_emplace(sha);
     if (fresh) {
       order.push_back(sha);
@@ -635,7 +664,9 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
 void write_summary(std::ostream& out, const BatchSummary& s, const std::string& db_path) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", s.seconds);
-  out << "batch: " << s.inputs << " inputs, " << s.apks << " distinct APKs (" << s.duplicates << " duplicates); "
+  out << "batch: " << s.inputs << " inputs";
+  if (s.inputs_known) out << " (" << s.inputs_known << " unchanged since an earlier run, not read again)";
+  out << ", " << s.apks << " distinct APKs (" << s.duplicates << " duplicates); "
       << s.analysed << " analysed, " << s.skipped << " already current; " << s.failures() << " failed";
   if (s.failures()) {
     std::vector<std::string> parts;

@@ -45,6 +45,7 @@ struct BatchOptions {
 
 struct BatchSummary {
   size_t inputs = 0;          // files named or found (this shard's)
+  size_t inputs_known = 0;    // of those, not read: unchanged since an earlier run hashed them
   size_t apks = 0;            // distinct contents among them
   size_t duplicates = 0;      // inputs whose content another input already has
   size_t skipped = 0;         // current result already stored

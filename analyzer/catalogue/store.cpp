@@ -134,6 +134,7 @@ CREATE INDEX IF NOT EXISTS results_package ON results(package, signer_sha256);
 CREATE TABLE IF NOT EXISTS paths(path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, seen_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS paths_sha256 ON paths(sha256);
 CREATE TABLE IF NOT EXISTS input_errors(path TEXT PRIMARY KEY, reason TEXT NOT NULL, seen_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS input_digests(path TEXT PRIMARY KEY, identity TEXT NOT NULL, sha256 TEXT NOT NULL);
 )sql";
 
 const char* kResultColumns =
@@ -350,6 +351,24 @@ std::string Store::put_input_error(const std::string& path, const std::string& r
     Statement st(*prepared_, "INSERT OR REPLACE INTO input_errors(path, reason, seen_at) VALUES(?, ?, ?)");
     const std::string now = utc_now();
     st.bind(1, path).bind(2, reason).bind(3, now);
+    if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
+  }
+  return tx.commit();
+}
+
+std::unordered_map<std::string, Store::KnownDigest> Store::known_digests() {
+  std::unordered_map<std::string, KnownDigest> out;
+  Statement st(*prepared_, "SELECT path, identity, sha256 FROM input_digests");
+  while (st.step() == SQLITE_ROW) out[st.text(0)] = KnownDigest{st.text(1), st.text(2)};
+  return out;
+}
+
+std::string Store::put_known_digests(const std::vector<DigestRow>& rows) {
+  Transaction tx(*prepared_);
+  if (!tx.begun()) return sqlite3_errmsg(db_);
+  for (const DigestRow& r : rows) {
+    Statement st(*prepared_, "INSERT OR REPLACE INTO input_digests(path, identity, sha256) VALUES(?, ?, ?)");
+    st.bind(1, r.path).bind(2, r.identity).bind(3, r.sha256);
     if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
   }
   return tx.commit();

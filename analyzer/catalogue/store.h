@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "facts/evidence.h"
@@ -72,6 +73,20 @@ class Store {
   std::string add_paths(const std::string& sha256, const std::vector<std::string>& paths);
   // An input that could not be hashed or vanished/changed while it was analysed.
   std::string put_input_error(const std::string& path, const std::string& reason);
+
+  // Digests of inputs taken in earlier runs, by path, with the identity the file had then
+  // (core/file_identity.h, to_string; only a settled one that held still while it was read): a batch
+  // does not read an input again whose identity is unchanged. Local to the machine (device and inode
+  // numbers): merges leave them out.
+  struct KnownDigest {
+    std::string identity, sha256;
+  };
+  std::unordered_map<std::string, KnownDigest> known_digests();
+  struct DigestRow {
+    std::string path, identity, sha256;
+  };
+  // One transaction for all of them. "" or the SQLite reason they could not be stored.
+  std::string put_known_digests(const std::vector<DigestRow>& rows);
 
   std::vector<ResultRow> results();  // sorted by sha256
   struct PathRow {

@@ -464,6 +464,46 @@ TEST_CASE("results judged under other rules or policy are stale and analysed aga
             .err.find(" 3 analysed, 0 already current") != std::string::npos);
 }
 
+TEST_CASE("a re-run does not read an input unchanged since an earlier run hashed it, and reads a changed one") {
+  TempDir tmp("known-digests");
+  auto apks = corpus_subset({{"test", 3}});
+  REQUIRE(apks.size() == 3);
+  fs::create_directories(tmp.path / "in");
+  for (const auto& a : apks) fs::copy_file(a, tmp.path / "in" / a.filename());
+  // Only a settled file's identity stands for its content: both its times over two seconds old.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  const std::string db = tmp / "store.db";
+  const std::string args = "batch --jobs 2 --db " + shell_quote(db) + " " + shell_quote((tmp.path / "in").string());
+  CHECK(run_apkvet(args).err.find("batch: 3 inputs, 3 distinct APKs (0 duplicates); 3 analysed") != std::string::npos);
+  CHECK(run_apkvet(args).err.find("batch: 3 inputs (3 unchanged since an earlier run, not read again), 3 distinct APKs "
+                                  "(0 duplicates); 0 analysed, 3 already current") != std::string::npos);
+  auto sha256sum = [](const fs::path& p) { return run_command("sha256sum " + shell_quote(p.string())).substr(0, 64); };
+  {
+    catalogue::Store store(db);
+    auto known = store.known_digests();
+    REQUIRE(known.size() == 3);
+    for (const auto& [path, k] : known) CHECK(k.sha256 == sha256sum(path));  // the files' own digests
+  }
+  // One file changes in place to another content of the same size, its modification time put back:
+  // the change time still moves, so it is read again and analysed as what it now is.
+  const fs::path changed = tmp.path / "in" / apks[0].filename();
+  const auto modified = fs::last_write_time(changed);
+  {
+    std::fstream f(changed, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');
+  }
+  fs::last_write_time(changed, modified);
+  CHECK(run_apkvet(args).err.find("batch: 3 inputs (2 unchanged since an earlier run, not read again), 3 distinct APKs "
+                                  "(0 duplicates); 1 analysed, 2 already current") != std::string::npos);
+  CHECK(paths_of(db)[changed.string()] == sha256sum(changed));
+  // Device and inode numbers are this machine's: a merged store does not take them in.
+  const std::string merged = tmp / "merged.db";
+  CHECK(run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(db)).exit_code == 0);
+  CHECK(catalogue::Store(merged).known_digests().empty());
+  CHECK(catalogue::Store(merged).results().size() == 4);
+}
+
 TEST_CASE("each stored row's columns are what its whole stored report says (the batch reads only the worker's summary line)") {
   TempDir tmp("summary");
   auto apks = corpus_subset({{"test", 6}, {"benign", 3}, {"malware", 3}});
