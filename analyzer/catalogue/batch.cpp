@@ -555,11 +555,15 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // An input whose file still has the identity it had when an earlier run hashed it is not read
   // again: a daily re-run of a catalogue reads only what changed (device, inode, size and both times
   // unchanged; core/file_identity.h says why that is enough, and why only a settled file counts).
+  // With --shard, an input's share comes first, from a key of 8 KiB of it (file_shard_key): a task
+  // reads whole only its own inputs.
   struct Hashed {
     std::string sha, error;
     uint64_t size = 0;
     std::optional<FileIdentity> identity;
     bool known = false;  // digest from the store's input_digests, not read this run
+    bool keyed = false;  // its shard key was read: the share is decided by content, not by path
+    bool mine = true;    // in this shard (by its key; by its path when not even the key could be read)
   };
   std::vector<Hashed> hashed(o.files.size());
   {
@@ -569,6 +573,12 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
       for (size_t i; (i = next++) < hashed.size();) {
         Hashed& h = hashed[i];
         try {
+          if (o.shard.count > 1) {
+            std::string key = file_shard_key(o.files[i], h.error);
+            h.keyed = !key.empty();
+            h.mine = h.keyed ? shard_of(key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
+            if (!h.keyed || !h.mine) continue;
+          }
           if (auto k = known.find(o.files[i]); k != known.end()) {
             std::optional<FileIdentity> now = file_identity(o.files[i]);
             if (now && settled(*now) && to_string(*now) == k->second.identity) {
@@ -611,15 +621,14 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     uint64_t size = hashed[i].size;
     std::string& error = hashed[i].error;
     std::string sha = std::move(hashed[i].sha);
+    if (!hashed[i].mine) continue;
     if (sha.empty()) {
-      // Unreadable inputs have no content hash: they go to the shard of their path's hash.
-      if (mine_by_path(f)) {
-        ++s.inputs;
-        b.unreadable(f, error);
-      }
+      // Unreadable inputs are recorded by the shard that owns them: by their key when it could be read
+      // (the whole file then failed, in this task), else by their path's hash.
+      ++s.inputs;
+      b.unreadable(f, error);
       continue;
     }
-    if (shard_of(sha, o.shard.count) != o.shard.index) continue;
     ++s.inputs;
     if (hashed[i].known) ++s.inputs_known;
     auto [it, fresh] = by_sha.try_emplace(sha);
@@ -665,7 +674,7 @@ void write_summary(std::ostream& out, const BatchSummary& s, const std::string& 
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", s.seconds);
   out << "batch: " << s.inputs << " inputs";
-  if (s.inputs_known) out << " (" << s.inputs_known << " unchanged since an earlier run, not read again)";
+  if (s.inputs_known) out << " (" << s.inputs_known << " unchanged since an earlier run, not hashed again)";
   out << ", " << s.apks << " distinct APKs (" << s.duplicates << " duplicates); "
       << s.analysed << " analysed, " << s.skipped << " already current; " << s.failures() << " failed";
   if (s.failures()) {

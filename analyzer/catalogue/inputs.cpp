@@ -161,6 +161,47 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
   return to_hex(md, len);
 }
 
+std::string file_shard_key(const std::string& path, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    error = std::string("unreadable: ") + std::strerror(errno);
+    return "";
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = "not a regular file";
+    return "";
+  }
+  constexpr size_t kEdge = 4096;
+  const uint64_t size = uint64_t(st.st_size);
+  std::string keyed(8, '\0');
+  for (int i = 0; i < 8; ++i) keyed[size_t(i)] = char((size >> (8 * i)) & 0xff);
+  auto read_at = [&](uint64_t offset, size_t n) {
+    std::string part(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd, part.data() + got, n - got, off_t(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      got += size_t(r);
+    }
+    keyed += part;
+    return true;
+  };
+  const size_t head = size_t(std::min<uint64_t>(kEdge, size));
+  const size_t tail = size_t(std::min<uint64_t>(kEdge, size));
+  errno = 0;
+  bool ok = read_at(0, head) && read_at(size - tail, tail);
+  int read_errno = errno;
+  ::close(fd);
+  if (!ok) {
+    error = std::string("unreadable: ") + (read_errno ? std::strerror(read_errno) : "shorter than its size");
+    return "";
+  }
+  return sha256_hex(keyed);
+}
+
 std::string string_sha256(const std::string& s) { return sha256_hex(s); }
 
 unsigned shard_of(const std::string& sha256_hex, unsigned count) {

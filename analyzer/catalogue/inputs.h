@@ -34,6 +34,13 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream&
 std::string file_sha256(const std::string& path, uint64_t& size, std::string& error,
                         std::optional<FileIdentity>* identity = nullptr);
 
+// The key `--shard` splits inputs by: SHA-256 (hex) of the file's size and its first and last 4 KiB.
+// It depends only on the bytes, so identical files land in one shard, and a task reads 8 KiB of each
+// input that is not its own where a whole-content digest would read all of it (every task of an
+// N-task array would read the whole catalogue). Distinct APKs that share size, head and tail share a
+// shard, which only moves load. "" with `error` set as file_sha256 does.
+std::string file_shard_key(const std::string& path, std::string& error);
+
 // SHA-256 of a string (for sharding inputs that cannot be read).
 std::string string_sha256(const std::string& s);
 

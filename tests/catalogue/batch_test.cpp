@@ -406,6 +406,19 @@ TEST_CASE("shards cover every input once and their merge equals a single run mer
     total += s.results().size() + s.input_errors().size();
   }
   CHECK(total == apks.size() + 2);  // every input in exactly one shard
+  // Each task read whole only its own inputs: the digests a shard keeps are of its own paths, and
+  // together of every readable input (the corpus files behind the links are settled).
+  size_t digests = 0;
+  for (const auto& shard : shards) {
+    catalogue::Store s(shard);
+    std::set<std::string> own;
+    for (const auto& p : s.paths()) own.insert(p.path);
+    for (const auto& [path, k] : s.known_digests()) {
+      CHECK(own.count(path) == 1);
+      ++digests;
+    }
+  }
+  CHECK(digests == apks.size());  // not notes.apk, written just now (not settled), nor the dangling link
   std::string merged = tmp / "merged.db";
   CommandResult m = run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[2]) + " " +
                                shell_quote(shards[0]) + " " + shell_quote(shards[1]));
@@ -475,7 +488,7 @@ TEST_CASE("a re-run does not read an input unchanged since an earlier run hashed
   const std::string db = tmp / "store.db";
   const std::string args = "batch --jobs 2 --db " + shell_quote(db) + " " + shell_quote((tmp.path / "in").string());
   CHECK(run_apkvet(args).err.find("batch: 3 inputs, 3 distinct APKs (0 duplicates); 3 analysed") != std::string::npos);
-  CHECK(run_apkvet(args).err.find("batch: 3 inputs (3 unchanged since an earlier run, not read again), 3 distinct APKs "
+  CHECK(run_apkvet(args).err.find("batch: 3 inputs (3 unchanged since an earlier run, not hashed again), 3 distinct APKs "
                                   "(0 duplicates); 0 analysed, 3 already current") != std::string::npos);
   auto sha256sum = [](const fs::path& p) { return run_command("sha256sum " + shell_quote(p.string())).substr(0, 64); };
   {
@@ -494,7 +507,7 @@ TEST_CASE("a re-run does not read an input unchanged since an earlier run hashed
     f.put('\x7f');
   }
   fs::last_write_time(changed, modified);
-  CHECK(run_apkvet(args).err.find("batch: 3 inputs (2 unchanged since an earlier run, not read again), 3 distinct APKs "
+  CHECK(run_apkvet(args).err.find("batch: 3 inputs (2 unchanged since an earlier run, not hashed again), 3 distinct APKs "
                                   "(0 duplicates); 1 analysed, 2 already current") != std::string::npos);
   CHECK(paths_of(db)[changed.string()] == sha256sum(changed));
   // Device and inode numbers are this machine's: a merged store does not take them in.
