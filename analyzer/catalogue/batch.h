@@ -18,7 +18,7 @@
 namespace apkvet::catalogue {
 
 struct Shard {
-  unsigned index = 0, count = 1;  // this process takes the inputs with shard_of(...) == index
+  unsigned index = 0, count = 1;  // this process takes the inputs with shard_of(file_shard_key) == index
 };
 // Parses "K/N" (0 <= K < N); throws std::invalid_argument.
 Shard parse_shard(const std::string& s);
