@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <new>
 #include <optional>
@@ -24,6 +25,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "archive/libzip_library.h"
 #include "catalogue/inputs.h"
@@ -56,10 +58,13 @@ using Clock = std::chrono::steady_clock;
 constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88, kExitOrphan = 89, kExitProtocol = 90;
 
 struct Job {
-  std::string sha256;
+  std::string sha256;  // "" when the batch left the digest to the worker (`deferred`)
   std::optional<FileIdentity> identity;  // of the first path while it was hashed, if it held still
   uint64_t size = 0;
   std::vector<std::string> paths;  // every name this content was found under; the first is analysed
+  // Not read by the batch: its worker takes the digest as it reads the file, and the batch keys the
+  // result by it if the file still has `identity` (settled) when the result comes in.
+  bool deferred = false;
 };
 
 // A worker process, forked from the batch once the analyzer's data is loaded. It analyses the APKs
@@ -123,7 +128,7 @@ struct FrameHeader {
       if (o.before_scan) o.before_scan(job.paths.front());
       // The file's digest is the one just taken to key it, unless the file is no longer that file.
       ScanOptions scan = o.scan;
-      if (job.identity) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
+      if (job.identity && !job.deferred) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
       scan.threads = 1;
       Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
       // One line of summary (a JSON dump without indent has no raw newline), then the report.
@@ -240,10 +245,43 @@ struct Batch {
   }
 
   void store_result(ResultRow& row, const Job& job) {
-    if (std::string why = store.put_result(row, job.paths); !why.empty()) {
+    // A deferred job's digest, taken by its worker, is what the next run need not read again.
+    std::vector<Store::DigestRow> digests;
+    if (job.deferred && job.identity) digests.push_back({job.paths.front(), to_string(*job.identity), row.sha256});
+    if (std::string why = store.put_result(row, job.paths, digests); !why.empty()) {
       ++s.not_stored;
       note(job.paths.front(), "result not stored: " + why);
     }
+  }
+
+  // Whether a deferred job's file is still the one its worker was given (its identity unchanged since
+  // the batch took it); if not, that is recorded as an input error. Any write moves the change time,
+  // so an unchanged settled identity means the worker read the content the batch saw.
+  bool still_same_file(const Job& job) {
+    const std::string& path = job.paths.front();
+    std::optional<FileIdentity> now = file_identity(path);
+    if (!now) unreadable(path, "vanished during the run");
+    else if (now != job.identity) unreadable(path, "changed during the run (analyse it again)");
+    return now && now == job.identity;
+  }
+
+  // The digest of a deferred job whose worker did not send one (it failed, or the file is no APK),
+  // taken now; "" with the input error recorded when the file is no longer the one it was given.
+  std::string digest_now(const Job& job) {
+    const std::string& path = job.paths.front();
+    uint64_t size = 0;
+    std::string error;
+    std::optional<FileIdentity> held;
+    std::string sha = file_sha256(path, size, error, &held);
+    if (sha.empty()) {
+      unreadable(path, ::access(path.c_str(), F_OK) != 0 ? "vanished during the run" : error);
+      return "";
+    }
+    if (held != job.identity) {
+      unreadable(path, "changed during the run (analyse it again)");
+      return "";
+    }
+    return sha;
   }
 
   // One APK's outcome into a stored result (or an input error when the file went away): `output` is
@@ -263,6 +301,7 @@ struct Batch {
       finish_report(row, job, *output);
       return;
     }
+    if (job.deferred && (row.sha256 = digest_now(job)).empty()) return;
     if (timed_out) {
       row.reason = "timeout after " + std::to_string(o.timeout_seconds) + " s";
       ++s.timed_out;
@@ -288,13 +327,20 @@ struct Batch {
     size_t line_end = output.find('\n');
     Json summary = line_end == std::string::npos ? Json(Json::value_t::discarded)
                                                  : Json::parse(std::string_view(output).substr(0, line_end), nullptr, false);
-    if (summary.is_discarded() || !summary.is_object()) {
-      row.reason = "worker failed: its report was not JSON";
-      ++s.worker_failed;
-    } else if (summary.value("status", "") == "ok") {
-      std::string seen;
+    std::string seen;
+    if (summary.is_object())
       if (auto in = summary.find("input"); in != summary.end() && in->is_object()) seen = in->value("sha256", "");
-      if (seen != job.sha256) {
+    const bool ok = summary.is_object() && summary.value("status", "") == "ok";
+    if (summary.is_discarded() || !summary.is_object() || (ok && job.deferred && seen.size() != 64)) {
+      if (job.deferred && (row.sha256 = digest_now(job)).empty()) return;
+      row.reason = summary.is_object() ? "worker failed: its report has no digest" : "worker failed: its report was not JSON";
+      ++s.worker_failed;
+    } else if (ok) {
+      if (job.deferred) {
+        // Keyed by the digest its worker took, if the file it read is still the one it was given.
+        if (!still_same_file(job)) return;
+        row.sha256 = seen;
+      } else if (seen != job.sha256) {
         // Replaced between hashing and analysis: the report is not of the content we keyed it by.
         unreadable(path, "changed during the run (analyse it again)");
         return;
@@ -309,6 +355,7 @@ struct Batch {
         unreadable(path, "vanished during the run");
         return;
       }
+      if (job.deferred && (row.sha256 = digest_now(job)).empty()) return;
       row.status = "error";
       row.reason = summary.value("error", "unreadable");
       row.report_json = output.substr(line_end + 1);
@@ -549,14 +596,21 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     ++s.inputs;
     b.unreadable(e.path, e.reason);
   }
-  // Hash every input first: duplicates are found before anything runs, and the total is known. No
-  // worker can start before this ends, so it is the batch's serial part (a tenth of a corpus batch
-  // with two workers): the inputs are hashed on every core while the analyzer's data is loaded.
-  // An input whose file still has the identity it had when an earlier run hashed it is not read
-  // again: a daily re-run of a catalogue reads only what changed (device, inode, size and both times
-  // unchanged; core/file_identity.h says why that is enough, and why only a settled file counts).
-  // With --shard, an input's share comes first, from a key of 8 KiB of it (file_shard_key): a task
-  // reads whole only its own inputs.
+  // Every input's digest is known before anything runs, or left to its worker: duplicates are found,
+  // current results skipped, and the total is known up front. This is the batch's serial part, done
+  // on as many threads as workers while the analyzer's data is loaded.
+  // - An input whose file still has the identity it had when an earlier run hashed it is not read
+  //   again: a daily re-run of a catalogue reads only what changed (device, inode, size and both
+  //   times unchanged; core/file_identity.h says why that is enough, and why only a settled file
+  //   counts).
+  // - With --shard, an input's share comes first, from a key of 8 KiB of it (file_shard_key): a task
+  //   reads whole only its own inputs.
+  // - The others are read whole here only when their digest decides something before they run: the
+  //   store already holds results (one may be current), another input has the same size (a
+  //   duplicate), or the file is not settled (its identity could not show that the worker read the
+  //   same bytes). Otherwise, as in a first scan of a catalogue, the worker takes the digest as it
+  //   reads the file: each APK is read once, where a catalogue larger than memory was read from disk
+  //   twice, and no worker waits for the whole catalogue to be hashed.
   struct Hashed {
     std::string sha, error;
     uint64_t size = 0;
@@ -564,34 +618,18 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     bool known = false;  // digest from the store's input_digests, not read this run
     bool keyed = false;  // its shard key was read: the share is decided by content, not by path
     bool mine = true;    // in this shard (by its key; by its path when not even the key could be read)
+    bool readable = false;  // opened, a regular file; `identity` then is its identity, settled or not
   };
   std::vector<Hashed> hashed(o.files.size());
-  {
-    const std::unordered_map<std::string, Store::KnownDigest> known = b.store.known_digests();
+  auto on_threads = [&](const std::function<void(size_t)>& each, bool with_warm_up) {
     std::atomic<size_t> next{0};
-    auto hash_some = [&] {
+    auto some = [&] {
       for (size_t i; (i = next++) < hashed.size();) {
-        Hashed& h = hashed[i];
         try {
-          if (o.shard.count > 1) {
-            std::string key = file_shard_key(o.files[i], h.error);
-            h.keyed = !key.empty();
-            h.mine = h.keyed ? shard_of(key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
-            if (!h.keyed || !h.mine) continue;
-          }
-          if (auto k = known.find(o.files[i]); k != known.end()) {
-            std::optional<FileIdentity> now = file_identity(o.files[i]);
-            if (now && settled(*now) && to_string(*now) == k->second.identity) {
-              h.sha = k->second.sha256;
-              h.size = now->size;
-              h.identity = now;
-              h.known = true;
-              continue;
-            }
-          }
-          h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
+          each(i);
         } catch (const std::exception& e) {
-          h.error = std::string("unreadable: ") + e.what();
+          hashed[i].sha.clear();
+          hashed[i].error = std::string("unreadable: ") + e.what();
         }
       }
     };
@@ -599,14 +637,51 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     // loaded even when every input turns out current (~15 ms).
     unsigned cores = o.jobs ? o.jobs : unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
     std::vector<std::thread> threads;
-    for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) threads.emplace_back(hash_some);
-    if (!o.files.empty()) warm_up();
-    hash_some();
+    for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) threads.emplace_back(some);
+    if (with_warm_up && !o.files.empty()) warm_up();
+    some();
     for (auto& t : threads) t.join();  // no thread may be left when workers are forked
-  }
+  };
+  const std::unordered_map<std::string, Store::KnownDigest> known = b.store.known_digests();
+  on_threads(
+      [&](size_t i) {
+        Hashed& h = hashed[i];
+        if (o.shard.count > 1) {
+          std::string key = file_shard_key(o.files[i], h.error);
+          h.keyed = !key.empty();
+          h.mine = h.keyed ? shard_of(key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
+          if (!h.keyed || !h.mine) return;
+        }
+        std::optional<FileIdentity> now = readable_file_identity(o.files[i], h.error);
+        if (!now) return;
+        h.readable = true;
+        h.size = now->size;
+        h.identity = now;
+        if (auto k = known.find(o.files[i]); k != known.end() && settled(*now) && to_string(*now) == k->second.identity) {
+          h.sha = k->second.sha256;
+          h.known = true;
+        }
+      },
+      true);
+  const bool store_has_results = b.store.has_results();
+  std::unordered_map<uint64_t, size_t> inputs_of_size;
+  for (const Hashed& h : hashed)
+    if (h.mine && h.readable) ++inputs_of_size[h.size];
+  auto defer = [&, &sizes = std::as_const(inputs_of_size)](const Hashed& h) {  // read on the threads: const
+    return h.mine && h.readable && !h.known && !store_has_results && sizes.at(h.size) == 1 && settled(*h.identity);
+  };
+  on_threads(
+      [&](size_t i) {
+        Hashed& h = hashed[i];
+        if (!h.mine || !h.readable || h.known || defer(h)) return;
+        h.identity.reset();  // file_sha256 sets it again if the file held still and is settled
+        h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
+      },
+      false);
   {
     // What this run read, for the next: a cache, so a store that refuses it (full disk) only costs a
-    // re-read next time; the results' own writes report that failure.
+    // re-read next time; the results' own writes report that failure. (Deferred inputs' digests are
+    // stored with their results.)
     std::vector<Store::DigestRow> learned;
     for (size_t i = 0; i < hashed.size(); ++i) {
       if (!hashed[i].known && hashed[i].identity && !hashed[i].sha.empty())
@@ -614,14 +689,25 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     }
     if (!learned.empty()) b.store.put_known_digests(learned);
   }
+  std::vector<Job> deferred;
   std::map<std::string, Job> by_sha;
   std::vector<std::string> order;
   for (size_t i = 0; i < o.files.size(); ++i) {
     const std::string& f = o.files[i];
     uint64_t size = hashed[i].size;
     std::string& error = hashed[i].error;
-    std::string sha = std::move(hashed[i].sha);
     if (!hashed[i].mine) continue;
+    if (defer(hashed[i])) {
+      ++s.inputs;
+      Job job;
+      job.identity = hashed[i].identity;
+      job.size = size;
+      job.paths.push_back(f);
+      job.deferred = true;
+      deferred.push_back(std::move(job));
+      continue;
+    }
+    std::string sha = std::move(hashed[i].sha);
     if (sha.empty()) {
       // Unreadable inputs are recorded by the shard that owns them: by their key when it could be read
       // (the whole file then failed, in this task), else by their path's hash.
@@ -642,8 +728,8 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     }
     it->second.paths.push_back(f);
   }
-  s.apks = order.size();
-  std::vector<Job> todo;
+  s.apks = order.size() + deferred.size();  // a deferred input's size is unique: its content too
+  std::vector<Job> todo = std::move(deferred);
   for (const auto& sha : order) {
     Job& job = by_sha[sha];
     auto cur = b.store.current(sha);

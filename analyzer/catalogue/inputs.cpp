@@ -161,6 +161,22 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
   return to_hex(md, len);
 }
 
+std::optional<FileIdentity> readable_file_identity(const std::string& path, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    error = std::string("unreadable: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat st{};
+  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  ::close(fd);
+  if (!regular) {
+    error = "not a regular file";
+    return std::nullopt;
+  }
+  return file_identity(st);
+}
+
 std::string file_shard_key(const std::string& path, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {

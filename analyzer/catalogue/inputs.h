@@ -34,6 +34,10 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream&
 std::string file_sha256(const std::string& path, uint64_t& size, std::string& error,
                         std::optional<FileIdentity>* identity = nullptr);
 
+// The identity of a regular file that can be opened for reading (read nothing); nullopt with `error`
+// set as file_sha256 does otherwise.
+std::optional<FileIdentity> readable_file_identity(const std::string& path, std::string& error);
+
 // The key `--shard` splits inputs by: SHA-256 (hex) of the file's size and its first and last 4 KiB.
 // It depends only on the bytes, so identical files land in one shard, and a task reads 8 KiB of each
 // input that is not its own where a whole-content digest would read all of it (every task of an

@@ -309,7 +309,26 @@ int put_paths(Store::PreparedStatements& prepared, const std::string& sha256, co
 
 }  // namespace
 
-std::string Store::put_result(const ResultRow& r, const std::vector<std::string>& paths) {
+bool Store::has_results() {
+  Statement st(*prepared_, "SELECT 1 FROM results LIMIT 1");
+  return st.step() == SQLITE_ROW;
+}
+
+namespace {
+
+int put_digests(Store::PreparedStatements& prepared, const std::vector<Store::DigestRow>& rows) {
+  for (const Store::DigestRow& r : rows) {
+    Statement st(prepared, "INSERT OR REPLACE INTO input_digests(path, identity, sha256) VALUES(?, ?, ?)");
+    st.bind(1, r.path).bind(2, r.identity).bind(3, r.sha256);
+    if (int rc = st.step(); rc != SQLITE_DONE) return rc;
+  }
+  return SQLITE_DONE;
+}
+
+}  // namespace
+
+std::string Store::put_result(const ResultRow& r, const std::vector<std::string>& paths,
+                              const std::vector<DigestRow>& digests) {
   static const std::string insert =
       std::string("INSERT OR REPLACE INTO results(") + kResultColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   Transaction tx(*prepared_);
@@ -330,6 +349,7 @@ std::string Store::put_result(const ResultRow& r, const std::vector<std::string>
     if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
   }
   if (put_paths(*prepared_, r.sha256, paths, r.analysed_at) != SQLITE_DONE) return sqlite3_errmsg(db_);
+  if (put_digests(*prepared_, digests) != SQLITE_DONE) return sqlite3_errmsg(db_);
   return tx.commit();
 }
 
@@ -366,11 +386,7 @@ std::unordered_map<std::string, Store::KnownDigest> Store::known_digests() {
 std::string Store::put_known_digests(const std::vector<DigestRow>& rows) {
   Transaction tx(*prepared_);
   if (!tx.begun()) return sqlite3_errmsg(db_);
-  for (const DigestRow& r : rows) {
-    Statement st(*prepared_, "INSERT OR REPLACE INTO input_digests(path, identity, sha256) VALUES(?, ?, ?)");
-    st.bind(1, r.path).bind(2, r.identity).bind(3, r.sha256);
-    if (st.step() != SQLITE_DONE) return sqlite3_errmsg(db_);
-  }
+  if (put_digests(*prepared_, rows) != SQLITE_DONE) return sqlite3_errmsg(db_);
   return tx.commit();
 }
 

@@ -65,10 +65,17 @@ class Store {
     std::string status;
   };
   std::optional<Current> current(const std::string& sha256);
+  bool has_results();  // whether any result is stored at all
 
-  // One transaction: the result, every path it was seen under, and clearing those paths' input
-  // errors. Returns "" or the SQLite reason it could not be stored (e.g. "database or disk is full").
-  std::string put_result(const ResultRow& row, const std::vector<std::string>& paths);
+  // A path's digest with the identity its file had when read (see known_digests).
+  struct DigestRow {
+    std::string path, identity, sha256;
+  };
+  // One transaction: the result, every path it was seen under, clearing those paths' input errors,
+  // and the known digests given (see known_digests). Returns "" or the SQLite reason it could not be
+  // stored (e.g. "database or disk is full").
+  std::string put_result(const ResultRow& row, const std::vector<std::string>& paths,
+                         const std::vector<DigestRow>& digests = {});
   // Paths of an APK whose current result is kept (a duplicate, or a re-run that skipped it).
   std::string add_paths(const std::string& sha256, const std::vector<std::string>& paths);
   // An input that could not be hashed or vanished/changed while it was analysed.
@@ -82,9 +89,6 @@ class Store {
     std::string identity, sha256;
   };
   std::unordered_map<std::string, KnownDigest> known_digests();
-  struct DigestRow {
-    std::string path, identity, sha256;
-  };
   // One transaction for all of them. "" or the SQLite reason they could not be stored.
   std::string put_known_digests(const std::vector<DigestRow>& rows);
 

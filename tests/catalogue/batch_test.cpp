@@ -281,7 +281,7 @@ TEST_CASE("a worker reports the digest the batch took only for the same file, un
   CHECK(s.unreadable == 1);
   CHECK(results_by_sha(b.db_path).empty());
   CHECK(input_errors_of(b.db_path)[tmp / "a.apk"] == "changed during the run (analyse it again)");
-  // Left alone, the settled file's result carries the digest the batch took, which is its own.
+  // Left alone, the settled file's result carries the digest its worker took, which is its own.
   b.files = {tmp / "b.apk"};
   b.before_scan = nullptr;
   s = catalogue::run_batch(b, ctx, progress, {});
@@ -289,6 +289,15 @@ TEST_CASE("a worker reports the digest the batch took only for the same file, un
   auto results = results_by_sha(b.db_path);
   REQUIRE(results.count(sha) == 1);
   CHECK(Json::parse(results[sha].report_json)["input"]["sha256"] == sha);
+  // The store now holds a result, so the batch hashes the next input itself before it runs (the run
+  // above left it to the worker): a write in place after that is caught the same way.
+  fs::copy_file(other, tmp.path / "c.apk");
+  b.files = {tmp / "c.apk"};
+  b.before_scan = [apk](const std::string& path) { fs::copy_file(apk, path, fs::copy_options::overwrite_existing); };
+  s = catalogue::run_batch(b, ctx, progress, {});
+  CHECK(s.unreadable == 1);
+  CHECK(input_errors_of(b.db_path)[tmp / "c.apk"] == "changed during the run (analyse it again)");
+  CHECK(results_by_sha(b.db_path).size() == 1);
 }
 
 TEST_CASE("kill -9 of the whole batch at random points then resume and every APK has exactly one current result") {
