@@ -69,6 +69,7 @@ fi
 # processes and the store (not a way to run a catalogue: one hostile APK could take the rest with it);
 # then androguard's slice.
 reps=${BENCH_REPEAT:-5}
+first_cpu=$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')  # the first CPU this script may run on
 declare -A rates cpus users syss rate cpu_per_apk
 scan_cpus=""
 mapfile -t inputs < <(find "$CORPUS" -maxdepth 1 -type f \( -name '*.apk' -o -name '*.aab' \) | sort)
@@ -78,13 +79,17 @@ for ((rep = 1; rep <= reps; rep++)); do
   # CPU than the next (06:58: 1 worker 1.09 CPU-s, 2 workers 1.01, in that order each round).
   "$APKVET" batch --db "$tmp/warm.db" --jobs 2 --timeout 300 --progress-interval 60 "$CORPUS" >/dev/null 2>&1 || true
   rm -f "$tmp/warm.db" "$tmp/warm.db-wal" "$tmp/warm.db-shm"
-  for jobs in 1 2; do
+  # "1core": one worker with the batch itself confined to one CPU (taskset), so that its own work
+  # (hashing, storing) cannot use the second core as it does with one worker unconfined.
+  for jobs in 1 2 1core; do
     rm -f "$tmp/jobs$jobs.db" "$tmp/jobs$jobs.db-wal" "$tmp/jobs$jobs.db-shm"
+    pin=() n_jobs=$jobs
+    if [ "$jobs" = 1core ]; then pin=(taskset -c "$first_cpu") n_jobs=1; fi
     t0=$(now)
     # CPU time of the batch and all its workers (/usr/bin/time counts waited-for children): on a shared
     # machine wall time alone cannot tell slow code from a busy machine.
-    /usr/bin/time -f '%U %S' -o "$tmp/cpu$jobs" \
-      "$APKVET" batch --db "$tmp/jobs$jobs.db" --jobs "$jobs" --timeout 300 --progress-interval 60 "$CORPUS" \
+    /usr/bin/time -f '%U %S' -o "$tmp/cpu$jobs" "${pin[@]}" \
+      "$APKVET" batch --db "$tmp/jobs$jobs.db" --jobs "$n_jobs" --timeout 300 --progress-interval 60 "$CORPUS" \
       2>"$tmp/jobs$jobs.err" || true
     t1=$(now)
     read -r user sys < <(tail -1 "$tmp/cpu$jobs")  # after "Command exited with non-zero status 2"
@@ -102,23 +107,24 @@ for ((rep = 1; rep <= reps; rep++)); do
     read -r _ <&"${AG[0]}"
   fi
 done
-for jobs in 1 2; do
+for jobs in 1 2 1core; do
   cpu=$(median <<<"${cpus[$jobs]}")
   cpu_per_apk[$jobs]=$(echo "$cpu / $n" | bc -l)
   rate[$jobs]=$(median <<<"${rates[$jobs]}")
-  printf 'apkvet batch --jobs %d (median of %d): CPU %.2f s (user %.2f, sys %.2f), %.4f CPU-s per APK; load %s\n' "$jobs" \
+  printf 'apkvet batch --jobs %s (median of %d): CPU %.2f s (user %.2f, sys %.2f), %.4f CPU-s per APK; load %s\n' "$jobs" \
     "$reps" "$cpu" "$(median <<<"${users[$jobs]}")" "$(median <<<"${syss[$jobs]}")" "$(echo "$cpu / $n" | bc -l)" \
     "$(cut -d' ' -f1 /proc/loadavg)"
   read -r ok failed max_rss median_rss <<<"$(sqlite3 -separator ' ' "$tmp/jobs$jobs.db" "
     SELECT (SELECT count(*) FROM results WHERE status='ok'), (SELECT count(*) FROM results WHERE status!='ok'),
            (SELECT max(peak_rss_kb) FROM results),
            (SELECT peak_rss_kb FROM results ORDER BY peak_rss_kb LIMIT 1 OFFSET (SELECT count(*)/2 FROM results))")"
-  printf 'apkvet batch --jobs %d: %.2f APKs/s (runs: %s); %d ok, %d failed; worker peak RSS median %d MB, max %d MB\n' \
+  printf 'apkvet batch --jobs %s: %.2f APKs/s (runs: %s); %d ok, %d failed; worker peak RSS median %d MB, max %d MB\n' \
     "$jobs" "${rate[$jobs]}" "$(for r in ${rates[$jobs]}; do printf '%.0f ' "$r"; done | sed 's/ $//')" "$ok" "$failed" \
     $((median_rss / 1024)) $((max_rss / 1024))
   tail -1 "$tmp/jobs$jobs.err"
 done
-printf 'scaling 2 workers / 1 worker: %.2fx\n' "$(echo "${rate[2]} / ${rate[1]}" | bc -l)"
+printf 'scaling 2 workers / 1 worker: %.2fx (the catalogue issue'"'"'s ratio); 2 workers on 2 cores / 1 worker on 1 core: %.2fx\n' \
+  "$(echo "${rate[2]} / ${rate[1]}" | bc -l)" "$(echo "${rate[2]} / ${rate[1core]}" | bc -l)"
 scan_cpu_per_apk=$(echo "$(median <<<"$scan_cpus") / $n" | bc -l)
 printf 'apkvet scan, all in one process (median of %d): %.4f CPU-s per APK; the batch (workers, store) costs %.4f more\n' \
   "$reps" "$scan_cpu_per_apk" "$(echo "${cpu_per_apk[1]} - $scan_cpu_per_apk" | bc -l)"
