@@ -119,19 +119,31 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args, std::istream&
   return w.out;
 }
 
-std::string file_sha256(const std::string& path, uint64_t& size, std::string& error, std::optional<FileIdentity>* identity) {
-  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+namespace {
+
+// A regular file opened for reading, with its stat; -1 with `error` set (the same words for every
+// reader here) when it cannot be opened or is not a regular file. O_NONBLOCK: opening a FIFO for
+// reading would otherwise wait for a writer forever.
+int open_regular(const std::string& path, struct stat& st, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = std::string("unreadable: ") + std::strerror(errno);
-    return "";
+    return -1;
   }
-  struct stat st{};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     error = "not a regular file";
-    return "";
+    return -1;
   }
+  return fd;
+}
+
+}  // namespace
+
+std::string file_sha256(const std::string& path, uint64_t& size, std::string& error, std::optional<FileIdentity>* identity) {
+  struct stat st{};
+  int fd = open_regular(path, st, error);
+  if (fd < 0) return "";
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   std::array<unsigned char, 128 << 10> buf;  // on the stack: not allocated and zeroed again per file
@@ -162,33 +174,17 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
 }
 
 std::optional<FileIdentity> readable_file_identity(const std::string& path, std::string& error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    error = std::string("unreadable: ") + std::strerror(errno);
-    return std::nullopt;
-  }
   struct stat st{};
-  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  int fd = open_regular(path, st, error);
+  if (fd < 0) return std::nullopt;
   ::close(fd);
-  if (!regular) {
-    error = "not a regular file";
-    return std::nullopt;
-  }
   return file_identity(st);
 }
 
 std::string file_shard_key(const std::string& path, std::string& error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    error = std::string("unreadable: ") + std::strerror(errno);
-    return "";
-  }
   struct stat st{};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    error = "not a regular file";
-    return "";
-  }
+  int fd = open_regular(path, st, error);
+  if (fd < 0) return "";
   constexpr size_t kEdge = 4096;
   const uint64_t size = uint64_t(st.st_size);
   std::string keyed(8, '\0');
