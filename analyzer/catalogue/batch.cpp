@@ -606,9 +606,9 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // - With --shard, an input's share comes first, from a key of 8 KiB of it (file_shard_key): a task
   //   reads whole only its own inputs.
   // - The others are read whole here only when their digest decides something before they run: the
-  //   store already holds results (one may be current), another input has the same size (a
-  //   duplicate), or the file is not settled (its identity could not show that the worker read the
-  //   same bytes). Otherwise, as in a first scan of a catalogue, the worker takes the digest as it
+  //   store already holds results under the current key (one may be this input's), another input
+  //   has the same size (a duplicate), or the file is not settled (its identity could not show that
+  //   the worker read the same bytes). Otherwise, as in a first scan of a catalogue, the worker takes the digest as it
   //   reads the file: each APK is read once, where a catalogue larger than memory was read from disk
   //   twice, and no worker waits for the whole catalogue to be hashed.
   struct Hashed {
@@ -663,7 +663,9 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         }
       },
       true);
-  const bool store_has_results = b.store.has_results();
+  // Only a result under the current key can make an input's analysis unnecessary (after a rule
+  // change, none does), and none can with --rescan.
+  const bool store_has_results = !o.rescan && b.store.has_results(o.key);
   std::unordered_map<uint64_t, size_t> inputs_of_size;
   for (const Hashed& h : hashed)
     if (h.mine && h.readable) ++inputs_of_size[h.size];

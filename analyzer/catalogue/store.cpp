@@ -309,8 +309,9 @@ int put_paths(Store::PreparedStatements& prepared, const std::string& sha256, co
 
 }  // namespace
 
-bool Store::has_results() {
-  Statement st(*prepared_, "SELECT 1 FROM results LIMIT 1");
+bool Store::has_results(const ResultKey& key) {
+  Statement st(*prepared_, "SELECT 1 FROM results WHERE analyzer_version=? AND rules_version=? LIMIT 1");
+  st.bind(1, key.analyzer_version).bind(2, key.rules_version);
   return st.step() == SQLITE_ROW;
 }
 

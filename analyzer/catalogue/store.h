@@ -65,7 +65,7 @@ class Store {
     std::string status;
   };
   std::optional<Current> current(const std::string& sha256);
-  bool has_results();  // whether any result is stored at all
+  bool has_results(const ResultKey& key);  // whether any result is stored under this key
 
   // A path's digest with the identity its file had when read (see known_digests).
   struct DigestRow {

@@ -519,6 +519,12 @@ TEST_CASE("a re-run does not read an input unchanged since an earlier run hashed
   CHECK(run_apkvet(args).err.find("batch: 3 inputs (2 unchanged since an earlier run, not hashed again), 3 distinct APKs "
                                   "(0 duplicates); 1 analysed, 2 already current") != std::string::npos);
   CHECK(paths_of(db)[changed.string()] == sha256sum(changed));
+  // Under another name, alone in its batch (no other input of its size), a current APK is still
+  // hashed before it runs, because the store holds current results, and it is skipped.
+  fs::create_directories(tmp.path / "elsewhere");
+  fs::create_symlink(tmp.path / "in" / apks[1].filename(), tmp.path / "elsewhere" / "same.apk");
+  CHECK(run_apkvet("batch --jobs 2 --db " + shell_quote(db) + " " + shell_quote((tmp.path / "elsewhere").string()))
+            .err.find("batch: 1 inputs, 1 distinct APKs (0 duplicates); 0 analysed, 1 already current") != std::string::npos);
   // Device and inode numbers are this machine's: a merged store does not take them in.
   const std::string merged = tmp / "merged.db";
   CHECK(run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(db)).exit_code == 0);
