@@ -633,8 +633,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         }
       }
     };
-    // As many threads as workers (--jobs 1 keeps to one core), this one loading the data first. It is
-    // loaded even when every input turns out current (~15 ms).
+    // As many threads as workers (--jobs 1 keeps to one core), this one loading the data first.
     unsigned cores = o.jobs ? o.jobs : unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
     std::vector<std::thread> threads;
     for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) threads.emplace_back(some);
@@ -662,7 +661,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
           h.known = true;
         }
       },
-      true);
+      false);
   // Only a result under the current key can make an input's analysis unnecessary (after a rule
   // change, none does), and none can with --rescan.
   const bool store_has_results = !o.rescan && b.store.has_results(o.key);
@@ -672,6 +671,10 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   auto defer = [&, &sizes = std::as_const(inputs_of_size)](const Hashed& h) {  // read on the threads: const
     return h.mine && h.readable && !h.known && !store_has_results && sizes.at(h.size) == 1 && settled(*h.identity);
   };
+  // The analyzer's data (~15 ms) is loaded while the inputs are hashed, unless every input's digest
+  // is known: then it is loaded only if one of them turns out stale.
+  const bool may_analyse =
+      std::any_of(hashed.begin(), hashed.end(), [](const Hashed& h) { return h.mine && h.readable && !h.known; });
   on_threads(
       [&](size_t i) {
         Hashed& h = hashed[i];
@@ -679,7 +682,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         h.identity.reset();  // file_sha256 sets it again if the file held still and is settled
         h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
       },
-      false);
+      may_analyse);
   {
     // What this run read, for the next: a cache, so a store that refuses it (full disk) only costs a
     // re-read next time; the results' own writes report that failure. (Deferred inputs' digests are
@@ -753,6 +756,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // Largest first: the APKs that take longest start early, and the batch ends on small ones instead of
   // one worker finishing a large APK while the others have nothing left (size is a fair proxy for time).
   std::stable_sort(todo.begin(), todo.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
+  if (!todo.empty() && !may_analyse) warm_up();  // before the workers are forked: they inherit it
   b.run(std::move(todo), progress, style);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return s;
