@@ -129,6 +129,7 @@ struct FrameHeader {
       // The file's digest is the one just taken to key it, unless the file is no longer that file.
       ScanOptions scan = o.scan;
       if (job.identity && !job.deferred) scan.known_digest = ScanOptions::KnownDigest{*job.identity, job.sha256};
+      if (job.deferred) scan.expected_file = job.identity;
       scan.threads = 1;
       Json report = app_report_json(make_app_report(scan_file(job.paths.front(), scan), ctx));
       // One line of summary (a JSON dump without indent has no raw newline), then the report.
@@ -353,6 +354,14 @@ struct Batch {
       struct stat st{};
       if (::stat(path.c_str(), &st) != 0) {
         unreadable(path, "vanished during the run");
+        return;
+      }
+      const std::string error = summary.value("error", "");
+      if (job.deferred && error.size() >= std::strlen(ScanOptions::kChangedSinceListed) &&
+          error.compare(error.size() - std::strlen(ScanOptions::kChangedSinceListed), std::string::npos,
+                        ScanOptions::kChangedSinceListed) == 0) {
+        // Its worker opened another file than the batch saw (switched and perhaps switched back).
+        unreadable(path, "changed during the run (analyse it again)");
         return;
       }
       if (job.deferred && (row.sha256 = digest_now(job)).empty()) return;

@@ -84,6 +84,10 @@ ScanResult scan_file(const std::string& path, const ScanOptions& options) {
     result.error = e.what();
     return result;
   }
+  if (options.expected_file && app->file_identity() != *options.expected_file) {
+    result.error = path + ": " + ScanOptions::kChangedSinceListed;
+    return result;
+  }
   AppFacts& facts = result.facts;
   int64_t scan_time = static_cast<int64_t>(std::time(nullptr));  // judged against, never parsed with
   if (!options.as_of.empty()) {

@@ -34,6 +34,12 @@ struct ScanOptions {
     std::string sha256;
   };
   std::optional<KnownDigest> known_digest;
+  // The identity the caller saw the file with, when it has not read it (the batch leaves such an
+  // input's digest to its worker): a file opened with another identity is not analysed but reported
+  // as an error, so that nothing is keyed to a file the caller did not see (a path switched to
+  // another file and back between the caller's two looks at it).
+  std::optional<FileIdentity> expected_file;
+  static constexpr const char* kChangedSinceListed = "changed since it was listed";  // the error's end
   // Threads one APK's analysis may use (the DEX files of a multidex app are parsed side by side);
   // 0: one per core. A batch worker uses 1: the batch's workers are its parallelism, and a worker's
   // threads would take cores from the others.

@@ -255,6 +255,13 @@ TEST_CASE("a worker reports the digest the batch took only for the same file, un
   CHECK(scan_file(apk.string(), o).facts.input.sha256 == sha);
   o.known_digest.reset();  // nothing vouched for
   CHECK(scan_file(apk.string(), o).facts.input.sha256 == sha);
+  // A file the caller saw but did not read is analysed only if it is the file opened.
+  o.expected_file = *id;
+  CHECK(scan_file(apk.string(), o).error.empty());
+  o.expected_file = written_since;
+  const std::string refused = scan_file(apk.string(), o).error;
+  CHECK(refused == apk.string() + ": " + ScanOptions::kChangedSinceListed);
+  o.expected_file.reset();
 
   // A file written within the last two seconds is not vouched for (a second write in the same clock
   // tick would keep its identity); once settled it is, and a write in place after hashing is caught.
