@@ -357,9 +357,7 @@ struct Batch {
         return;
       }
       const std::string error = summary.value("error", "");
-      if (job.deferred && error.size() >= std::strlen(ScanOptions::kChangedSinceListed) &&
-          error.compare(error.size() - std::strlen(ScanOptions::kChangedSinceListed), std::string::npos,
-                        ScanOptions::kChangedSinceListed) == 0) {
+      if (job.deferred && error.ends_with(ScanOptions::kChangedSinceListed)) {
         // Its worker opened another file than the batch saw (switched and perhaps switched back).
         unreadable(path, "changed during the run (analyse it again)");
         return;
@@ -617,17 +615,17 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // - The others are read whole here only when their digest decides something before they run: the
   //   store already holds results under the current key (one may be this input's), another input
   //   has the same size (a duplicate), or the file is not settled (its identity could not show that
-  //   the worker read the same bytes). Otherwise, as in a first scan of a catalogue, the worker takes the digest as it
-  //   reads the file: each APK is read once, where a catalogue larger than memory was read from disk
-  //   twice, and no worker waits for the whole catalogue to be hashed.
+  //   the worker read the same bytes). Otherwise, as in a first scan of a catalogue, the worker takes
+  //   the digest as it reads the file: each APK is read once, where a catalogue larger than memory
+  //   was read from disk twice, and no worker waits for the whole catalogue to be hashed.
   struct Hashed {
     std::string sha, error;
     uint64_t size = 0;
     std::optional<FileIdentity> identity;
     bool known = false;  // digest from the store's input_digests, not read this run
-    bool keyed = false;  // its shard key was read: the share is decided by content, not by path
     bool mine = true;    // in this shard (by its key; by its path when not even the key could be read)
     bool readable = false;  // opened, a regular file; `identity` then is its identity, settled or not
+    bool deferred = false;  // its digest left to its worker (decided once, before any is hashed)
   };
   std::vector<Hashed> hashed(o.files.size());
   auto on_threads = [&](const std::function<void(size_t)>& each, bool with_warm_up) {
@@ -656,9 +654,8 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         Hashed& h = hashed[i];
         if (o.shard.count > 1) {
           std::string key = file_shard_key(o.files[i], h.error);
-          h.keyed = !key.empty();
-          h.mine = h.keyed ? shard_of(key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
-          if (!h.keyed || !h.mine) return;
+          h.mine = !key.empty() ? shard_of(key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
+          if (key.empty() || !h.mine) return;
         }
         std::optional<FileIdentity> now = readable_file_identity(o.files[i], h.error);
         if (!now) return;
@@ -677,9 +674,11 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   std::unordered_map<uint64_t, size_t> inputs_of_size;
   for (const Hashed& h : hashed)
     if (h.mine && h.readable) ++inputs_of_size[h.size];
-  auto defer = [&, &sizes = std::as_const(inputs_of_size)](const Hashed& h) {  // read on the threads: const
-    return h.mine && h.readable && !h.known && !store_has_results && sizes.at(h.size) == 1 && settled(*h.identity);
-  };
+  // Decided here, from what phase one saw: hashing below changes `size` and `identity` (a file that
+  // grew, or is not settled), so the decision must not be taken again from them.
+  for (Hashed& h : hashed)
+    h.deferred = h.mine && h.readable && !h.known && !store_has_results && inputs_of_size[h.size] == 1 &&
+                 settled(*h.identity);
   // The analyzer's data (~15 ms) is loaded while the inputs are hashed, unless every input's digest
   // is known: then it is loaded only if one of them turns out stale.
   const bool may_analyse =
@@ -687,7 +686,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   on_threads(
       [&](size_t i) {
         Hashed& h = hashed[i];
-        if (!h.mine || !h.readable || h.known || defer(h)) return;
+        if (!h.mine || !h.readable || h.known || h.deferred) return;
         h.identity.reset();  // file_sha256 sets it again if the file held still and is settled
         h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
       },
@@ -711,7 +710,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     uint64_t size = hashed[i].size;
     std::string& error = hashed[i].error;
     if (!hashed[i].mine) continue;
-    if (defer(hashed[i])) {
+    if (hashed[i].deferred) {
       ++s.inputs;
       Job job;
       job.identity = hashed[i].identity;

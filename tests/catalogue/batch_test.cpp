@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <sstream>
@@ -305,6 +306,35 @@ TEST_CASE("a worker reports the digest the batch took only for the same file, un
   CHECK(s.unreadable == 1);
   CHECK(input_errors_of(b.db_path)[tmp / "c.apk"] == "changed during the run (analyse it again)");
   CHECK(results_by_sha(b.db_path).size() == 1);
+}
+
+TEST_CASE("an input that grows while the batch reads it is recorded, and the batch goes on") {
+  TempDir tmp("growing");
+  const fs::path growing = tmp.path / "growing.apk";
+  fs::copy_file(corpus_subset({{"test", 1}}).front(), growing);
+  // Appended to all through the batch: the size the batch first sees is not the size it then hashes.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    std::ofstream out(growing, std::ios::app | std::ios::binary);
+    const std::string chunk(4096, 'x');
+    while (!stop) {
+      out << chunk << std::flush;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  catalogue::BatchOptions b;
+  b.files = {growing.string()};
+  b.db_path = tmp / "store.db";
+  b.jobs = 1;
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  b.key = catalogue::current_key(ctx, "", "");
+  std::ostringstream progress;
+  catalogue::BatchSummary s;
+  CHECK_NOTHROW(s = catalogue::run_batch(b, ctx, progress, {}));
+  stop = true;
+  writer.join();
+  CHECK(s.inputs == 1);
+  CHECK(s.unreadable + s.analysed + s.errors == 1);  // one recorded outcome
 }
 
 TEST_CASE("kill -9 of the whole batch at random points then resume and every APK has exactly one current result") {
