@@ -72,6 +72,14 @@ struct Job {
 // one takes over. A worker that crashes, hangs or runs out of memory ends there: the APK it was on
 // is recorded with the reason and the next APK goes to a new worker.
 //
+// The batch keeps one APK queued ahead of the one a worker is on (its number waits in the socket),
+// so that a worker never waits for the batch: while the batch stores a result, and above all while
+// SQLite checkpoints its log (fdatasync of the log and the store, ~10 ms), both workers of a
+// two-worker run used to finish and sit idle (perf, 20 ms buckets: up to half a bucket lost at each
+// checkpoint). A queued APK is not started, so when its worker ends it goes to another worker and is
+// not blamed. The last `--jobs` APKs are sent only to idle workers, so that no worker waits at the
+// end with an APK queued behind a long one while another has nothing to do.
+//
 // Why not a process per APK: forking one, its first writes to the parent's pages (copy-on-write)
 // and its exit were a fifth of a corpus batch's CPU (perf: a third of the batch's time was in the
 // kernel, an eighth in one process), and the analysis is the same either way.
@@ -81,9 +89,10 @@ struct Worker {
   int pidfd = -1;  // readable once the worker has exited (-1 where the kernel has no pidfd_open)
   std::string output;             // received bytes not yet taken as frames
   std::optional<size_t> job;      // the APK it is analysing (index in the batch's jobs)
-  Clock::time_point started;      // when that APK was sent
+  std::optional<size_t> queued;   // the APK it takes next, sent but not started
+  Clock::time_point started;      // when `job` was sent, or when the batch saw the one before it end
   size_t served = 0;              // APKs sent to it
-  bool timed_out = false;
+  std::optional<size_t> killed_for;  // the APK whose timeout the batch killed it for
   bool retired = false;           // told there is no more work for it (its socket shut for writing)
   bool output_closed = false;     // EOF read: nothing more will come, only the exit status
 };
@@ -92,6 +101,7 @@ struct Worker {
 struct FrameHeader {
   uint64_t job;
   uint64_t peak_rss_kb;
+  uint64_t duration_ms;  // measured by the worker: the batch may see the APK start late (queued)
   uint64_t size;
 };
 
@@ -119,6 +129,7 @@ struct FrameHeader {
   for (uint64_t index; read_all(fd, &index, sizeof index);) {
     if (index >= jobs.size()) ::_exit(kExitProtocol);
     const Job& job = jobs[index];
+    const auto started = Clock::now();
     reset_peak_rss();
     take_reaped_workers_peak_rss_kb();
     std::string out;
@@ -139,7 +150,8 @@ struct FrameHeader {
     } catch (...) {
       ::_exit(kExitThrew);
     }
-    FrameHeader h{index, std::max(peak_rss_kb(), take_reaped_workers_peak_rss_kb()), out.size()};
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    FrameHeader h{index, std::max(peak_rss_kb(), take_reaped_workers_peak_rss_kb()), uint64_t(ms), out.size()};
     if (!write_all(fd, reinterpret_cast<const char*>(&h), sizeof h) || !write_all(fd, out.data(), out.size()))
       ::_exit(kExitWrite);
   }
@@ -404,7 +416,8 @@ struct Batch {
     return w;
   }
 
-  // Sends APK `index` to an idle worker; false if the worker is gone (it then gets no more work).
+  // Sends APK `index` to a worker: to start now if it is idle, else queued behind its APK. False if
+  // the worker is gone (it then gets no more work).
   bool send(Worker& w, size_t index) {
     uint64_t i = index;
     // MSG_NOSIGNAL: a worker that has died must not take the batch down with SIGPIPE.
@@ -412,9 +425,12 @@ struct Batch {
       retire(w);
       return false;
     }
-    w.job = index;
-    w.started = Clock::now();
-    w.timed_out = false;
+    if (w.job) {
+      w.queued = index;
+    } else {
+      w.job = index;
+      w.started = Clock::now();
+    }
     ++w.served;
     return true;
   }
@@ -449,8 +465,9 @@ struct Batch {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
   }
 
-  // The result the worker has sent in full, if any; the worker is then idle. (A worker has one APK
-  // at a time, so one result at most.)
+  // The next result the worker has sent in full, if any; the worker then goes on with its queued APK,
+  // if it has one. With an APK queued, the worker may have sent two results by the time the batch
+  // reads: every one read must be taken before the next poll, which only wakes for new bytes.
   static std::optional<Taken> take_frame(Worker& w) {
     if (w.output.size() < sizeof(FrameHeader)) return std::nullopt;
     FrameHeader h;
@@ -461,9 +478,10 @@ struct Batch {
       w.output.clear();
       return std::nullopt;
     }
-    Taken t{*w.job, since(w.started), h.peak_rss_kb, w.output.substr(sizeof h, h.size)};
+    Taken t{*w.job, int64_t(h.duration_ms), h.peak_rss_kb, w.output.substr(sizeof h, h.size)};
     w.output.erase(0, sizeof h + h.size);
-    w.job.reset();
+    w.job = std::exchange(w.queued, std::nullopt);
+    w.started = Clock::now();
     return t;
   }
 
@@ -472,28 +490,40 @@ struct Batch {
     if (parallel == 0) parallel = unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
     size_t per_worker = std::max<size_t>(1, o.apks_per_worker);
     size_t total = jobs.size(), next = 0, done = 0;
+    std::vector<size_t> returned;  // APKs queued at a worker that ended before starting them
+    auto unsent = [&] { return returned.size() + (total - next); };
+    // Sends the next APK to `w`: false when there is none for it or it is gone.
+    auto give = [&](Worker& w) {
+      if (unsent() == 0 || w.served >= per_worker) return false;
+      if (!send(w, returned.empty() ? next : returned.back())) return false;
+      if (returned.empty()) ++next;
+      else returned.pop_back();
+      return true;
+    };
+    // Keeps `w` busy: an APK to start if it is idle, and one queued behind it unless those left are
+    // the last `parallel` (see Worker). False when it is idle and gets nothing.
+    auto feed = [&](Worker& w) {
+      if (w.retired || w.output_closed || w.killed_for) return w.job.has_value();
+      if (!w.job && !give(w)) return false;
+      if (!w.queued && unsent() > parallel) give(w);
+      return true;
+    };
     Progress progress(progress_out, style, total);
     std::vector<Worker> workers;
     while (done < total || !workers.empty()) {
       // Work for idle workers; those that have served their share, or that nothing is left for, exit.
       size_t taking = 0;  // workers that have or can take an APK
       for (Worker& w : workers) {
-        if (w.job || w.retired || w.output_closed) {
-          taking += w.job.has_value();
-          continue;
-        }
-        if (next < total && w.served < per_worker && send(w, next)) {
-          ++next;
-          ++taking;
-        } else {
-          retire(w);
-        }
+        if (feed(w)) ++taking;
+        else retire(w);
       }
-      for (; taking < parallel && next < total; ++taking) {
+      for (; taking < parallel && unsent() > 0; ++taking) {
         workers.push_back(spawn(jobs, workers));
-        if (!send(workers.back(), next)) break;  // gone at once: the next round starts another
-        ++next;
+        if (!feed(workers.back())) break;  // gone at once: the next round starts another
       }
+      // Every APK is sent, or under way, or finished: one neither would leave this loop polling forever.
+      if (workers.empty() && unsent() == 0 && done < total)
+        throw std::logic_error("batch: " + std::to_string(total - done) + " APKs lost between the batch and its workers");
       // A socket at EOF stays readable: polling it again would spin until its worker is reaped, so a
       // worker whose output has ended is waited for on its pidfd, which wakes the batch the moment it
       // exits (the socket closes a little before the process can be reaped). Without a pidfd, by
@@ -511,30 +541,33 @@ struct Batch {
         Worker& w = workers[i];
         drain(w);
         size_t before = done;
-        if (auto t = take_frame(w)) {
-          // The worker goes on with its next APK at once: storing this one's result overlaps it,
-          // instead of the worker waiting for the store's write (~0.3 ms per APK on the corpus).
-          if (!w.retired && next < total && w.served < per_worker && send(w, next)) ++next;
+        while (auto t = take_frame(w)) {
+          // Its queued APK is under way; the one queued next is sent before this result is stored.
+          feed(w);
           finish(jobs[t->job], t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
           ++done;
         }
-        if (w.job && !w.timed_out && now - w.started > std::chrono::seconds(o.timeout_seconds)) {
+        if (w.job && !w.killed_for && now - w.started > std::chrono::seconds(o.timeout_seconds)) {
           ::kill(w.pid, SIGKILL);
-          w.timed_out = true;
+          w.killed_for = w.job;
         }
         int status = 0;
         struct rusage ru{};
-        pid_t ended = w.output_closed || w.timed_out ? ::wait4(w.pid, &status, WNOHANG, &ru) : 0;
+        pid_t ended = w.output_closed || w.killed_for ? ::wait4(w.pid, &status, WNOHANG, &ru) : 0;
         if (ended == w.pid) {
           drain(w);  // what the worker wrote before it exited is still in the socket
-          if (auto t = take_frame(w)) {
+          while (auto t = take_frame(w)) {
             finish(jobs[t->job], t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
             ++done;
           }
-          if (w.job) {  // it ended on this APK: the APK gets the blame
-            finish(jobs[*w.job], since(w.started), w.timed_out, nullptr, status, uint64_t(ru.ru_maxrss));
+          if (w.job && w.killed_for && w.killed_for != w.job) {
+            // Killed for the APK before, whose result came in meanwhile: this one is not to blame.
+            returned.push_back(*w.job);
+          } else if (w.job) {  // it ended on this APK: the APK gets the blame
+            finish(jobs[*w.job], since(w.started), w.killed_for.has_value(), nullptr, status, uint64_t(ru.ru_maxrss));
             ++done;
           }
+          if (w.queued) returned.push_back(*w.queued);  // never started: another worker takes it
           ::close(w.fd);
           if (w.pidfd >= 0) ::close(w.pidfd);
           workers.erase(workers.begin() + long(i));

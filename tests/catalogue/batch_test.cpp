@@ -192,6 +192,43 @@ TEST_CASE("a worker that crashes or hangs or runs out of memory costs only its o
   CHECK(s.workers <= 2 + 3);
 }
 
+TEST_CASE("the APK queued behind one whose worker crashes goes to the next worker and is not blamed") {
+  TempDir tmp("queued");
+  auto apks = corpus_subset({{"test", 4}});
+  REQUIRE(apks.size() == 4);
+  // The batch sends the largest first, with the next queued behind it in the same worker.
+  std::stable_sort(apks.begin(), apks.end(),
+                   [](const fs::path& a, const fs::path& b) { return fs::file_size(a) > fs::file_size(b); });
+  const char* names[] = {"crash.apk", "slow.apk", "fine1.apk", "fine2.apk"};
+  catalogue::BatchOptions o;
+  for (size_t i = 0; i < 4; ++i) {
+    fs::copy_file(apks[i], tmp.path / names[i]);
+    o.files.push_back(tmp / names[i]);
+  }
+  o.db_path = tmp / "store.db";
+  o.jobs = 1;
+  o.before_scan = [](const std::string& path) {
+    if (path.find("crash.apk") != std::string::npos) ::raise(SIGSEGV);
+    if (path.find("slow.apk") != std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  };
+  JudgeContext ctx = load_judge_context("", "", "", "2026-01-01");
+  o.key = catalogue::current_key(ctx, "", "");
+  std::ostringstream progress;
+  catalogue::BatchSummary s = catalogue::run_batch(o, ctx, progress, {});
+  CHECK(s.crashed == 1);
+  CHECK(s.analysed + s.errors == 3);
+  CHECK(s.workers == 2);  // the crash ended the first; the second took the queued APK and the rest
+  auto results = results_by_sha(o.db_path);
+  REQUIRE(results.size() == 4);
+  CHECK(results[sha256_of(tmp.path / "crash.apk")].reason == "crashed: signal 11 (SIGSEGV)");
+  for (const char* name : {"slow.apk", "fine1.apk", "fine2.apk"}) {
+    CAPTURE(name);
+    CHECK(results[sha256_of(tmp.path / name)].status != "failed");
+  }
+  // The time an APK took is the worker's own measure, its wait in the queue not included.
+  CHECK(results[sha256_of(tmp.path / "slow.apk")].duration_ms >= 300);
+}
+
 TEST_CASE("a worker analyses APKs one after another and its reports equal those of a new process per APK") {
   TempDir tmp("reuse");
   auto apks = corpus_subset({{"test", 4}, {"benign", 3}, {"malware", 3}, {"malformed", 2}});
