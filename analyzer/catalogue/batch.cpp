@@ -73,12 +73,13 @@ struct Job {
 // is recorded with the reason and the next APK goes to a new worker.
 //
 // The batch keeps one APK queued ahead of the one a worker is on (its number waits in the socket),
-// so that a worker never waits for the batch: while the batch stores a result, and above all while
-// SQLite checkpoints its log (fdatasync of the log and the store, ~10 ms), both workers of a
-// two-worker run used to finish and sit idle (perf, 20 ms buckets: up to half a bucket lost at each
-// checkpoint). A queued APK is not started, so when its worker ends it goes to another worker and is
-// not blamed. The last `--jobs` APKs are sent only to idle workers, so that no worker waits at the
-// end with an APK queued behind a long one while another has nothing to do.
+// so that a worker need not wait for the batch: while the batch stores a result, and above all while
+// SQLite checkpoints its log (fdatasync of the log and the store, ~10 ms), a worker that finished
+// used to sit idle (perf, 20 ms buckets of a two-worker run: up to half of one lost at a
+// checkpoint). The gain is small (1 worker ~2% of wall time, 2 workers within noise), and it is kept
+// because the parent's pauses then cost a worker nothing. A queued APK is not started, so when its
+// worker ends it goes to another worker and is not blamed. The last `--jobs` APKs are sent only to
+// idle workers, so that none waits at the end queued behind a long APK while another is idle.
 //
 // Why not a process per APK: forking one, its first writes to the parent's pages (copy-on-write)
 // and its exit were a fifth of a corpus batch's CPU (perf: a third of the batch's time was in the
