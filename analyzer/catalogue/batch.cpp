@@ -212,29 +212,43 @@ class Progress {
 
 // Loads the analyzer's own data (tracker signatures compiled into a Hyperscan database, the
 // permission catalogue, native signatures, owner and false-positive rules, GeoIP, the public suffix
-// list, endpoint and secret patterns, the ELF reader module, libzip) once in the parent, so every forked worker inherits it instead of spending ~0.6 s
-// rebuilding it per APK (the permission catalogue alone was 7% of a batch's CPU). Only our rule
-// files are read here, never an input.
-void warm_up() {
+// list, endpoint and secret patterns, the ELF reader module, libzip) once in the parent, so every
+// forked worker inherits it instead of spending ~0.6 s rebuilding it per APK (the permission
+// catalogue alone was 7% of a batch's CPU). Only our rule files are read here, never an input.
+//
+// In two halves that may run on two threads: the shared libraries (~10 ms, most of it the ELF
+// reader module with Unicorn's relocations) and the rule data (~6 ms). The batch cannot fork its
+// first worker before both are loaded, and on a first scan there is little else to do then (the
+// workers take the digests), so on one thread this was ~16 ms of a two-worker batch's serial start.
+void load_step(void (*step)()) {
   // Each on its own: a worker meets the same problem and records it against its APK.
-  auto load = [](void (*step)()) {
-    try {
-      step();
-    } catch (const std::exception&) {
-    }
-  };
-  load([] { code::default_code_rules(); });
-  load([] { lookup_permission("android.permission.INTERNET"); });  // loads the permission catalogue
-  load([] { NativeRules::builtin(); });
-  load([] { OwnerRules::builtin(); });
-  load([] { FalsePositiveRules::builtin(); });
-  load([] { GeoIp::get(); });
-  load([] { psl_source(); });  // libpsl and its list
-  load([] { scan_text(""); });  // the endpoint and secret patterns (a Hyperscan database, ~750 KB)
-  load([] { elf_module_scanner(); });  // the ELF reader module (LIEF, Capstone)
-  load([] { libzip_library(); });      // the strict second ZIP reader, with OpenSSL's shared libcrypto
-  load([] { signing::warm_up_crypto(); });  // OpenSSL's error strings and fetched methods
+  try {
+    step();
+  } catch (const std::exception&) {
+  }
+}
+
+void warm_up_libraries() {
+  load_step([] { elf_module_scanner(); });  // the ELF reader module (LIEF, Capstone, Unicorn)
+  load_step([] { libzip_library(); });      // the strict second ZIP reader, with OpenSSL's shared libcrypto
+  load_step([] { signing::warm_up_crypto(); });  // OpenSSL's error strings and fetched methods
+}
+
+void warm_up_data() {
+  load_step([] { code::default_code_rules(); });
+  load_step([] { lookup_permission("android.permission.INTERNET"); });  // loads the permission catalogue
+  load_step([] { NativeRules::builtin(); });
+  load_step([] { OwnerRules::builtin(); });
+  load_step([] { FalsePositiveRules::builtin(); });
+  load_step([] { GeoIp::get(); });
+  load_step([] { psl_source(); });  // libpsl and its list
+  load_step([] { scan_text(""); });  // the endpoint and secret patterns (a Hyperscan database, ~750 KB)
   prepare_worker_heap();  // the workers' arena, created once (worker_heap.h)
+}
+
+void warm_up() {
+  warm_up_libraries();
+  warm_up_data();
 }
 
 struct Batch {
@@ -674,15 +688,30 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         }
       }
     };
-    // As many threads as workers (--jobs 1 keeps to one core), this one loading the data first.
+    // As many threads as workers (--jobs 1 keeps to one core). With the data to load, this thread
+    // loads the rule data first and the next the libraries (on one thread, this one loads both).
     unsigned cores = o.jobs ? o.jobs : unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    with_warm_up = with_warm_up && !o.files.empty();
     std::vector<std::thread> threads;
-    for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) threads.emplace_back(some);
-    if (with_warm_up && !o.files.empty()) warm_up();
+    for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) {
+      bool libraries = with_warm_up && t == 1;
+      threads.emplace_back([&some, libraries] {
+        if (libraries) warm_up_libraries();
+        some();
+      });
+    }
+    if (with_warm_up) {
+      if (threads.empty()) warm_up_libraries();
+      warm_up_data();
+    }
     some();
     for (auto& t : threads) t.join();  // no thread may be left when workers are forked
   };
   const std::unordered_map<std::string, Store::KnownDigest> known = b.store.known_digests();
+  // With no digest known (a first scan), every readable input is analysed or hashed: the data is
+  // loaded at once, beside this first look at the inputs. Otherwise only once that look shows some
+  // input's digest unknown, as below.
+  const bool warm_now = known.empty();
   on_threads(
       [&](size_t i) {
         Hashed& h = hashed[i];
@@ -701,7 +730,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
           h.known = true;
         }
       },
-      false);
+      warm_now);
   // Only a result under the current key can make an input's analysis unnecessary (after a rule
   // change, none does), and none can with --rescan.
   const bool store_has_results = !o.rescan && b.store.has_results(o.key);
@@ -713,10 +742,11 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   for (Hashed& h : hashed)
     h.deferred = h.mine && h.readable && !h.known && !store_has_results && inputs_of_size[h.size] == 1 &&
                  settled(*h.identity);
-  // The analyzer's data (~15 ms) is loaded while the inputs are hashed, unless every input's digest
+  // The analyzer's data (~16 ms) is loaded while the inputs are hashed, unless every input's digest
   // is known: then it is loaded only if one of them turns out stale.
   const bool may_analyse =
       std::any_of(hashed.begin(), hashed.end(), [](const Hashed& h) { return h.mine && h.readable && !h.known; });
+  const bool warmed = warm_now && !o.files.empty();
   on_threads(
       [&](size_t i) {
         Hashed& h = hashed[i];
@@ -724,7 +754,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         h.identity.reset();  // file_sha256 sets it again if the file held still and is settled
         h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
       },
-      may_analyse);
+      may_analyse && !warmed);
   {
     // What this run read, for the next: a cache, so a store that refuses it (full disk) only costs a
     // re-read next time; the results' own writes report that failure. (Deferred inputs' digests are
@@ -798,7 +828,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // Largest first: the APKs that take longest start early, and the batch ends on small ones instead of
   // one worker finishing a large APK while the others have nothing left (size is a fair proxy for time).
   std::stable_sort(todo.begin(), todo.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
-  if (!todo.empty() && !may_analyse) warm_up();  // before the workers are forked: they inherit it
+  if (!todo.empty() && !may_analyse && !warmed) warm_up();  // before the workers are forked: they inherit it
   b.run(std::move(todo), progress, style);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return s;
