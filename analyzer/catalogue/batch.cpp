@@ -54,6 +54,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The input errors of a file that went away, or became another file, between the batch's look at it
+// and its analysis (the tests and docs/catalogue.md quote them).
+constexpr const char* kVanishedDuringRun = "vanished during the run";
+constexpr const char* kChangedDuringRun = "changed during the run (analyse it again)";
+
 // Worker exit codes that carry a reason (anything else is "worker failed: exit code N").
 constexpr int kExitOom = 86, kExitThrew = 87, kExitWrite = 88, kExitOrphan = 89, kExitProtocol = 90;
 
@@ -288,8 +293,8 @@ struct Batch {
   bool still_same_file(const Job& job) {
     const std::string& path = job.paths.front();
     std::optional<FileIdentity> now = file_identity(path);
-    if (!now) unreadable(path, "vanished during the run");
-    else if (now != job.identity) unreadable(path, "changed during the run (analyse it again)");
+    if (!now) unreadable(path, kVanishedDuringRun);
+    else if (now != job.identity) unreadable(path, kChangedDuringRun);
     return now && now == job.identity;
   }
 
@@ -302,11 +307,11 @@ struct Batch {
     std::optional<FileIdentity> held;
     std::string sha = file_sha256(path, size, error, &held);
     if (sha.empty()) {
-      unreadable(path, ::access(path.c_str(), F_OK) != 0 ? "vanished during the run" : error);
+      unreadable(path, ::access(path.c_str(), F_OK) != 0 ? kVanishedDuringRun : error);
       return "";
     }
     if (held != job.identity) {
-      unreadable(path, "changed during the run (analyse it again)");
+      unreadable(path, kChangedDuringRun);
       return "";
     }
     return sha;
@@ -370,7 +375,7 @@ struct Batch {
         row.sha256 = seen;
       } else if (seen != job.sha256) {
         // Replaced between hashing and analysis: the report is not of the content we keyed it by.
-        unreadable(path, "changed during the run (analyse it again)");
+        unreadable(path, kChangedDuringRun);
         return;
       }
       row.status = "ok";
@@ -380,13 +385,13 @@ struct Batch {
     } else {
       struct stat st{};
       if (::stat(path.c_str(), &st) != 0) {
-        unreadable(path, "vanished during the run");
+        unreadable(path, kVanishedDuringRun);
         return;
       }
       const std::string error = summary.value("error", "");
       if (job.deferred && error.ends_with(ScanOptions::kChangedSinceListed)) {
         // Its worker opened another file than the batch saw (switched and perhaps switched back).
-        unreadable(path, "changed during the run (analyse it again)");
+        unreadable(path, kChangedDuringRun);
         return;
       }
       if (job.deferred && (row.sha256 = digest_now(job)).empty()) return;
