@@ -679,6 +679,9 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     bool mine = true;    // in this shard (by its key; by its path when not even the key could be read)
     bool readable = false;  // opened, a regular file; `identity` then is its identity, settled or not
     bool deferred = false;  // its digest left to its worker (decided once, before any is hashed)
+    std::optional<FileIdentity> key_identity;  // with --shard: settled while its key was read this run
+    std::string key;
+    bool key_known = false;  // the key from the store's input_shard_keys, not read this run
   };
   std::vector<Hashed> hashed(o.files.size());
   auto on_threads = [&](const std::function<void(size_t)>& each, bool with_warm_up) {
@@ -713,6 +716,10 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     for (auto& t : threads) t.join();  // no thread may be left when workers are forked
   };
   const std::unordered_map<std::string, Store::KnownDigest> known = b.store.known_digests();
+  // With --shard, the key of an input unchanged since an earlier task on this machine read it is not
+  // read again (the same rule as for digests): a re-run on a cluster opens only its own inputs.
+  const std::unordered_map<std::string, Store::KnownDigest> known_keys =
+      o.shard.count > 1 ? b.store.known_digests(Store::Known::shard_key) : decltype(known_keys){};
   // With no digest known (a first scan), every readable input is analysed or hashed: the data is
   // loaded at once, beside this first look at the inputs. Otherwise only once that look shows some
   // input's digest unknown, as below.
@@ -721,9 +728,13 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
       [&](size_t i) {
         Hashed& h = hashed[i];
         if (o.shard.count > 1) {
-          std::string key = file_shard_key(o.files[i], h.error);
-          h.mine = !key.empty() ? shard_of(key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
-          if (key.empty() || !h.mine) return;
+          if (auto k = known_keys.find(o.files[i]); k != known_keys.end())
+            if (auto now = file_identity(o.files[i]); now && settled(*now) && to_string(*now) == k->second.identity)
+              h.key = k->second.sha256;
+          h.key_known = !h.key.empty();
+          if (!h.key_known) h.key = file_shard_key(o.files[i], h.error, &h.key_identity);
+          h.mine = !h.key.empty() ? shard_of(h.key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
+          if (h.key.empty() || !h.mine) return;
         }
         std::optional<FileIdentity> now = readable_file_identity(o.files[i], h.error);
         if (!now) return;
@@ -764,6 +775,12 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     // What this run read, for the next: a cache, so a store that refuses it (full disk) only costs a
     // re-read next time; the results' own writes report that failure. (Deferred inputs' digests are
     // stored with their results.)
+    std::vector<Store::DigestRow> keys;
+    for (size_t i = 0; i < hashed.size(); ++i) {
+      if (hashed[i].key_identity) keys.push_back({o.files[i], to_string(*hashed[i].key_identity), hashed[i].key});
+      if (hashed[i].key_known) ++s.shard_keys_known;
+    }
+    if (!keys.empty()) b.store.put_known_digests(keys, Store::Known::shard_key);
     std::vector<Store::DigestRow> learned;
     for (size_t i = 0; i < hashed.size(); ++i) {
       if (!hashed[i].known && hashed[i].identity && !hashed[i].sha.empty())
@@ -862,6 +879,7 @@ void write_summary(std::ostream& out, const BatchSummary& s, const std::string& 
     for (size_t i = 0; i < parts.size(); ++i) out << (i ? ", " : "") << parts[i];
     out << ")";
   }
+  if (s.shard_keys_known) out << "; " << s.shard_keys_known << " shard keys unchanged since an earlier run, not read again";
   out << "; " << secs << " s; store " << db_path << "\n";
 }
 

@@ -46,6 +46,7 @@ struct BatchOptions {
 struct BatchSummary {
   size_t inputs = 0;          // files named or found (this shard's)
   size_t inputs_known = 0;    // of those, not read: unchanged since an earlier run hashed them
+  size_t shard_keys_known = 0;  // with --shard, inputs (any shard's) whose key an earlier run read
   size_t apks = 0;            // distinct contents among them
   size_t duplicates = 0;      // inputs whose content another input already has
   size_t skipped = 0;         // current result already stored

@@ -181,7 +181,7 @@ std::optional<FileIdentity> readable_file_identity(const std::string& path, std:
   return file_identity(st);
 }
 
-std::string file_shard_key(const std::string& path, std::string& error) {
+std::string file_shard_key(const std::string& path, std::string& error, std::optional<FileIdentity>* identity) {
   struct stat st{};
   int fd = open_regular(path, st, error);
   if (fd < 0) return "";
@@ -206,6 +206,10 @@ std::string file_shard_key(const std::string& path, std::string& error) {
   errno = 0;
   bool ok = read_at(0, head) && read_at(size - tail, tail);
   int read_errno = errno;
+  struct stat after{};
+  if (FileIdentity before = file_identity(st);
+      ok && identity && ::fstat(fd, &after) == 0 && file_identity(after) == before && settled(before))
+    *identity = before;
   ::close(fd);
   if (!ok) {
     error = std::string("unreadable: ") + (read_errno ? std::strerror(read_errno) : "shorter than its size");

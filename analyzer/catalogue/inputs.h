@@ -43,7 +43,8 @@ std::optional<FileIdentity> readable_file_identity(const std::string& path, std:
 // input that is not its own where a whole-content digest would read all of it (every task of an
 // N-task array would read the whole catalogue). Distinct APKs that share size, head and tail share a
 // shard, which only moves load. "" with `error` set as file_sha256 does.
-std::string file_shard_key(const std::string& path, std::string& error);
+// `identity`, when given, is set as file_sha256 sets it.
+std::string file_shard_key(const std::string& path, std::string& error, std::optional<FileIdentity>* identity = nullptr);
 
 // SHA-256 of a string (for sharding inputs that cannot be read).
 std::string string_sha256(const std::string& s);

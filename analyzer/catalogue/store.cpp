@@ -135,6 +135,7 @@ CREATE TABLE IF NOT EXISTS paths(path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, se
 CREATE INDEX IF NOT EXISTS paths_sha256 ON paths(sha256);
 CREATE TABLE IF NOT EXISTS input_errors(path TEXT PRIMARY KEY, reason TEXT NOT NULL, seen_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS input_digests(path TEXT PRIMARY KEY, identity TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS input_shard_keys(path TEXT PRIMARY KEY, identity TEXT NOT NULL, sha256 TEXT NOT NULL);
 )sql";
 
 const char* kResultColumns =
@@ -317,9 +318,12 @@ bool Store::has_results(const ResultKey& key) {
 
 namespace {
 
-int put_digests(Store::PreparedStatements& prepared, const std::vector<Store::DigestRow>& rows) {
+int put_digests(Store::PreparedStatements& prepared, const std::vector<Store::DigestRow>& rows,
+                Store::Known what = Store::Known::digest) {
   for (const Store::DigestRow& r : rows) {
-    Statement st(prepared, "INSERT OR REPLACE INTO input_digests(path, identity, sha256) VALUES(?, ?, ?)");
+    Statement st(prepared, what == Store::Known::digest
+                               ? "INSERT OR REPLACE INTO input_digests(path, identity, sha256) VALUES(?, ?, ?)"
+                               : "INSERT OR REPLACE INTO input_shard_keys(path, identity, sha256) VALUES(?, ?, ?)");
     st.bind(1, r.path).bind(2, r.identity).bind(3, r.sha256);
     if (int rc = st.step(); rc != SQLITE_DONE) return rc;
   }
@@ -377,17 +381,18 @@ std::string Store::put_input_error(const std::string& path, const std::string& r
   return tx.commit();
 }
 
-std::unordered_map<std::string, Store::KnownDigest> Store::known_digests() {
+std::unordered_map<std::string, Store::KnownDigest> Store::known_digests(Known what) {
   std::unordered_map<std::string, KnownDigest> out;
-  Statement st(*prepared_, "SELECT path, identity, sha256 FROM input_digests");
+  Statement st(*prepared_, what == Known::digest ? "SELECT path, identity, sha256 FROM input_digests"
+                                                 : "SELECT path, identity, sha256 FROM input_shard_keys");
   while (st.step() == SQLITE_ROW) out[st.text(0)] = KnownDigest{st.text(1), st.text(2)};
   return out;
 }
 
-std::string Store::put_known_digests(const std::vector<DigestRow>& rows) {
+std::string Store::put_known_digests(const std::vector<DigestRow>& rows, Known what) {
   Transaction tx(*prepared_);
   if (!tx.begun()) return sqlite3_errmsg(db_);
-  if (put_digests(*prepared_, rows) != SQLITE_DONE) return sqlite3_errmsg(db_);
+  if (put_digests(*prepared_, rows, what) != SQLITE_DONE) return sqlite3_errmsg(db_);
   return tx.commit();
 }
 

@@ -85,12 +85,17 @@ class Store {
   // (core/file_identity.h, to_string; only a settled one that held still while it was read): a batch
   // does not read an input again whose identity is unchanged. Local to the machine (device and inode
   // numbers): merges leave them out.
+  //
+  // Likewise the shard keys of inputs (inputs.h, file_shard_key; Known::shard_key, table
+  // input_shard_keys), which a task of a sharded batch reads of every input, its own or not: a daily
+  // re-run on a cluster does not open every input of the catalogue in every task again.
   struct KnownDigest {
     std::string identity, sha256;
   };
-  std::unordered_map<std::string, KnownDigest> known_digests();
+  enum class Known { digest, shard_key };
+  std::unordered_map<std::string, KnownDigest> known_digests(Known what = Known::digest);
   // One transaction for all of them. "" or the SQLite reason they could not be stored.
-  std::string put_known_digests(const std::vector<DigestRow>& rows);
+  std::string put_known_digests(const std::vector<DigestRow>& rows, Known what = Known::digest);
 
   std::vector<ResultRow> results();  // sorted by sha256
   struct PathRow {

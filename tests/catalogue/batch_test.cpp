@@ -516,6 +516,53 @@ TEST_CASE("shards cover every input once and their merge equals a single run mer
   CHECK(store_dump(merged) == store_dump(whole));
 }
 
+TEST_CASE("a sharded re-run does not read the key of an input unchanged since an earlier run, and reads a changed one's") {
+  TempDir tmp("shard-keys");
+  auto apks = corpus_subset({{"test", 6}});
+  REQUIRE(apks.size() == 6);
+  fs::create_directories(tmp.path / "in");
+  for (const auto& a : apks) fs::copy_file(a, tmp.path / "in" / a.filename());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // settled (see the digests' re-run test)
+  const std::string db = tmp / "shard0.db";
+  const std::string args = "batch --jobs 2 --shard 0/2 --db " + shell_quote(db) + " " + shell_quote((tmp.path / "in").string());
+  CHECK(run_apkvet(args).err.find("shard keys") == std::string::npos);  // all read, none known yet
+  // The task keeps the key of every input it looked at, its own shard's or not.
+  fs::path other;  // an input of the other shard
+  {
+    catalogue::Store store(db);
+    auto keys = store.known_digests(catalogue::Store::Known::shard_key);
+    REQUIRE(keys.size() == apks.size());
+    for (const auto& [path, k] : keys) {
+      std::string error;
+      CHECK(k.sha256 == catalogue::file_shard_key(path, error));
+      if (catalogue::shard_of(k.sha256, 2) == 1) other = path;
+    }
+  }
+  REQUIRE(!other.empty());  // 6 inputs all in shard 0 would be a 1 in 64 chance, and fixed by the corpus
+  CHECK(paths_of(db).count(other.string()) == 0);
+  // A key known for the file as it is now decides its shard without a read: a planted key that puts
+  // `other` in shard 0 brings it into this task.
+  std::string planted(64, '0');
+  for (char c : std::string("0123456789abcdef")) {
+    planted[0] = c;
+    if (catalogue::shard_of(planted, 2) == 0) break;
+  }
+  REQUIRE(catalogue::shard_of(planted, 2) == 0);
+  catalogue::Store(db).put_known_digests({{other.string(), to_string(*file_identity(other.string())), planted}},
+                                         catalogue::Store::Known::shard_key);
+  CHECK(run_apkvet(args).err.find("; 6 shard keys unchanged since an earlier run, not read again") != std::string::npos);
+  CHECK(paths_of(db).count(other.string()) == 1);
+  // Once the file changes (its change time moves), its own key is read again.
+  fs::last_write_time(other, fs::last_write_time(other));
+  CommandResult changed = run_apkvet(args);
+  CAPTURE(changed.err);
+  CHECK(changed.err.find("; 5 shard keys unchanged since an earlier run, not read again") != std::string::npos);
+  // Local to this machine, like the digests: a merge leaves them out.
+  const std::string merged = tmp / "merged.db";
+  CHECK(run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(db)).exit_code == 0);
+  CHECK(catalogue::Store(merged).known_digests(catalogue::Store::Known::shard_key).empty());
+}
+
 TEST_CASE("inputs from standard input and list files relative to the list") {
   TempDir tmp("stdin");
   auto apks = corpus_subset({{"test", 3}});
