@@ -112,17 +112,12 @@ Catalogue load_catalogue(Store& store) {
   Catalogue cat;
   std::map<std::string, std::vector<std::string>> paths;
   for (auto& p : store.paths()) paths[p.sha256].push_back(p.path);
-  for (auto& row : store.results()) {
+  // The rows without their reports: each report is read and parsed once, below, and let go.
+  for (auto& row : store.results(false)) {
     CatalogueApp app;
     app.paths = paths[row.sha256];
     app.row = std::move(row);
-    if (app.row.status != "ok") {
-      cat.failures.push_back(std::move(app));
-      continue;
-    }
-    Json report = Json::parse(app.row.report_json, nullptr, false);
-    if (!report.is_discarded()) derive(app, report);
-    cat.apps.push_back(std::move(app));
+    (app.row.status == "ok" ? cat.apps : cat.failures).push_back(std::move(app));
   }
   std::sort(cat.apps.begin(), cat.apps.end(), [](const CatalogueApp& a, const CatalogueApp& b) {
     if (a.row.package != b.row.package) return a.row.package < b.row.package;
@@ -133,20 +128,26 @@ Catalogue load_catalogue(Store& store) {
   });
   // Each version of a package is compared with the one stored before it (any signer): a signer change
   // between versions is exactly what a review must not miss. Apps without a package are not chained.
-  for (size_t i = 1; i < cat.apps.size(); ++i) {
-    CatalogueApp& prev = cat.apps[i - 1];
+  // In this order each report is parsed once, for what the dashboard shows of it and for the diffs
+  // to the versions before and after it.
+  Json previous;  // the report of the app before this one
+  for (size_t i = 0; i < cat.apps.size(); ++i) {
     CatalogueApp& cur = cat.apps[i];
-    if (cur.row.package.empty() || cur.row.package != prev.row.package) continue;
-    cur.previous_sha256 = prev.row.sha256;
-    Json d = own_diff(prev, cur);
-    Json full = diff_app_reports(Json::parse(prev.row.report_json, nullptr, false),
-                                 Json::parse(cur.row.report_json, nullptr, false));
-    if (full.is_object()) {
-      for (auto& [k, v] : d.items())
-        if (!full.contains(k) || (k == "changed" && v == true)) full[k] = v;
-      d = std::move(full);
+    Json report = Json::parse(store.report_json(cur.row.sha256), nullptr, false);
+    if (!report.is_discarded()) derive(cur, report);
+    if (i > 0 && !cur.row.package.empty() && cur.row.package == cat.apps[i - 1].row.package) {
+      const CatalogueApp& prev = cat.apps[i - 1];
+      cur.previous_sha256 = prev.row.sha256;
+      Json d = own_diff(prev, cur);
+      Json full = diff_app_reports(previous, report);
+      if (full.is_object()) {
+        for (auto& [k, v] : d.items())
+          if (!full.contains(k) || (k == "changed" && v == true)) full[k] = v;
+        d = std::move(full);
+      }
+      cur.diff = std::move(d);
     }
-    cur.diff = std::move(d);
+    previous = std::move(report);
   }
   std::map<std::string, std::set<std::string>> signers_of;
   for (const auto& a : cat.apps)
@@ -279,7 +280,7 @@ const char* kScript = R"js(
 
 }  // namespace
 
-ReportFiles write_catalogue_report(const Catalogue& cat, const std::string& out_dir) {
+ReportFiles write_catalogue_report(const Catalogue& cat, Store& store, const std::string& out_dir) {
   fs::create_directories(fs::path(out_dir) / "apps");
   ReportFiles files;
   files.apps = cat.apps.size();
@@ -289,9 +290,10 @@ ReportFiles write_catalogue_report(const Catalogue& cat, const std::string& out_
   // when the HTML renderer is built in.
   std::vector<CatalogueApp> apps = cat.apps;
   for (auto& a : apps) {
-    write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".json"), a.row.report_json + "\n");
+    const std::string report_json = store.report_json(a.row.sha256);
+    write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".json"), report_json + "\n");
     a.report_link = "apps/" + a.row.sha256 + ".json";
-    Json report = Json::parse(a.row.report_json, nullptr, false);
+    Json report = Json::parse(report_json, nullptr, false);
     if (!report.is_discarded()) {
       Json scan{{"schema", kScanSchema}, {"schema_version", kScanSchemaVersion},
                 {"tool", Json{{"name", "apkvet"}, {"version", a.row.key.analyzer_version}}},

@@ -32,7 +32,8 @@ struct Catalogue {
 };
 
 // Reads and groups a store: versions of the same package + signer are ordered by version code and
-// each is diffed against the one before it.
+// each is diffed against the one before it. The apps' rows come without their reports (report_json
+// empty): those are read from the store one at a time.
 Catalogue load_catalogue(Store& store);
 
 struct ReportFiles {
@@ -40,8 +41,9 @@ struct ReportFiles {
 };
 
 // Writes index.html, apps.csv, apps.jsonl, allowlist.json, allowlist.csv and apps/<sha256>.{html,json}
-// into out_dir (created). Throws std::runtime_error when a file cannot be written.
-ReportFiles write_catalogue_report(const Catalogue& catalogue, const std::string& out_dir);
+// into out_dir (created), reading each app's report from `store` (the one the catalogue was loaded
+// from). Throws std::runtime_error when a file cannot be written.
+ReportFiles write_catalogue_report(const Catalogue& catalogue, Store& store, const std::string& out_dir);
 
 // One CSV field (RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it).
 std::string csv_field(const std::string& s);

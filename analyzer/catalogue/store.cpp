@@ -396,10 +396,16 @@ std::string Store::put_known_digests(const std::vector<DigestRow>& rows, Known w
   return tx.commit();
 }
 
-std::vector<ResultRow> Store::results() {
+std::vector<ResultRow> Store::results(bool with_reports) {
   std::vector<ResultRow> out;
   static const std::string select = std::string("SELECT ") + kResultColumns + " FROM results ORDER BY sha256";
-  Statement st(*prepared_, select.c_str());
+  // The same columns, the report an empty string (SQLite then does not read its overflow pages).
+  static const std::string select_light = [] {
+    std::string columns = kResultColumns;
+    columns.replace(columns.find("report_json"), std::string("report_json").size(), "''");
+    return "SELECT " + columns + " FROM results ORDER BY sha256";
+  }();
+  Statement st(*prepared_, with_reports ? select.c_str() : select_light.c_str());
   while (st.step() == SQLITE_ROW) {
     ResultRow r;
     int i = 0;
@@ -423,6 +429,12 @@ std::vector<ResultRow> Store::results() {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::string Store::report_json(const std::string& sha256) {
+  Statement st(*prepared_, "SELECT report_json FROM results WHERE sha256=?");
+  st.bind(1, sha256);
+  return st.step() == SQLITE_ROW ? st.text(0) : "";
 }
 
 std::vector<Store::PathRow> Store::paths() {

@@ -97,7 +97,10 @@ class Store {
   // One transaction for all of them. "" or the SQLite reason they could not be stored.
   std::string put_known_digests(const std::vector<DigestRow>& rows, Known what = Known::digest);
 
-  std::vector<ResultRow> results();  // sorted by sha256
+  // Every result, sorted by sha256; without the reports (report_json left empty) when `with_reports`
+  // is false: ten thousand apps' reports are over half a gigabyte of JSON.
+  std::vector<ResultRow> results(bool with_reports = true);
+  std::string report_json(const std::string& sha256);  // one stored report; "" when there is none
   struct PathRow {
     std::string path, sha256;
   };
