@@ -45,6 +45,31 @@ std::map<std::string, std::string> input_errors_of(const std::string& db) {
   return out;
 }
 
+// A batch of copies of `apks` under `names` (which tell a test's before_scan hook what to do to the
+// worker analysing that file), stored in tmp/store.db.
+catalogue::BatchOptions batch_of_named_copies(const TempDir& tmp, const std::vector<fs::path>& apks,
+                                             const std::vector<std::string>& names) {
+  REQUIRE(apks.size() >= names.size());
+  catalogue::BatchOptions o;
+  for (size_t i = 0; i < names.size(); ++i) {
+    fs::copy_file(apks[i], tmp.path / names[i]);
+    o.files.push_back(tmp / names[i]);
+  }
+  o.db_path = tmp / "store.db";
+  return o;
+}
+
+// Copies of `n` corpus test APKs in tmp/in, left until they are settled: both their times over two
+// seconds old, as only a settled file's identity stands for its content. Returns the originals.
+std::vector<fs::path> settled_copies(const TempDir& tmp, size_t n) {
+  auto apks = corpus_subset({{"test", n}});
+  REQUIRE(apks.size() == n);
+  fs::create_directories(tmp.path / "in");
+  for (const auto& a : apks) fs::copy_file(a, tmp.path / "in" / a.filename());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  return apks;
+}
+
 // Results stored so far, read-only (0 while the store does not exist yet).
 size_t count_results(const std::string& db) {
   sqlite3* h = nullptr;
@@ -128,16 +153,11 @@ TEST_CASE("a worker that crashes or hangs or runs out of memory costs only its o
   auto apks = corpus_subset({{"test", 5}});
   REQUIRE(apks.size() == 5);
   fs::path other = corpus_subset({{"malware", 1}}).front();
-  // Names tell the hook what to do to the worker analysing that file.
-  const char* names[] = {"crash.apk", "hang.apk", "oom.apk", "fine1.apk", "fine2.apk", "vanish.apk", "change.apk"};
+  const std::vector<std::string> names = {"crash.apk", "hang.apk",   "oom.apk",   "fine1.apk",
+                                          "fine2.apk", "vanish.apk", "change.apk"};
   auto more = corpus_subset({{"benign", 2}});
   apks.insert(apks.end(), more.begin(), more.end());
-  catalogue::BatchOptions o;
-  for (size_t i = 0; i < 7; ++i) {
-    fs::copy_file(apks[i], tmp.path / names[i]);
-    o.files.push_back(tmp / names[i]);
-  }
-  o.db_path = tmp / "store.db";
+  catalogue::BatchOptions o = batch_of_named_copies(tmp, apks, names);
   o.jobs = 2;
   // Long enough for a real APK on a loaded machine, also under AddressSanitizer (several times slower).
 #if defined(__SANITIZE_ADDRESS__)
@@ -199,13 +219,7 @@ TEST_CASE("the APK queued behind one whose worker crashes goes to the next worke
   // The batch sends the largest first, with the next queued behind it in the same worker.
   std::stable_sort(apks.begin(), apks.end(),
                    [](const fs::path& a, const fs::path& b) { return fs::file_size(a) > fs::file_size(b); });
-  const char* names[] = {"crash.apk", "slow.apk", "fine1.apk", "fine2.apk"};
-  catalogue::BatchOptions o;
-  for (size_t i = 0; i < 4; ++i) {
-    fs::copy_file(apks[i], tmp.path / names[i]);
-    o.files.push_back(tmp / names[i]);
-  }
-  o.db_path = tmp / "store.db";
+  catalogue::BatchOptions o = batch_of_named_copies(tmp, apks, {"crash.apk", "slow.apk", "fine1.apk", "fine2.apk"});
   o.jobs = 1;
   o.before_scan = [](const std::string& path) {
     if (path.find("crash.apk") != std::string::npos) ::raise(SIGSEGV);
@@ -518,11 +532,7 @@ TEST_CASE("shards cover every input once and their merge equals a single run mer
 
 TEST_CASE("a sharded re-run does not read the key of an input unchanged since an earlier run, and reads a changed one's") {
   TempDir tmp("shard-keys");
-  auto apks = corpus_subset({{"test", 6}});
-  REQUIRE(apks.size() == 6);
-  fs::create_directories(tmp.path / "in");
-  for (const auto& a : apks) fs::copy_file(a, tmp.path / "in" / a.filename());
-  std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // settled (see the digests' re-run test)
+  auto apks = settled_copies(tmp, 6);
   const std::string db = tmp / "shard0.db";
   const std::string args = "batch --jobs 2 --shard 0/2 --db " + shell_quote(db) + " " + shell_quote((tmp.path / "in").string());
   CHECK(run_apkvet(args).err.find("shard keys") == std::string::npos);  // all read, none known yet
@@ -609,12 +619,7 @@ TEST_CASE("results judged under other rules or policy are stale and analysed aga
 
 TEST_CASE("a re-run does not read an input unchanged since an earlier run hashed it, and reads a changed one") {
   TempDir tmp("known-digests");
-  auto apks = corpus_subset({{"test", 3}});
-  REQUIRE(apks.size() == 3);
-  fs::create_directories(tmp.path / "in");
-  for (const auto& a : apks) fs::copy_file(a, tmp.path / "in" / a.filename());
-  // Only a settled file's identity stands for its content: both its times over two seconds old.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  auto apks = settled_copies(tmp, 3);
   const std::string db = tmp / "store.db";
   const std::string args = "batch --jobs 2 --db " + shell_quote(db) + " " + shell_quote((tmp.path / "in").string());
   CHECK(run_apkvet(args).err.find("batch: 3 inputs, 3 distinct APKs (0 duplicates); 3 analysed") != std::string::npos);
