@@ -180,17 +180,18 @@ std::string format_duration(double seconds) {
 
 class Progress {
  public:
-  Progress(std::ostream& out, const ProgressStyle& style, size_t total)
-      : out_(out), style_(style), total_(total), start_(Clock::now()), last_(start_) {}
+  Progress(std::ostream& out, const ProgressStyle& style, size_t total, uint64_t total_bytes)
+      : out_(out), style_(style), total_(total), total_bytes_(total_bytes), start_(Clock::now()), last_(start_) {}
 
-  void update(size_t done, size_t failed, bool force = false) {
+  void update(size_t done, uint64_t done_bytes, size_t failed, bool force = false) {
     auto now = Clock::now();
     double since_last = std::chrono::duration<double>(now - last_).count();
     if (!force && since_last < (style_.tty ? 0.2 : style_.interval_seconds)) return;
     last_ = now;
     double elapsed = std::chrono::duration<double>(now - start_).count();
     double rate = elapsed > 0 ? double(done) / elapsed : 0;
-    std::string eta = rate > 0 && done < total_ ? format_duration(double(total_ - done) / rate) : "-";
+    std::optional<double> left = remaining_seconds(elapsed, done_bytes, total_bytes_);
+    std::string eta = left && done < total_ ? format_duration(*left) : "-";
     char rate_text[32];
     std::snprintf(rate_text, sizeof rate_text, "%.2f", rate);
     if (style_.tty) {
@@ -212,6 +213,7 @@ class Progress {
   std::ostream& out_;
   ProgressStyle style_;
   size_t total_;
+  uint64_t total_bytes_;
   Clock::time_point start_, last_;
 };
 
@@ -528,7 +530,16 @@ struct Batch {
       if (!w.queued && unsent() > parallel) give(w);
       return true;
     };
-    Progress progress(progress_out, style, total);
+    uint64_t total_bytes = 0, done_bytes = 0;
+    for (const Job& j : jobs) total_bytes += j.size;
+    // One APK's outcome, stored and counted.
+    auto finished = [&](size_t job, int64_t duration_ms, bool timed_out, const std::string* report, int status,
+                        uint64_t peak_rss_kb) {
+      finish(jobs[job], duration_ms, timed_out, report, status, peak_rss_kb);
+      ++done;
+      done_bytes += jobs[job].size;
+    };
+    Progress progress(progress_out, style, total, total_bytes);
     std::vector<Worker> workers;
     while (done < total || !workers.empty()) {
       // Work for idle workers; those that have served their share, or that nothing is left for, exit.
@@ -564,8 +575,7 @@ struct Batch {
         while (auto t = take_frame(w)) {
           // Its queued APK is under way; the one queued next is sent before this result is stored.
           feed(w);
-          finish(jobs[t->job], t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
-          ++done;
+          finished(t->job, t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
         }
         if (w.job && !w.killed_for && now - w.started > std::chrono::seconds(o.timeout_seconds)) {
           ::kill(w.pid, SIGKILL);
@@ -576,16 +586,12 @@ struct Batch {
         pid_t ended = w.output_closed || w.killed_for ? ::wait4(w.pid, &status, WNOHANG, &ru) : 0;
         if (ended == w.pid) {
           drain(w);  // what the worker wrote before it exited is still in the socket
-          while (auto t = take_frame(w)) {
-            finish(jobs[t->job], t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
-            ++done;
-          }
+          while (auto t = take_frame(w)) finished(t->job, t->duration_ms, false, &t->report, 0, t->peak_rss_kb);
           if (w.job && w.killed_for && w.killed_for != w.job) {
             // Killed for the APK before, whose result came in meanwhile: this one is not to blame.
             returned.push_back(*w.job);
           } else if (w.job) {  // it ended on this APK: the APK gets the blame
-            finish(jobs[*w.job], since(w.started), w.killed_for.has_value(), nullptr, status, uint64_t(ru.ru_maxrss));
-            ++done;
+            finished(*w.job, since(w.started), w.killed_for.has_value(), nullptr, status, uint64_t(ru.ru_maxrss));
           }
           if (w.queued) returned.push_back(*w.queued);  // never started: another worker takes it
           ::close(w.fd);
@@ -594,9 +600,9 @@ struct Batch {
         } else {
           ++i;
         }
-        if (done != before) progress.update(done, s.failures(), done == total);
+        if (done != before) progress.update(done, done_bytes, s.failures(), done == total);
       }
-      progress.update(done, s.failures());
+      progress.update(done, done_bytes, s.failures());
     }
     progress.finish();
   }
@@ -611,6 +617,11 @@ std::string file_hash_or_empty(const std::string& path) {
 }
 
 }  // namespace
+
+std::optional<double> remaining_seconds(double elapsed, uint64_t done_bytes, uint64_t total_bytes) {
+  if (done_bytes == 0 || elapsed <= 0) return std::nullopt;
+  return elapsed * double(total_bytes - std::min(done_bytes, total_bytes)) / double(done_bytes);
+}
 
 Shard parse_shard(const std::string& s) {
   size_t slash = s.find('/');

@@ -23,6 +23,13 @@ struct Shard {
 // Parses "K/N" (0 <= K < N); throws std::invalid_argument.
 Shard parse_shard(const std::string& s);
 
+// The seconds a batch still needs, from the time it has taken so far and the bytes of APKs it has
+// finished, of `total_bytes`; nullopt while nothing is finished. By bytes, not by APKs: the batch
+// sends the largest first, and an APK's time follows its size (over the corpus, correlation 0.91:
+// after the largest 10% of the APKs, 60% of the time has passed and 54% of the bytes are done). By
+// count, the estimate after them was nine times the time taken so far; the truth was two thirds.
+std::optional<double> remaining_seconds(double elapsed, uint64_t done_bytes, uint64_t total_bytes);
+
 struct BatchOptions {
   std::vector<std::string> files;   // from expand_inputs()
   std::vector<InputError> input_errors;

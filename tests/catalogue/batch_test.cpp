@@ -718,6 +718,27 @@ TEST_CASE("the IP-country database is part of the result key") {
             .err.find(" 0 analysed, 1 already current") != std::string::npos);
 }
 
+TEST_CASE("the time a batch still needs is estimated from the bytes done, as the largest APKs go first") {
+  CHECK(!catalogue::remaining_seconds(5, 0, 100));  // nothing finished: no estimate
+  CHECK(*catalogue::remaining_seconds(10, 50, 100) == doctest::Approx(10));
+  CHECK(*catalogue::remaining_seconds(10, 100, 100) == doctest::Approx(0));
+  // The corpus, largest first: once its largest tenth is done, most of its bytes are. Counting APKs
+  // would say nine times the time taken is left; by bytes it is less than the time taken.
+  std::vector<uint64_t> sizes;
+  for (const auto& e : fs::directory_iterator(corpus_dir() + "/apks")) sizes.push_back(e.file_size());
+  REQUIRE(sizes.size() >= 100);
+  std::sort(sizes.rbegin(), sizes.rend());
+  uint64_t total = 0, largest_tenth = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    total += sizes[i];
+    if (i < sizes.size() / 10) largest_tenth += sizes[i];
+  }
+  std::optional<double> left = catalogue::remaining_seconds(60, largest_tenth, total);
+  REQUIRE(left);
+  CHECK(*left < 60);
+  CHECK(*left == doctest::Approx(60.0 * double(total - largest_tenth) / double(largest_tenth)));
+}
+
 TEST_CASE("progress is a redrawn bar on a terminal and plain lines otherwise") {
   TempDir tmp("progress");
   auto apks = corpus_subset({{"test", 3}});
