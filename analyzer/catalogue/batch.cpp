@@ -618,6 +618,18 @@ std::string file_hash_or_empty(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// What an earlier run recorded for `path` (its digest, or its shard key), if the file still has the
+// settled identity it had then: any write since has moved its change time (core/file_identity.h).
+const std::string* known_for(const std::unordered_map<std::string, Store::KnownDigest>& known, const std::string& path,
+                             const FileIdentity& now) {
+  auto k = known.find(path);
+  return k != known.end() && settled(now) && to_string(now) == k->second.identity ? &k->second.sha256 : nullptr;
+}
+
+}  // namespace
+
 std::optional<double> remaining_seconds(double elapsed, uint64_t done_bytes, uint64_t total_bytes) {
   if (done_bytes == 0 || elapsed <= 0) return std::nullopt;
   return elapsed * double(total_bytes - std::min(done_bytes, total_bytes)) / double(done_bytes);
@@ -710,7 +722,6 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
     // As many threads as workers (--jobs 1 keeps to one core). With the data to load, this thread
     // loads the rule data first and the next the libraries (on one thread, this one loads both).
     unsigned cores = o.jobs ? o.jobs : unsigned(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-    with_warm_up = with_warm_up && !o.files.empty();
     std::vector<std::thread> threads;
     for (unsigned t = 1; t < std::min<size_t>(cores, o.files.size()); ++t) {
       bool libraries = with_warm_up && t == 1;
@@ -734,14 +745,14 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // With no digest known (a first scan), every readable input is analysed or hashed: the data is
   // loaded at once, beside this first look at the inputs. Otherwise only once that look shows some
   // input's digest unknown, as below.
-  const bool warm_now = known.empty();
+  const bool warm_now = known.empty() && !o.files.empty();
   on_threads(
       [&](size_t i) {
         Hashed& h = hashed[i];
         if (o.shard.count > 1) {
-          if (auto k = known_keys.find(o.files[i]); k != known_keys.end())
-            if (auto now = file_identity(o.files[i]); now && settled(*now) && to_string(*now) == k->second.identity)
-              h.key = k->second.sha256;
+          if (known_keys.contains(o.files[i]))  // then only is the file's identity needed
+            if (auto now = file_identity(o.files[i]))
+              if (const std::string* key = known_for(known_keys, o.files[i], *now)) h.key = *key;
           h.key_known = !h.key.empty();
           if (!h.key_known) h.key = file_shard_key(o.files[i], h.error, &h.key_identity);
           h.mine = !h.key.empty() ? shard_of(h.key, o.shard.count) == o.shard.index : mine_by_path(o.files[i]);
@@ -752,8 +763,8 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         h.readable = true;
         h.size = now->size;
         h.identity = now;
-        if (auto k = known.find(o.files[i]); k != known.end() && settled(*now) && to_string(*now) == k->second.identity) {
-          h.sha = k->second.sha256;
+        if (const std::string* sha = known_for(known, o.files[i], *now)) {
+          h.sha = *sha;
           h.known = true;
         }
       },
@@ -773,7 +784,6 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // is known: then it is loaded only if one of them turns out stale.
   const bool may_analyse =
       std::any_of(hashed.begin(), hashed.end(), [](const Hashed& h) { return h.mine && h.readable && !h.known; });
-  const bool warmed = warm_now && !o.files.empty();
   on_threads(
       [&](size_t i) {
         Hashed& h = hashed[i];
@@ -781,7 +791,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
         h.identity.reset();  // file_sha256 sets it again if the file held still and is settled
         h.sha = file_sha256(o.files[i], h.size, h.error, &h.identity);
       },
-      may_analyse && !warmed);
+      may_analyse && !warm_now);
   {
     // What this run read, for the next: a cache, so a store that refuses it (full disk) only costs a
     // re-read next time; the results' own writes report that failure. (Deferred inputs' digests are
@@ -861,7 +871,7 @@ BatchSummary run_batch(const BatchOptions& o, const JudgeContext& ctx, std::ostr
   // Largest first: the APKs that take longest start early, and the batch ends on small ones instead of
   // one worker finishing a large APK while the others have nothing left (size is a fair proxy for time).
   std::stable_sort(todo.begin(), todo.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
-  if (!todo.empty() && !may_analyse && !warmed) warm_up();  // before the workers are forked: they inherit it
+  if (!todo.empty() && !may_analyse && !warm_now) warm_up();  // before the workers are forked: they inherit it
   b.run(std::move(todo), progress, style);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return s;

@@ -138,6 +138,16 @@ int open_regular(const std::string& path, struct stat& st, std::string& error) {
   return fd;
 }
 
+// The identity `fd`'s file had when opened (`opened`), if it still has it now that it has been read
+// and is settled. Only a settled file's identity stands for its content: one written twice within a
+// tick of the file system's clock keeps its identity across the second write (file_identity.h).
+std::optional<FileIdentity> held_settled(int fd, const struct stat& opened) {
+  struct stat now{};
+  FileIdentity before = file_identity(opened);
+  if (::fstat(fd, &now) != 0 || file_identity(now) != before || !settled(before)) return std::nullopt;
+  return before;
+}
+
 }  // namespace
 
 std::string file_sha256(const std::string& path, uint64_t& size, std::string& error, std::optional<FileIdentity>* identity) {
@@ -160,12 +170,8 @@ std::string file_sha256(const std::string& path, uint64_t& size, std::string& er
     EVP_DigestUpdate(ctx.get(), buf.data(), size_t(n));
     size += uint64_t(n);
   }
-  struct stat after{};
-  // Only a settled file's identity stands for its content: one written twice within a tick of the
-  // file system's clock keeps its identity across the second write (file_identity.h).
-  if (FileIdentity before = file_identity(st);
-      identity && ::fstat(fd, &after) == 0 && file_identity(after) == before && before.size == size && settled(before))
-    *identity = before;
+  if (identity)
+    if (std::optional<FileIdentity> held = held_settled(fd, st); held && held->size == size) *identity = held;
   ::close(fd);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
@@ -206,10 +212,7 @@ std::string file_shard_key(const std::string& path, std::string& error, std::opt
   errno = 0;
   bool ok = read_at(0, head) && read_at(size - tail, tail);
   int read_errno = errno;
-  struct stat after{};
-  if (FileIdentity before = file_identity(st);
-      ok && identity && ::fstat(fd, &after) == 0 && file_identity(after) == before && settled(before))
-    *identity = before;
+  if (ok && identity) *identity = held_settled(fd, st);
   ::close(fd);
   if (!ok) {
     error = std::string("unreadable: ") + (read_errno ? std::strerror(read_errno) : "shorter than its size");
