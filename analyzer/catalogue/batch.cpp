@@ -622,10 +622,16 @@ namespace {
 
 // What an earlier run recorded for `path` (its digest, or its shard key), if the file still has the
 // settled identity it had then: any write since has moved its change time (core/file_identity.h).
+// A value that is no SHA-256 (hex) is a damaged entry, not trusted: the file is read again.
 const std::string* known_for(const std::unordered_map<std::string, Store::KnownDigest>& known, const std::string& path,
                              const FileIdentity& now) {
   auto k = known.find(path);
-  return k != known.end() && settled(now) && to_string(now) == k->second.identity ? &k->second.sha256 : nullptr;
+  if (k == known.end() || !settled(now) || to_string(now) != k->second.identity) return nullptr;
+  const std::string& value = k->second.sha256;
+  bool hex = value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+             });
+  return hex ? &value : nullptr;
 }
 
 }  // namespace

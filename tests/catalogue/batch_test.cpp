@@ -567,6 +567,19 @@ TEST_CASE("a sharded re-run does not read the key of an input unchanged since an
   CommandResult changed = run_apkvet(args);
   CAPTURE(changed.err);
   CHECK(changed.err.find("; 5 shard keys unchanged since an earlier run, not read again") != std::string::npos);
+  // A damaged entry is not a key: the file's own key is read again, and the input is not lost to an
+  // error. (`mine` is an input of this shard, unchanged since the first run.)
+  fs::path mine;
+  for (const auto& [path, sha] : paths_of(db))
+    if (fs::path(path) != other) mine = path;
+  REQUIRE(!mine.empty());
+  catalogue::Store(db).put_known_digests({{mine.string(), to_string(*file_identity(mine.string())), "not a key"}},
+                                         catalogue::Store::Known::shard_key);
+  CommandResult damaged = run_apkvet(args);
+  CAPTURE(damaged.err);
+  CHECK(damaged.exit_code == 0);
+  CHECK(damaged.err.find("; 4 shard keys unchanged since an earlier run, not read again") != std::string::npos);
+  CHECK(input_errors_of(db).count(mine.string()) == 0);
   // Local to this machine, like the digests: a merge leaves them out.
   const std::string merged = tmp / "merged.db";
   CHECK(run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(db)).exit_code == 0);
