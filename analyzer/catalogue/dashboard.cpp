@@ -108,7 +108,7 @@ Json own_diff(const CatalogueApp& old_app, const CatalogueApp& new_app) {
 
 }  // namespace
 
-Catalogue load_catalogue(Store& store) {
+Catalogue load_catalogue(Store& store, const ReportVisitor& visit) {
   Catalogue cat;
   std::map<std::string, std::vector<std::string>> paths;
   for (auto& p : store.paths()) paths[p.sha256].push_back(p.path);
@@ -133,7 +133,8 @@ Catalogue load_catalogue(Store& store) {
   Json previous;  // the report of the app before this one
   for (size_t i = 0; i < cat.apps.size(); ++i) {
     CatalogueApp& cur = cat.apps[i];
-    Json report = Json::parse(store.report_json(cur.row.sha256), nullptr, false);
+    const std::string report_json = store.report_json(cur.row.sha256);
+    Json report = Json::parse(report_json, nullptr, false);
     if (!report.is_discarded()) derive(cur, report);
     if (i > 0 && !cur.row.package.empty() && cur.row.package == cat.apps[i - 1].row.package) {
       const CatalogueApp& prev = cat.apps[i - 1];
@@ -147,6 +148,7 @@ Catalogue load_catalogue(Store& store) {
       }
       cur.diff = std::move(d);
     }
+    if (visit) visit(cur, report_json, report);
     previous = std::move(report);
   }
   std::map<std::string, std::set<std::string>> signers_of;
@@ -280,33 +282,33 @@ const char* kScript = R"js(
 
 }  // namespace
 
-ReportFiles write_catalogue_report(const Catalogue& cat, Store& store, const std::string& out_dir) {
+ReportFiles write_catalogue_report(Store& store, const std::string& out_dir) {
   fs::create_directories(fs::path(out_dir) / "apps");
   ReportFiles files;
-  files.apps = cat.apps.size();
-  files.failures = cat.failures.size();
-
-  // Per-app pages: the stored report as JSON, and as HTML (with the diff to the previous version)
-  // when the HTML renderer is built in.
-  std::vector<CatalogueApp> apps = cat.apps;
-  for (auto& a : apps) {
-    const std::string report_json = store.report_json(a.row.sha256);
+  // Per-app pages: the stored report as JSON, and as HTML (with the diff to the previous version).
+  auto write_app_pages = [&](CatalogueApp& a, const std::string& report_json, Json& report) {
     write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".json"), report_json + "\n");
     a.report_link = "apps/" + a.row.sha256 + ".json";
-    Json report = Json::parse(report_json, nullptr, false);
     if (!report.is_discarded()) {
       Json scan{{"schema", kScanSchema}, {"schema_version", kScanSchemaVersion},
                 {"tool", Json{{"name", "apkvet"}, {"version", a.row.key.analyzer_version}}},
                 {"scan_date", a.row.analysed_at.substr(0, 10)}, {"rules_version", a.row.key.rules_version},
-                {"results", Json::array({report})}};
+                {"results", Json::array()}};
       if (!a.row.policy.empty()) scan["policy"] = a.row.policy;
+      // Lent to the page and given back, not copied: the next version's diff needs it.
+      scan["results"].push_back(std::move(report));
       write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".html"), html_report(scan));
+      report = std::move(scan["results"][0]);
       a.report_link = "apps/" + a.row.sha256 + ".html";
       if (!a.diff.is_null())
         write_file(fs::path(out_dir) / "apps" / (a.row.sha256 + ".diff.html"), html_diff(a.diff));
     }
     ++files.app_pages;
-  }
+  };
+  const Catalogue cat = load_catalogue(store, write_app_pages);
+  const std::vector<CatalogueApp>& apps = cat.apps;
+  files.apps = cat.apps.size();
+  files.failures = cat.failures.size();
 
   // apps.csv and apps.jsonl: one row per analysed app, failures included with their reason.
   std::ostringstream csv, jsonl;

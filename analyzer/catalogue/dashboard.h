@@ -2,6 +2,7 @@
 // stored app reports only (never the APKs): a self-contained HTML dashboard, apps.csv, apps.jsonl, and
 // allowlist.json/.csv of approved (package, signer certificate SHA-256) pairs.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,19 +32,25 @@ struct Catalogue {
   std::vector<Store::InputError> input_errors;
 };
 
+// What load_catalogue hands each analysed app's report to, once, after the app's diff is known: the
+// stored text and its parse (discarded when it does not parse). The visitor may move from `report`
+// only if it moves it back: the next version's diff is taken against it.
+using ReportVisitor = std::function<void(CatalogueApp& app, const std::string& report_json, Json& report)>;
+
 // Reads and groups a store: versions of the same package + signer are ordered by version code and
 // each is diffed against the one before it. The apps' rows come without their reports (report_json
-// empty): those are read from the store one at a time.
-Catalogue load_catalogue(Store& store);
+// empty): those are read from the store one at a time, parsed once, and given to `visit` if set.
+Catalogue load_catalogue(Store& store, const ReportVisitor& visit = {});
 
 struct ReportFiles {
   size_t apps = 0, failures = 0, approved_pairs = 0, app_pages = 0;
 };
 
-// Writes index.html, apps.csv, apps.jsonl, allowlist.json, allowlist.csv and apps/<sha256>.{html,json}
-// into out_dir (created), reading each app's report from `store` (the one the catalogue was loaded
-// from). Throws std::runtime_error when a file cannot be written.
-ReportFiles write_catalogue_report(const Catalogue& catalogue, Store& store, const std::string& out_dir);
+// Loads the catalogue of `store` and writes index.html, apps.csv, apps.jsonl, allowlist.json,
+// allowlist.csv and apps/<sha256>.{html,json} into out_dir (created). Each app's own pages are
+// written while it is loaded, so that its report is parsed once for everything. Throws
+// std::runtime_error when a file cannot be written.
+ReportFiles write_catalogue_report(Store& store, const std::string& out_dir);
 
 // One CSV field (RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it).
 std::string csv_field(const std::string& s);

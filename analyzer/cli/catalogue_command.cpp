@@ -30,8 +30,7 @@ int catalogue_report(const std::vector<std::string>& args) {
   }
   try {
     catalogue::Store store(db);
-    catalogue::Catalogue cat = catalogue::load_catalogue(store);
-    catalogue::ReportFiles f = catalogue::write_catalogue_report(cat, store, out);
+    catalogue::ReportFiles f = catalogue::write_catalogue_report(store, out);
     std::cerr << "apkvet catalogue: " << f.apps << " apps, " << f.failures << " failed, " << f.approved_pairs
               << " approved (package, signer) pairs; " << out << "/index.html\n";
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 
 #include "catalogue/dashboard.h"
 #include "catalogue_support.h"
+#include "report/app_diff.h"
 #include "report/json_report.h"
 
 using namespace apkvet;
@@ -85,7 +86,7 @@ TEST_CASE("catalogue report of real APKs - exports match the store and versions 
   auto jsonl = lines_of(out + "/apps.jsonl");
   REQUIRE(jsonl.size() == results.size());
   std::map<std::string, Json> by_sha;
-  size_t chained = 0;
+  size_t chained = 0, full_diff_keys = 0;
   for (const auto& l : jsonl) {
     Json j = Json::parse(l);
     by_sha[j["sha256"]] = j;
@@ -101,9 +102,21 @@ TEST_CASE("catalogue report of real APKs - exports match the store and versions 
       CHECK(prev.value("package", "") == j["package"]);
       bool signer_differs = prev["signer_sha256"] != j["signer_sha256"];
       CHECK(j["diff"].contains("signer_changed") == signer_differs);
+      // The diff holds the full diff of the two stored reports (the reports issue's), not only the
+      // catalogue's own checks: each report is parsed once, and the next version's diff is taken
+      // against it after its pages were written.
+      Json full = diff_app_reports(Json::parse(store.report_json(prev["sha256"])), Json::parse(store.report_json(sha)));
+      REQUIRE(full.is_object());
+      for (const auto& [key, value] : full.items()) {
+        if (key == "changed") continue;
+        INFO("diff key " << key << " of " << sha);
+        CHECK(j["diff"].value(key, Json()) == value);
+        ++full_diff_keys;
+      }
     }
   }
   CHECK(chained >= 5);  // the six tinyapp variants form one chain
+  CHECK(full_diff_keys > 0);  // and their reports differ in more than the catalogue's own checks
   // The tinyapp variants are signed with different keys: the dashboard must say so.
   CHECK(signers["android.appsecurity.cts.tinyapp"].size() > 1);
 
