@@ -396,6 +396,11 @@ std::string Store::put_known_digests(const std::vector<DigestRow>& rows, Known w
   return tx.commit();
 }
 
+size_t Store::result_count() {
+  Statement st(*prepared_, "SELECT count(*) FROM results");
+  return st.step() == SQLITE_ROW ? size_t(st.integer(0)) : 0;
+}
+
 std::vector<ResultRow> Store::results(bool with_reports) {
   std::vector<ResultRow> out;
   static const std::string select = std::string("SELECT ") + kResultColumns + " FROM results ORDER BY sha256";

@@ -101,6 +101,7 @@ class Store {
   // is false: ten thousand apps' reports are over half a gigabyte of JSON.
   std::vector<ResultRow> results(bool with_reports = true);
   std::string report_json(const std::string& sha256);  // one stored report; "" when there is none
+  size_t result_count();  // how many results (APKs) are stored, none of them read
   struct PathRow {
     std::string path, sha256;
   };

@@ -49,7 +49,7 @@ int catalogue_merge(const std::vector<std::string>& args) {
     catalogue::Store out(args[0]);
     for (size_t i = 1; i < args.size(); ++i) out.merge_from(args[i]);
     std::cerr << "apkvet catalogue: merged " << args.size() - 1 << " stores into " << args[0] << " ("
-              << out.results().size() << " APKs)\n";
+              << out.result_count() << " APKs)\n";
   } catch (const std::exception& e) {
     std::cerr << "apkvet catalogue merge: " << e.what() << "\n";
     return kExitUnreadableInput;

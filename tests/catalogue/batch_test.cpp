@@ -520,6 +520,8 @@ TEST_CASE("shards cover every input once and their merge equals a single run mer
   CommandResult m = run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[2]) + " " +
                                shell_quote(shards[0]) + " " + shell_quote(shards[1]));
   CHECK(m.exit_code == 0);
+  CHECK(m.err.find("merged 3 stores into " + merged + " (" + std::to_string(catalogue::Store(whole).results().size()) +
+                   " APKs)") != std::string::npos);
   CHECK(store_dump(merged) == store_dump(whole));
   run_apkvet("catalogue merge " + shell_quote(merged) + " " + shell_quote(shards[0]) + " " + shell_quote(shards[1]));
   CHECK(store_dump(merged) == store_dump(whole));
