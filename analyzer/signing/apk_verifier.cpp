@@ -1,6 +1,7 @@
 #include "signing/apk_verifier.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "signing/jar_signature.h"
 
@@ -9,6 +10,24 @@ namespace {
 
 constexpr int kN = 24, kO = 26, kP = 28, kR = 30, kT = 33;
 constexpr uint32_t kCentralSignature = 0x02014b50;
+
+constexpr uint32_t kEndSignature = 0x06054b50;
+constexpr size_t kEndSize = 22;
+
+// The end record as apksigner finds it (apksig's ZipUtils.findZipEndOfCentralDirectoryRecord): the
+// one nearest the end whose comment reaches exactly the end of the file. Bytes after the comment
+// leave none, and apksigner calls the file "not a ZIP archive"; the platform's own ZIP reader refuses
+// them too. Our archive reader is lenient there, with an anomaly, so that the rest can be analysed.
+std::optional<size_t> apksig_end_record(Bytes apk) {
+  if (apk.size() < kEndSize) return std::nullopt;
+  ByteReader r(apk);
+  const size_t max_comment = std::min<size_t>(apk.size() - kEndSize, 0xffff);
+  for (size_t comment = 0; comment <= max_comment; ++comment) {
+    size_t at = apk.size() - kEndSize - comment;
+    if (r.u32_at(at) == kEndSignature && r.u16_at(at + 20) == comment) return at;
+  }
+  return std::nullopt;
+}
 
 std::string first_cert(const SignerFacts& s) { return s.certificates.empty() ? "" : s.certificates[0].sha256; }
 
@@ -45,11 +64,12 @@ ApkVerification verify_apk(const ZipArchive& zip, const ApkVerifyParams& p) {
   // The ZIP sections as the end record declares them: Android verifies against these offsets.
   ByteReader r(apk);
   ZipSections& z = out.sections;
-  z.eocd_offset = zip.eocd_offset();
-  if (z.eocd_offset + 22 > apk.size()) {
+  std::optional<size_t> end = apksig_end_record(apk);
+  if (!end) {
     out.zip_error = "Malformed APK: not a ZIP archive";
     return out;
   }
+  z.eocd_offset = *end;
   z.cd_size = r.u32_at(z.eocd_offset + 12);
   z.cd_offset = r.u32_at(z.eocd_offset + 16);
   if (z.cd_offset == 0xffffffff || z.cd_size == 0xffffffff) {

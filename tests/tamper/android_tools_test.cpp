@@ -2,12 +2,17 @@
 // `aapt dump badging` (Debian packages apksigner, aapt). The AXML variants too: aapt parses
 // manifests with the same libandroidfw code as the device, so this is what "Android still reads
 // it" means here. Skipped (with a message) when the tools are not installed.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "tamper_support.h"
 
+using namespace apkvet;
 using namespace apkvet::test;
 
 namespace {
@@ -63,4 +68,38 @@ TEST_CASE("AXML variants are signed and still read by aapt (Android's own manife
                         "axml_wrong_namespace.apk"})
     // apksigner's own manifest parser is stricter than Android's: give it the min SDK instead.
     check_apk(tampered(f), "gov.test.leaky", "--min-sdk-version 21");
+}
+
+// A few bytes after the end record (a download padded, a tool that appends a marker): our archive
+// reader still reads the entries, with an anomaly, but apksigner finds no end record whose comment
+// reaches the end of the file and calls it "not a ZIP archive"; the platform refuses it too. The
+// signature verdict follows apksigner (found by a catalogue-scale test whose copies had a marker
+// appended: apkvet said "verified" where apksigner could not even open the file).
+TEST_CASE("bytes after the end record: apksigner and apkvet both call it not a ZIP archive, the entries still read") {
+  const std::string original = fixture("signing/v1_v2_v3.apk");
+  const std::string padded =
+      (std::filesystem::temp_directory_path() / ("apkvet-padded-" + std::to_string(::getpid()) + ".apk")).string();
+  {
+    std::ifstream in(original, std::ios::binary);
+    std::ofstream out(padded, std::ios::binary);
+    out << in.rdbuf() << "sixteen bytes..!";
+  }
+  ScanResult clean = scan_ok(original);
+  CHECK(clean.facts.signing.verified);
+  ScanResult r = scan_ok(padded);
+  INFO(anomaly_ids(r));
+  CHECK(has_anomaly(r, "zip.eocd_comment_length"));
+  CHECK(r.facts.input.parts.size() == 1);
+  CHECK_FALSE(r.facts.signing.verified);
+  CHECK(r.facts.signing.zip_error == "Malformed APK: not a ZIP archive");
+  if (have("apksigner")) {
+    std::string out;
+    CHECK(run("apksigner verify '" + original + "' 2>&1", out) == 0);
+    CHECK(run("apksigner verify '" + padded + "' 2>&1", out) != 0);
+    INFO("apksigner: " << out);
+    CHECK(out.find("Malformed APK: not a ZIP archive") != std::string::npos);
+  } else {
+    MESSAGE("apksigner not installed: apkvet's side only");
+  }
+  std::filesystem::remove(padded);
 }
