@@ -138,10 +138,13 @@ void ZipArchive::locate_end_of_central_directory() {
   if (disk != 0 || cd_disk != 0 || entries_on_disk != entries_total)
     anomaly("zip.multi_disk", Severity::medium, "End record claims a multi-disk archive", "",
             Evidence::offset(eocd_offset_));
+  // Read on, as Info-ZIP does; Android's ZIP reader refuses the file ("extraneous bytes at the end of
+  // the central directory"), and apksigner finds no end record in it (the signing verdict says so).
   if (eocd_offset_ + kEocdSize + comment_len != data_.size())
     anomaly("zip.eocd_comment_length", Severity::low,
-            "Archive comment length does not match the bytes after the end record", "",
-            Evidence::offset(eocd_offset_), std::to_string(comment_len));
+            "Archive comment length does not match the bytes after the end record: Android and apksigner "
+            "refuse the file",
+            "", Evidence::offset(eocd_offset_), std::to_string(comment_len));
   declared_entries_ = entries_total;
   cd_size_ = cd_size;
   cd_offset_ = cd_offset;
