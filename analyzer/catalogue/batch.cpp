@@ -616,10 +616,6 @@ std::string file_hash_or_empty(const std::string& path) {
   return h.empty() ? "unreadable" : h.substr(0, 16);
 }
 
-}  // namespace
-
-namespace {
-
 // What an earlier run recorded for `path` (its digest, or its shard key), if the file still has the
 // settled identity it had then: any write since has moved its change time (core/file_identity.h).
 // A value that is no SHA-256 (hex) is a damaged entry, not trusted: the file is read again.
