@@ -77,6 +77,52 @@ uint32_t CodeModel::intern_class(std::string_view d) {
   return class_slots_[i];
 }
 
+namespace {
+uint64_t hash_types(const std::vector<uint32_t>& types) {
+  uint64_t h = types.size();
+  for (uint32_t t : types) h = (h ^ t) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+}  // namespace
+
+uint32_t CodeModel::intern_other_type(std::string_view d) {
+  auto [it, inserted] = other_types_.try_emplace(d, kOtherType | static_cast<uint32_t>(other_types_.size()));
+  return it->second;
+}
+
+uint32_t CodeModel::find_proto(const std::vector<uint32_t>& types) const {
+  if (proto_slots_.empty()) return kNone;
+  const uint64_t h = hash_types(types);
+  for (size_t i = h & (proto_slots_.size() - 1); proto_slots_[i] != kNone; i = (i + 1) & (proto_slots_.size() - 1)) {
+    uint32_t p = proto_slots_[i];
+    if (proto_hash_[p] == h && std::equal(types.begin(), types.end(), proto_types_.begin() + proto_begin_[p],
+                                          proto_types_.begin() + proto_begin_[p + 1]))
+      return p;
+  }
+  return kNone;
+}
+
+uint32_t CodeModel::intern_proto(const std::vector<uint32_t>& types) {
+  if (uint32_t p = find_proto(types); p != kNone) return p;
+  const uint32_t p = static_cast<uint32_t>(proto_hash_.size());
+  proto_hash_.push_back(hash_types(types));
+  proto_types_.insert(proto_types_.end(), types.begin(), types.end());
+  proto_begin_.push_back(static_cast<uint32_t>(proto_types_.size()));
+  if ((p + 1) * 4 > proto_slots_.size() * 3) {  // load <= 3/4
+    proto_slots_.assign(std::max<size_t>(proto_slots_.size() * 2, 1024), kNone);
+    for (uint32_t q = 0; q <= p; ++q) {
+      size_t i = proto_hash_[q] & (proto_slots_.size() - 1);
+      while (proto_slots_[i] != kNone) i = (i + 1) & (proto_slots_.size() - 1);
+      proto_slots_[i] = q;
+    }
+  } else {
+    size_t i = proto_hash_[p] & (proto_slots_.size() - 1);
+    while (proto_slots_[i] != kNone) i = (i + 1) & (proto_slots_.size() - 1);
+    proto_slots_[i] = p;
+  }
+  return p;
+}
+
 CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
   const uint32_t files = file_count();
   type_class_.resize(files);
@@ -146,6 +192,15 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
     const auto& df = file(f);
     auto mids = df.method_ids();
     std::vector<uint32_t> proto_cache(df.proto_ids().size(), kNone);
+    // Each type of the file as a proto lists it (class id, or an id of its own), looked up once.
+    std::vector<uint32_t> type_key(df.type_ids().size(), kNone);
+    auto key_of_type = [&](uint32_t t) {
+      if (t >= type_key.size()) return intern_other_type(df.type_descriptor(t));  // "" for a bad index
+      uint32_t& k = type_key[t];
+      if (k == kNone) k = type_class(f, t) != kNone ? type_class(f, t) : intern_other_type(df.type_descriptor(t));
+      return k;
+    };
+    std::vector<uint32_t> types;
     // A file's string ids are unique, and its method ids repeat names (<init>, run, get...): each name
     // is hashed once per file, not once per method id.
     std::vector<uint32_t> name_cache(df.string_count(), kNone);
@@ -156,9 +211,10 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
       if (id.proto_idx >= proto_cache.size()) continue;
       uint32_t& p = proto_cache[id.proto_idx];
       if (p == kNone) {
-        auto [it, ins] = proto_ids_.try_emplace(df.method_descriptor(id.proto_idx), static_cast<uint32_t>(protos_.size()));
-        if (ins) protos_.push_back(it->first);
-        p = it->second;
+        df.proto_parameters(id.proto_idx, types);
+        for (uint32_t& t : types) t = key_of_type(t);
+        types.insert(types.begin(), key_of_type(df.proto_ids()[id.proto_idx].return_type_idx));
+        p = intern_proto(types);
       }
       uint32_t name_id;
       if (id.name_idx < name_cache.size() && name_cache[id.name_idx] != kNone) {
@@ -261,9 +317,37 @@ std::string CodeModel::node_signature(uint32_t n) const {
 
 uint32_t CodeModel::key_for(std::string_view name, std::string_view proto) const {
   auto n = name_ids_.find(name);
-  auto p = proto_ids_.find(std::string(proto));
-  if (n == name_ids_.end() || p == proto_ids_.end()) return kNone;
-  return key_ids_.find((uint64_t(n->second) << 32) | p->second);
+  if (n == name_ids_.end() || proto.size() < 3 || proto[0] != '(') return kNone;
+  const size_t close = proto.find(')');
+  if (close == std::string_view::npos) return kNone;
+  // "(" parameters ")" return type, each a type descriptor: '[' prefixes, then "L...;" or one letter.
+  std::vector<std::string_view> descriptors;
+  auto read = [&](std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+      size_t begin = i;
+      while (i < s.size() && s[i] == '[') ++i;
+      if (i == s.size()) return false;
+      i = s[i] == 'L' ? s.find(';', i) : i;
+      if (i == std::string_view::npos) return false;
+      descriptors.push_back(s.substr(begin, ++i - begin));
+    }
+    return true;
+  };
+  std::string_view ret = proto.substr(close + 1);
+  if (!read(ret) || descriptors.size() != 1 || !read(proto.substr(1, close - 1))) return kNone;
+  std::vector<uint32_t> types;
+  for (std::string_view d : descriptors) {
+    uint32_t t = kNone;
+    if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') {
+      t = find_class(d);
+    } else if (auto it = other_types_.find(d); it != other_types_.end()) {
+      t = it->second;
+    }
+    if (t == kNone) return kNone;
+    types.push_back(t);
+  }
+  uint32_t p = find_proto(types);
+  return p == kNone ? kNone : key_ids_.find((uint64_t(n->second) << 32) | p);
 }
 
 uint32_t CodeModel::find_method(uint32_t c, uint32_t key) const {
@@ -289,6 +373,8 @@ size_t CodeModel::memory_bytes() const {
   b += (def_file_.capacity() + def_index_.capacity() + super_.capacity() + iface_ids_.capacity() +
         sub_ids_.capacity() + node_key_.capacity() + node_class_.capacity()) * 4;
   b += class_methods_.capacity() * 8 + key_ids_.memory_bytes() + name_ids_.size() * 48;
+  b += (proto_types_.capacity() + proto_begin_.capacity() + proto_slots_.capacity()) * 4 + proto_hash_.capacity() * 8 +
+       other_types_.size() * 48;
   return b;
 }
 

@@ -142,21 +142,33 @@ uint64_t read_type_list_length(Bytes base, uint32_t off, uint64_t max) {
   return std::min<uint64_t>({n, r.remaining() / 2, max});
 }
 
-std::vector<uint32_t> read_type_list(Bytes base, uint32_t off, uint64_t max) {
-  std::vector<uint32_t> out;
+static void read_type_list(Bytes base, uint32_t off, uint64_t max, std::vector<uint32_t>& out) {
+  out.clear();
   const uint64_t n = read_type_list_length(base, off, max);
-  if (n == 0) return out;
+  if (n == 0) return;
   ByteReader r(base, off + 4);
   out.reserve(n);
   for (uint64_t i = 0; i < n; ++i) out.push_back(r.u16());
+}
+
+std::vector<uint32_t> read_type_list(Bytes base, uint32_t off, uint64_t max) {
+  std::vector<uint32_t> out;
+  read_type_list(base, off, max, out);
   return out;
 }
 
 std::vector<uint32_t> DexFile::proto_parameters(uint32_t proto_idx) const {
-  if (proto_idx >= proto_ids_.size()) return {};
+  std::vector<uint32_t> out;
+  proto_parameters(proto_idx, out);
+  return out;
+}
+
+void DexFile::proto_parameters(uint32_t proto_idx, std::vector<uint32_t>& out) const {
+  out.clear();
+  if (proto_idx >= proto_ids_.size()) return;
   // A method takes at most 255 argument registers: a longer list is not a real one (and would make every
   // signature of a hostile file expensive).
-  return read_type_list(base_, proto_ids_[proto_idx].parameters_off, 256);
+  read_type_list(base_, proto_ids_[proto_idx].parameters_off, 256, out);
 }
 
 std::span<const uint32_t> DexFile::class_interfaces(const ClassDef& c) const {

@@ -197,6 +197,7 @@ class DexFile {
 
   std::string_view type_descriptor(uint32_t type_idx) const;         // "Ljava/lang/String;", "" if out of range
   std::vector<uint32_t> proto_parameters(uint32_t proto_idx) const;  // type_idx list
+  void proto_parameters(uint32_t proto_idx, std::vector<uint32_t>& out) const;  // into a reused vector
   std::span<const uint32_t> class_interfaces(const ClassDef& c) const;  // type_idx list
 
   // Human-readable names for evidence locations.

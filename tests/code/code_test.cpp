@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
+#include "code/code_model.h"
 #include "code/code_rules.h"
 #include "code/obfuscation.h"
 #include "code/tracker_matcher.h"
@@ -264,4 +266,38 @@ TEST_CASE("every corpus APK: code analysis completes and its JSON is determinist
     }
   }
   CHECK(analyzed >= 100);
+}
+
+TEST_CASE("code model: a method key is its name and proto descriptor, the same in every DEX file") {
+  // Protos are interned by their types' ids, not by their descriptor strings: the keys must still
+  // be a function of (name, descriptor) and tell apart what the strings tell apart. Multidex corpus
+  // APKs share most protos across their files.
+  size_t multidex = 0;
+  for (const char* name : {"27fbecf7aeb68bef.apk", "2d84fb767564798f.apk", "3a15c9d58c0dc91d.apk"}) {
+    CAPTURE(name);
+    auto run = test::run_code(test::corpus_dir() + "/apks/" + name);
+    code::CodeModel model(*run->corpus);
+    if (model.file_count() > 1) ++multidex;
+    std::map<std::string, uint32_t> key_of;
+    std::map<uint32_t, std::string> signature_of;
+    size_t checked = 0;
+    for (uint32_t f = 0; f < model.file_count(); ++f) {
+      const auto& df = model.file(f);
+      auto mids = df.method_ids();
+      for (uint32_t i = 0; i < mids.size(); ++i) {
+        uint32_t key = model.method_key(f, i);
+        if (key == code::kNone) continue;
+        std::string proto = df.method_descriptor(mids[i].proto_idx);
+        std::string sig = std::string(df.method_name(i)) + proto;
+        auto [k, new_sig] = key_of.try_emplace(sig, key);
+        auto [s, new_key] = signature_of.try_emplace(key, sig);
+        CHECK(k->second == key);
+        CHECK(s->second == sig);
+        if (new_sig) CHECK(model.key_for(df.method_name(i), proto) == key);
+        ++checked;
+      }
+    }
+    CHECK(checked > 1000);
+  }
+  CHECK(multidex == 3);
 }
