@@ -53,29 +53,53 @@ uint32_t FlatMap64::find(uint64_t key, uint32_t missing) const {
 
 // ---------------------------------------------------------------- CodeModel
 
+// ---------------------------------------------------------------- ViewInterner
+
 namespace {
-size_t class_home(std::string_view d, size_t slots) { return std::hash<std::string_view>{}(d) & (slots - 1); }
+uint32_t view_hash(std::string_view s) {
+  uint64_t h = std::hash<std::string_view>{}(s);
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
 }  // namespace
 
-uint32_t CodeModel::intern_class(std::string_view d) {
-  if ((class_names_.size() + 1) * 4 > class_slots_.size() * 3) {  // load <= 3/4
-    std::vector<uint32_t> slots(std::max<size_t>(class_slots_.size() * 2, 1024), kNone);
-    for (uint32_t id = 0; id < class_names_.size(); ++id) {
-      size_t i = class_home(class_names_[id], slots.size());
-      while (slots[i] != kNone) i = (i + 1) & (slots.size() - 1);
-      slots[i] = id;
-    }
-    class_slots_.swap(slots);
-  }
-  size_t i = class_home(d, class_slots_.size());
-  while (class_slots_[i] != kNone) {
-    if (class_names_[class_slots_[i]] == d) return class_slots_[i];
-    i = (i + 1) & (class_slots_.size() - 1);
-  }
-  class_slots_[i] = static_cast<uint32_t>(class_names_.size());
-  class_names_.push_back(d);
-  return class_slots_[i];
+void ViewInterner::reserve(size_t n) {
+  views_.reserve(n);
+  hashes_.reserve(n);
+  size_t slots = 1024;
+  while (slots * 3 < n * 4) slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
 }
+
+void ViewInterner::rehash(size_t slots) {
+  slots_.assign(slots, kNone);
+  for (uint32_t id = 0; id < views_.size(); ++id) {
+    size_t i = hashes_[id] & (slots - 1);
+    while (slots_[i] != kNone) i = (i + 1) & (slots - 1);
+    slots_[i] = id;
+  }
+}
+
+uint32_t ViewInterner::find(std::string_view s) const {
+  if (slots_.empty()) return kNone;
+  const uint32_t h = view_hash(s);
+  for (size_t i = h & (slots_.size() - 1); slots_[i] != kNone; i = (i + 1) & (slots_.size() - 1))
+    if (hashes_[slots_[i]] == h && views_[slots_[i]] == s) return slots_[i];
+  return kNone;
+}
+
+uint32_t ViewInterner::intern(std::string_view s) {
+  if ((views_.size() + 1) * 4 > slots_.size() * 3) rehash(std::max<size_t>(slots_.size() * 2, 1024));
+  const uint32_t h = view_hash(s);
+  size_t i = h & (slots_.size() - 1);
+  for (; slots_[i] != kNone; i = (i + 1) & (slots_.size() - 1))
+    if (hashes_[slots_[i]] == h && views_[slots_[i]] == s) return slots_[i];
+  slots_[i] = static_cast<uint32_t>(views_.size());
+  views_.push_back(s);
+  hashes_.push_back(h);
+  return slots_[i];
+}
+
+// ---------------------------------------------------------------- CodeModel
 
 namespace {
 uint64_t hash_types(const std::vector<uint32_t>& types) {
@@ -84,11 +108,6 @@ uint64_t hash_types(const std::vector<uint32_t>& types) {
   return h ^ (h >> 29);
 }
 }  // namespace
-
-uint32_t CodeModel::intern_other_type(std::string_view d) {
-  auto [it, inserted] = other_types_.try_emplace(d, kOtherType | static_cast<uint32_t>(other_types_.size()));
-  return it->second;
-}
 
 uint32_t CodeModel::find_proto(const std::vector<uint32_t>& types) const {
   if (proto_slots_.empty()) return kNone;
@@ -140,7 +159,7 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
     tc.assign(df.type_ids().size(), kNone);
     for (uint32_t t = 0; t < tc.size(); ++t) {
       std::string_view d = df.type_descriptor(t);
-      if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') tc[t] = intern_class(d);
+      if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') tc[t] = classes_.intern(d);
     }
   }
   const uint32_t classes = class_count();
@@ -186,7 +205,7 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
   }
 
   // Method keys: interned (name, proto) per method id.
-  name_ids_.reserve(methods_total / 4 + 16);
+  names_.reserve(methods_total / 4 + 16);
   key_ids_.reserve(methods_total / 2 + 16);
   for (uint32_t f = 0; f < files; ++f) {
     const auto& df = file(f);
@@ -195,9 +214,9 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
     // Each type of the file as a proto lists it (class id, or an id of its own), looked up once.
     std::vector<uint32_t> type_key(df.type_ids().size(), kNone);
     auto key_of_type = [&](uint32_t t) {
-      if (t >= type_key.size()) return intern_other_type(df.type_descriptor(t));  // "" for a bad index
+      if (t >= type_key.size()) return kOtherType | other_types_.intern(df.type_descriptor(t));  // "" for a bad index
       uint32_t& k = type_key[t];
-      if (k == kNone) k = type_class(f, t) != kNone ? type_class(f, t) : intern_other_type(df.type_descriptor(t));
+      if (k == kNone) k = type_class(f, t) != kNone ? type_class(f, t) : kOtherType | other_types_.intern(df.type_descriptor(t));
       return k;
     };
     std::vector<uint32_t> types;
@@ -220,10 +239,7 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
       if (id.name_idx < name_cache.size() && name_cache[id.name_idx] != kNone) {
         name_id = name_cache[id.name_idx];
       } else {
-        std::string_view name = df.string(id.name_idx);
-        auto [nit, nins] = name_ids_.try_emplace(name, static_cast<uint32_t>(names_.size()));
-        if (nins) names_.push_back(name);
-        name_id = nit->second;
+        name_id = names_.intern(df.string(id.name_idx));
         if (id.name_idx < name_cache.size()) name_cache[id.name_idx] = name_id;
       }
       uint64_t k = (uint64_t(name_id) << 32) | p;
@@ -284,14 +300,6 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
   cm_begin_[classes] = static_cast<uint32_t>(class_methods_.size());
 }
 
-uint32_t CodeModel::find_class(std::string_view descriptor) const {
-  if (class_slots_.empty()) return kNone;
-  for (size_t i = class_home(descriptor, class_slots_.size()); class_slots_[i] != kNone;
-       i = (i + 1) & (class_slots_.size() - 1))
-    if (class_names_[class_slots_[i]] == descriptor) return class_slots_[i];
-  return kNone;
-}
-
 uint32_t CodeModel::first_external_ancestor(uint32_t c) const {
   for (int depth = 0; c != kNone && depth < 256; ++depth) {
     if (!defined(c)) return c;
@@ -316,8 +324,8 @@ std::string CodeModel::node_signature(uint32_t n) const {
 }
 
 uint32_t CodeModel::key_for(std::string_view name, std::string_view proto) const {
-  auto n = name_ids_.find(name);
-  if (n == name_ids_.end() || proto.size() < 3 || proto[0] != '(') return kNone;
+  const uint32_t name_id = names_.find(name);
+  if (name_id == kNone || proto.size() < 3 || proto[0] != '(') return kNone;
   const size_t close = proto.find(')');
   if (close == std::string_view::npos) return kNone;
   // "(" parameters ")" return type, each a type descriptor: '[' prefixes, then "L...;" or one letter.
@@ -340,14 +348,14 @@ uint32_t CodeModel::key_for(std::string_view name, std::string_view proto) const
     uint32_t t = kNone;
     if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') {
       t = find_class(d);
-    } else if (auto it = other_types_.find(d); it != other_types_.end()) {
-      t = it->second;
+    } else if (uint32_t other = other_types_.find(d); other != kNone) {
+      t = kOtherType | other;
     }
     if (t == kNone) return kNone;
     types.push_back(t);
   }
   uint32_t p = find_proto(types);
-  return p == kNone ? kNone : key_ids_.find((uint64_t(n->second) << 32) | p);
+  return p == kNone ? kNone : key_ids_.find((uint64_t(name_id) << 32) | p);
 }
 
 uint32_t CodeModel::find_method(uint32_t c, uint32_t key) const {
@@ -367,14 +375,13 @@ uint32_t CodeModel::resolve_up(uint32_t c, uint32_t key) const {
 }
 
 size_t CodeModel::memory_bytes() const {
-  size_t b = class_names_.capacity() * sizeof(std::string_view) + class_slots_.capacity() * 4;
+  size_t b = classes_.memory_bytes() + names_.memory_bytes() + other_types_.memory_bytes();
   for (const auto& v : type_class_) b += v.capacity() * 4;
   for (const auto& v : mid_key_) b += v.capacity() * 4;
   b += (def_file_.capacity() + def_index_.capacity() + super_.capacity() + iface_ids_.capacity() +
         sub_ids_.capacity() + node_key_.capacity() + node_class_.capacity()) * 4;
-  b += class_methods_.capacity() * 8 + key_ids_.memory_bytes() + name_ids_.size() * 48;
-  b += (proto_types_.capacity() + proto_begin_.capacity() + proto_slots_.capacity()) * 4 + proto_hash_.capacity() * 8 +
-       other_types_.size() * 48;
+  b += class_methods_.capacity() * 8 + key_ids_.memory_bytes();
+  b += (proto_types_.capacity() + proto_begin_.capacity() + proto_slots_.capacity()) * 4 + proto_hash_.capacity() * 8;
   return b;
 }
 

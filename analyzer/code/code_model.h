@@ -36,6 +36,25 @@ class FlatMap64 {
   size_t used_ = 0;
 };
 
+// Dense ids for string views (which must outlive it), by open addressing over the ids with each
+// view's hash kept: no node per entry, and a probe compares bytes only when the hashes agree. The
+// classes, method names and other type descriptors of a 180k-class app are each one of these.
+class ViewInterner {
+ public:
+  uint32_t intern(std::string_view s);      // its id; added if new
+  uint32_t find(std::string_view s) const;  // kNone if not interned
+  std::string_view operator[](uint32_t id) const { return views_[id]; }
+  uint32_t size() const { return static_cast<uint32_t>(views_.size()); }
+  void reserve(size_t n);
+  size_t memory_bytes() const { return views_.capacity() * sizeof(std::string_view) + (hashes_.capacity() + slots_.capacity()) * 4; }
+
+ private:
+  void rehash(size_t slots);
+  std::vector<std::string_view> views_;
+  std::vector<uint32_t> hashes_;  // per id
+  std::vector<uint32_t> slots_;   // id, or kNone; a power of two, load <= 3/4
+};
+
 class CodeModel {
  public:
   explicit CodeModel(const dex::DexCorpus& corpus);
@@ -45,8 +64,8 @@ class CodeModel {
   uint32_t file_count() const { return static_cast<uint32_t>(corpus_.files().size()); }
 
   // ---- classes: every class descriptor seen in any DEX (defined or only referenced) ----
-  uint32_t class_count() const { return static_cast<uint32_t>(class_names_.size()); }
-  std::string_view class_name(uint32_t c) const { return class_names_[c]; }
+  uint32_t class_count() const { return classes_.size(); }
+  std::string_view class_name(uint32_t c) const { return classes_[c]; }
   bool defined(uint32_t c) const { return def_file_[c] != kNone; }
   uint32_t def_file(uint32_t c) const { return def_file_[c]; }
   uint32_t def_index(uint32_t c) const { return def_index_[c]; }  // index in file(def_file).classes()
@@ -61,7 +80,7 @@ class CodeModel {
     const auto& v = type_class_[f];
     return type_idx < v.size() ? v[type_idx] : kNone;
   }
-  uint32_t find_class(std::string_view descriptor) const;
+  uint32_t find_class(std::string_view descriptor) const { return classes_.find(descriptor); }
   // The first class up the superclass chain that the app does not define (the framework/library
   // class an app class extends), or c itself when c is not defined. kNone if the chain is broken.
   uint32_t first_external_ancestor(uint32_t c) const;
@@ -96,29 +115,24 @@ class CodeModel {
   size_t memory_bytes() const;
 
  private:
-  uint32_t intern_class(std::string_view d);
-
   const dex::DexCorpus& corpus_;
-  std::vector<std::string_view> class_names_;
-  std::vector<uint32_t> class_slots_;  // open addressing over class_names_: class id, or kNone
+  ViewInterner classes_;  // class id -> descriptor
   std::vector<std::vector<uint32_t>> type_class_;  // per file: type_idx -> class id
   std::vector<uint32_t> def_file_, def_index_, super_;
   std::vector<uint32_t> iface_begin_, iface_ids_, sub_begin_, sub_ids_;
 
-  std::vector<std::string_view> names_;
+  ViewInterner names_;  // method names
   std::vector<uint32_t> key_name_, key_proto_;
   FlatMap64 key_ids_;
-  std::unordered_map<std::string_view, uint32_t> name_ids_;
 
   // Protos, interned as the list of their types (the return type first): a class type by its class
   // id, any other type (primitive, array) by kOtherType | an id of its own. Comparing ids, where
   // building each proto's descriptor string and hashing it was ~2.5% of a batch's CPU. Types are
   // well-formed descriptors, so two protos have the same list exactly when their descriptors are equal.
   static constexpr uint32_t kOtherType = 0x80000000u;
-  uint32_t intern_other_type(std::string_view d);
   uint32_t intern_proto(const std::vector<uint32_t>& types);
   uint32_t find_proto(const std::vector<uint32_t>& types) const;
-  std::unordered_map<std::string_view, uint32_t> other_types_;
+  ViewInterner other_types_;  // primitive and array descriptors (and "" for a bad type index)
   std::vector<uint32_t> proto_types_, proto_begin_{0};  // CSR: proto id -> its types
   std::vector<uint64_t> proto_hash_;
   std::vector<uint32_t> proto_slots_;  // open addressing over proto ids, or kNone
