@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace apkvet::code {
 
@@ -37,7 +38,13 @@ struct ClassChain {
 
 class Matcher {
  public:
-  Matcher(const CodeModel& m, const CodeRules& r) : m_(m), r_(r), chain_of_(m.class_count(), kUnset) {}
+  Matcher(const CodeModel& m, const CodeRules& r)
+      : m_(m), r_(r), chain_of_(m.class_count(), kUnset), rules_of_(m.class_count(), nullptr) {
+    // The rules' classes the app names, by class id: a chain looks its classes up by id, where
+    // hashing each class name of every chain was most of building them.
+    for (const auto& [name, rules] : r_.classes)
+      if (uint32_t c = m_.find_class(name); c != kNone) rules_of_[c] = &rules;
+  }
 
   std::vector<RawUse> run() {
     for (uint32_t f = 0; f < m_.file_count(); ++f) match_file(f);
@@ -61,17 +68,11 @@ class Matcher {
         break;
       }
     }
-    auto add = [&](std::string_view cls, bool self) {
-      auto it = r_.classes.find(std::string(cls));
-      if (it != r_.classes.end()) ch.entries.push_back({&it->second, self});
-    };
     uint32_t cc = c;
     for (int depth = 0; cc != kNone && depth < 256; ++depth) {
-      add(m_.class_name(cc), cc == c);
+      if (rules_of_[cc]) ch.entries.push_back({rules_of_[cc], cc == c});
       if (!m_.defined(cc)) {
-        auto sup = r_.framework_supertypes.find(std::string(m_.class_name(cc)));
-        if (sup != r_.framework_supertypes.end())
-          for (const auto& s : sup->second) add(s, false);
+        for (const ClassRules* rules : framework_supertype_rules(cc)) ch.entries.push_back({rules, false});
         break;
       }
       cc = m_.superclass(cc);
@@ -83,6 +84,18 @@ class Matcher {
       chains_.push_back(std::move(ch));
     }
     return slot;
+  }
+
+  // The rules of the known framework supertypes of an external class, in the rules' order; once per class.
+  const std::vector<const ClassRules*>& framework_supertype_rules(uint32_t c) {
+    auto [it, inserted] = supertype_rules_.try_emplace(c);
+    if (inserted) {
+      auto sup = r_.framework_supertypes.find(std::string(m_.class_name(c)));
+      if (sup != r_.framework_supertypes.end())
+        for (const auto& s : sup->second)
+          if (auto rules = r_.classes.find(s); rules != r_.classes.end()) it->second.push_back(&rules->second);
+    }
+    return it->second;
   }
 
   // Targets of a member (method "name(P)R" or field "name:T") referenced through class c. Returns
@@ -103,7 +116,8 @@ class Matcher {
         for (uint32_t i : it->second.permission_mappings) out.push_back({TargetType::mapping, i});
       }
       if (method) {
-        auto ao = cr->any_overload.find(std::string(name));
+        key_.assign(name);
+        auto ao = cr->any_overload.find(key_);
         if (ao != cr->any_overload.end())
           for (uint32_t i : ao->second) out.push_back({TargetType::api_rule, i});
       }
@@ -156,10 +170,24 @@ class Matcher {
     }
   }
 
+  // "name(P)R" of a method id into member_, its proto's descriptor built once per file.
+  const std::string& method_member(const dex::DexFile& df, const dex::MethodId& id, std::vector<std::string>& protos) {
+    member_.assign(df.string(id.name_idx));
+    if (id.proto_idx < protos.size()) {
+      std::string& d = protos[id.proto_idx];
+      if (d.empty()) d = df.method_descriptor(id.proto_idx);  // never empty once built: "(" ")" at least
+      member_ += d;
+    } else {
+      member_ += df.method_descriptor(id.proto_idx);  // a bad index: "()", as before
+    }
+    return member_;
+  }
+
   void match_file(uint32_t f) {
     const auto& df = m_.file(f);
     auto mids = df.method_ids();
     auto fids = df.field_ids();
+    std::vector<std::string> protos(df.proto_ids().size());
     // Per method id / field id: the targets it matches (flattened; begin index per id).
     std::vector<uint32_t> mid_begin(mids.size() + 1, 0), fid_begin(fids.size() + 1, 0);
     std::vector<Target> mid_targets, fid_targets;
@@ -170,10 +198,8 @@ class Matcher {
       uint32_t c = m_.type_class(f, mids[i].class_idx);
       if (c == kNone || chain(c) == kNone) continue;
       std::string_view name = df.string(mids[i].name_idx);
-      std::string member(name);
-      member += df.method_descriptor(mids[i].proto_idx);
       tmp.clear();
-      bool via = lookup(c, member, name, true, tmp);
+      bool via = lookup(c, method_member(df, mids[i], protos), name, true, tmp);
       mid_targets.insert(mid_targets.end(), tmp.begin(), tmp.end());
       if (!tmp.empty() && via) mid_via[i] = c;
     }
@@ -183,11 +209,11 @@ class Matcher {
       uint32_t c = m_.type_class(f, fids[i].class_idx);
       if (c == kNone || chain(c) == kNone) continue;
       std::string_view name = df.string(fids[i].name_idx);
-      std::string member(name);
-      member += ':';
-      member += df.type_descriptor(fids[i].type_idx);
+      member_.assign(name);
+      member_ += ':';
+      member_ += df.type_descriptor(fids[i].type_idx);
       tmp.clear();
-      lookup(c, member, name, false, tmp);
+      lookup(c, member_, name, false, tmp);
       fid_targets.insert(fid_targets.end(), tmp.begin(), tmp.end());
     }
     fid_begin[fids.size()] = static_cast<uint32_t>(fid_targets.size());
@@ -228,15 +254,16 @@ class Matcher {
       std::string_view s = df.string(su.string_idx);
       if (s.size() > kContent.size() && s.compare(0, kContent.size(), kContent) == 0) {
         std::string_view rest = s.substr(kContent.size());
-        std::string authority(rest.substr(0, rest.find_first_of("/?#")));
-        auto it = r_.provider_by_authority.find(authority);
+        key_.assign(rest.substr(0, rest.find_first_of("/?#")));
+        auto it = r_.provider_by_authority.find(key_);
         if (it != r_.provider_by_authority.end())
           out_.push_back({m_.node(f, su.caller), su.pc, su.string_idx, it->second, kNone, UseKind::content_uri,
                           TargetType::provider});
         continue;
       }
       if (s.size() < 6 || s.size() > 64) continue;
-      auto it = r_.constant_strings.find(std::string(s));
+      key_.assign(s);
+      auto it = r_.constant_strings.find(key_);
       if (it == r_.constant_strings.end()) continue;
       for (uint32_t mi : it->second)
         out_.push_back({m_.node(f, su.caller), su.pc, su.string_idx, mi, kNone, UseKind::const_string,
@@ -248,6 +275,8 @@ class Matcher {
   // NotificationListenerService.onNotificationPosted, DeviceAdminReceiver.onEnabled...).
   void match_overrides() {
     std::vector<Target> tmp;
+    std::vector<std::vector<std::string>> protos(m_.file_count());
+    for (uint32_t f = 0; f < m_.file_count(); ++f) protos[f].resize(m_.file(f).proto_ids().size());
     for (uint32_t c = 0; c < m_.class_count(); ++c) {
       if (!m_.defined(c)) continue;
       uint32_t ci = chain(c);
@@ -262,10 +291,8 @@ class Matcher {
         if (meth.direct) continue;
         const auto& id = df.method_ids()[meth.method_idx];
         std::string_view name = df.string(id.name_idx);
-        std::string member(name);
-        member += df.method_descriptor(id.proto_idx);
         tmp.clear();
-        lookup(c, member, name, false, tmp, true);
+        lookup(c, method_member(df, id, protos[f]), name, false, tmp, true);
         for (const auto& t : tmp) {
           if (t.type != TargetType::api_member || r_.members[t.index].field) continue;
           out_.push_back({n, 0, meth.method_idx, t.index, c, UseKind::override_method, t.type});
@@ -278,7 +305,11 @@ class Matcher {
   const CodeRules& r_;
   std::vector<uint32_t> chain_of_;
   std::vector<ClassChain> chains_;
+  std::vector<const ClassRules*> rules_of_;  // by class id
+  std::unordered_map<uint32_t, std::vector<const ClassRules*>> supertype_rules_;  // by external class id
   std::vector<RawUse> out_;
+  // Reused for the lookups' keys: building a std::string per lookup was a third of the matching.
+  std::string member_, key_;
 };
 
 }  // namespace
