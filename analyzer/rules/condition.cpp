@@ -3,22 +3,22 @@
 namespace apkvet::rules {
 namespace {
 
-void walk(const Json& node, const Json* evidence, const std::vector<std::string>& steps, size_t i,
+void walk(const Json& node, const Json* evidence, const std::vector<PathStep>& steps, size_t i,
           std::vector<PathMatch>& out) {
   if (node.is_object()) {
-    if (auto it = node.find("evidence"); it != node.end()) evidence = &*it;
+    // A std::string key: no strlen of a literal at each key the map compares it with on the way.
+    static const std::string kEvidence = "evidence";
+    if (auto it = node.find(kEvidence); it != node.end()) evidence = &*it;
   }
   if (i == steps.size()) {
     out.push_back({&node, evidence});
     return;
   }
-  std::string_view step = steps[i];
-  bool each = step.size() >= 2 && step.substr(step.size() - 2) == "[]";
-  if (each) step.remove_suffix(2);
+  const auto& [key, each] = steps[i];
   const Json* next = &node;
-  if (!step.empty()) {
+  if (!key.empty()) {
     if (!node.is_object()) return;
-    auto it = node.find(std::string(step));
+    auto it = node.find(key);
     if (it == node.end()) return;
     next = &*it;
   }
@@ -58,70 +58,94 @@ bool compare(const Json& v, Condition::Op op, const Json& operand, const re2::RE
   return false;
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> steps;
+}  // namespace
+
+std::vector<PathStep> split_path(const std::string& path) {
+  std::vector<PathStep> steps;
   size_t start = 0;
   while (start <= path.size()) {
     size_t dot = path.find('.', start);
     if (dot == std::string::npos) dot = path.size();
-    steps.push_back(path.substr(start, dot - start));
+    std::string key = path.substr(start, dot - start);
+    bool each = key.size() >= 2 && key.compare(key.size() - 2, 2, "[]") == 0;
+    if (each) key.resize(key.size() - 2);
+    steps.push_back({std::move(key), each});
     start = dot + 1;
   }
   return steps;
 }
 
-}  // namespace
-
-std::vector<PathMatch> resolve_path(const Json& root, const std::string& path) {
+std::vector<PathMatch> resolve_path(const Json& root, const std::vector<PathStep>& steps) {
   std::vector<PathMatch> out;
-  walk(root, nullptr, split_path(path), 0, out);
+  walk(root, nullptr, steps, 0, out);
   return out;
+}
+
+std::vector<PathMatch> resolve_path(const Json& root, const std::string& path) { return resolve_path(root, split_path(path)); }
+
+void Condition::set_path(std::string p) {
+  path = std::move(p);
+  steps = split_path(path);
+}
+
+Citation CitedRef::citation() const {
+  Citation c{*path, value ? *value : Json(), evidence ? *evidence : Json()};
+  if (!evidence && examples) {
+    Json list = Json::array();
+    for (const auto& e : *examples)
+      if (e.is_object() && e.contains("evidence") && list.size() < 5) list.push_back(e["evidence"]);
+    if (!list.empty()) c.evidence = std::move(list);
+  }
+  return c;
 }
 
 // A matched array element is cited by a short name a person recognises (the host, the tracker's
 // name, the masked secret...) and by its own evidence: its "evidence", else the evidence of its
 // "examples" (code uses carry one example per caller), else the nearest evidence above it.
-static Citation cite_element(const std::string& path, const Json& element, const Json* inherited) {
-  Citation c{path, element, inherited ? *inherited : Json()};
+static CitedRef cite_element(const std::string& path, const Json& element, const Json* inherited) {
+  CitedRef c{&path, &element, inherited, nullptr};
   if (!element.is_object()) return c;
   for (const char* key : {"masked", "value", "host", "name", "label", "id", "file", "category"}) {
     auto it = element.find(key);
     if (it != element.end() && it->is_string()) {
-      c.value = *it;
+      c.value = &*it;
       break;
     }
   }
   if (auto it = element.find("evidence"); it != element.end()) {
-    c.evidence = *it;
+    c.evidence = &*it;
   } else if (auto ex = element.find("examples"); ex != element.end() && ex->is_array()) {
-    Json list = Json::array();
+    // Cited as the evidence of its first examples, if any has one; else the inherited evidence.
     for (const auto& e : *ex)
-      if (e.is_object() && e.contains("evidence") && list.size() < 5) list.push_back(e["evidence"]);
-    if (!list.empty()) c.evidence = list;
+      if (e.is_object() && e.contains("evidence")) {
+        c.evidence = nullptr;
+        c.examples = &*ex;
+        break;
+      }
     // For a code use the caller says more than the category's label.
-    if (!ex->empty() && ex->front().is_object() && ex->front().contains("caller_method") &&
-        ex->front()["caller_method"].is_string())
-      c.value = ex->front()["caller_method"];
+    if (!ex->empty() && ex->front().is_object())
+      if (auto caller = ex->front().find("caller_method"); caller != ex->front().end() && caller->is_string())
+        c.value = &*caller;
   }
   return c;
 }
 
-bool Condition::eval(const Json& facts, std::vector<Citation>& cited) const {
+bool Condition::eval(const Json& facts, std::vector<CitedRef>& cited) const {
   switch (kind) {
     case Kind::predicate: {
-      auto matches = resolve_path(facts, path);
+      auto matches = resolve_path(facts, steps);
       if (matches.empty()) return op == Op::absent;
       bool any = false;
       for (const auto& m : matches) {
         if (!compare(*m.value, op, operand, regex.get())) continue;
         any = true;
         if (op != Op::absent && op != Op::not_in && op != Op::not_equals)
-          cited.push_back({path, *m.value, m.evidence ? *m.evidence : Json()});
+          cited.push_back({&path, m.value, m.evidence, nullptr});
       }
       return any;
     }
     case Kind::all: {
-      std::vector<Citation> local;
+      std::vector<CitedRef> local;
       for (const auto& c : children)
         if (!c.eval(facts, local)) return false;
       cited.insert(cited.end(), local.begin(), local.end());
@@ -133,15 +157,16 @@ bool Condition::eval(const Json& facts, std::vector<Citation>& cited) const {
       return any;
     }
     case Kind::not_: {
-      std::vector<Citation> ignored;
+      std::vector<CitedRef> ignored;
       return !children.at(0).eval(facts, ignored);
     }
     case Kind::some:
     case Kind::count: {
       size_t n = 0;
-      std::vector<Citation> local;
-      for (const auto& m : resolve_path(facts, path)) {
-        std::vector<Citation> inner;
+      std::vector<CitedRef> local;
+      std::vector<CitedRef> inner;
+      for (const auto& m : resolve_path(facts, steps)) {
+        inner.clear();
         if (!children.empty() && !children[0].eval(*m.value, inner)) continue;
         ++n;
         local.push_back(cite_element(path, *m.value, m.evidence));

@@ -72,14 +72,15 @@ Judgement judge(const Json& facts, const RuleSet& rules, const Policy* policy, c
   j.rules_version = rules.version;
   AppIdentity id = identity_from_facts(facts);
   for (const auto& rule : rules.rules) {
-    std::vector<Citation> cited;
+    std::vector<CitedRef> cited;
     if (!rule.when.eval(facts, cited)) continue;
     Finding f;
     f.rule = &rule;
     f.citations_total = cited.size();
     for (size_t i = 0; i < cited.size() && f.citations.size() < kMaxCitations; ++i) {
-      cited[i].value = short_value(cited[i].value);
-      f.citations.push_back(std::move(cited[i]));
+      Citation c = cited[i].citation();
+      c.value = short_value(c.value);
+      f.citations.push_back(std::move(c));
     }
     for (const auto& w : waivers) {
       if (w.rule != rule.id || w.package != id.package) continue;

@@ -99,7 +99,7 @@ class RuleCacheReader : public CacheReader {
     Condition c;
     c.kind = enumerator(Condition::Kind::count);
     c.op = enumerator(Condition::Op::contains);
-    c.path = text();
+    c.set_path(text());
     c.operand = value();
     c.count_at_least = real();
     for (uint32_t n = count(); n; --n) c.children.push_back(condition(depth + 1));

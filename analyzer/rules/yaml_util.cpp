@@ -88,7 +88,7 @@ Condition parse_condition(const std::string& file, const YAML::Node& node) {
     if (some) check_keys(file, node, {"some", "where"});
     else check_keys(file, node, {"count", "where", "at_least"});
     c.kind = some ? Condition::Kind::some : Condition::Kind::count;
-    c.path = scalar(file, node, some ? "some" : "count");
+    c.set_path(scalar(file, node, some ? "some" : "count"));
     if (c.path.size() < 2 || c.path.substr(c.path.size() - 2) != "[]")
       fail(file, node, "'" + std::string(some ? "some" : "count") + "' takes an array path ending in []");
     if (node["where"]) c.children.push_back(parse_condition(file, node["where"]));
@@ -105,7 +105,7 @@ Condition parse_condition(const std::string& file, const YAML::Node& node) {
       {"absent", Condition::Op::absent}, {"gte", Condition::Op::gte},               {"gt", Condition::Op::gt},
       {"lte", Condition::Op::lte},       {"lt", Condition::Op::lt},                 {"contains", Condition::Op::contains}};
   c.kind = Condition::Kind::predicate;
-  c.path = scalar(file, node, "path");
+  c.set_path(scalar(file, node, "path"));
   int n_ops = 0;
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();

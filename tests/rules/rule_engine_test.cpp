@@ -215,3 +215,31 @@ TEST_CASE("a rule with 'scored: false' is a finding policies see, and adds nothi
   CHECK(error_of("rules:\n  - id: A\n    title: t\n    axis: egress\n    severity: low\n    scored: maybe\n"
                  "    when: {path: a, exists: true}\n    rationale: r\n") == "bad.yaml:6: 'scored' must be true or false");
 }
+
+TEST_CASE("a cited code-use category is named by its first caller and cites its first examples' evidence") {
+  auto set = load_rules_from_string(
+      "rules:\n  - id: T-LOC\n    title: t\n    axis: data_access\n    severity: low\n"
+      "    when: {some: \"code.sensitive_api_use[]\", where: {path: category, equals: location}}\n    rationale: r\n",
+      "code.yaml");
+  Json examples = Json::array();
+  for (int i = 0; i < 7; ++i)
+    examples.push_back({{"caller_method", "Lcom/a/B;->m" + std::to_string(i) + "()V"},
+                        {"evidence", {{"file", "classes.dex"}, {"location", "pc " + std::to_string(i)}}}});
+  Json facts = {{"code", {{"evidence", {{"file", "outer"}}},
+                          {"sensitive_api_use", Json::array({{{"category", "location"}, {"examples", examples}},
+                                                             {{"category", "location"}, {"examples", Json::array()}},
+                                                             {{"category", "camera"}}})}}}};
+  auto j = judge(facts, set, nullptr, {}, "2026-12-01");
+  REQUIRE(j.findings.size() == 1);
+  const auto& cited = j.findings[0].citations;
+  REQUIRE(cited.size() == 2);
+  CHECK(j.findings[0].citations_total == 2);
+  CHECK(cited[0].path == "code.sensitive_api_use[]");
+  CHECK(cited[0].value == "Lcom/a/B;->m0()V");
+  REQUIRE(cited[0].evidence.is_array());
+  CHECK(cited[0].evidence.size() == 5);
+  CHECK(cited[0].evidence[4]["location"] == "pc 4");
+  // No example with evidence: the category's label, and the evidence of the object around it.
+  CHECK(cited[1].value == "location");
+  CHECK(cited[1].evidence == Json{{"file", "outer"}});
+}
