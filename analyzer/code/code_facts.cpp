@@ -463,11 +463,11 @@ void build_trackers(const Context& cx, const AppPackage& app, CodeFacts& out) {
   }
 }
 
-Json reach_json(Reach r, const ReachPath& p) {
-  Json j = Json::object();
+// Adds "reach" and, when known, "path" to an object (built in place: merging an object built apart
+// copied its call path a second time).
+void add_reach(Json& j, Reach r, const ReachPath& p) {
   j["reach"] = to_string(r);
   if (!p.methods.empty()) j["path"] = Json{{"entry", p.entry_reason}, {"methods", p.methods}};
-  return j;
 }
 
 }  // namespace
@@ -537,7 +537,7 @@ void to_json(Json& j, const CodeFacts& f) {
              {"caller_method", u.caller_method}, {"evidence", u.evidence}};
       if (!u.subcategory.empty()) e["subcategory"] = u.subcategory;
       if (!u.via_class.empty()) e["via_class"] = u.via_class;
-      e.update(reach_json(u.reach, u.path));
+      add_reach(e, u.reach, u.path);
       ex.push_back(std::move(e));
     }
     cats.push_back(Json{{"category", c.category}, {"label", c.label}, {"uses", c.uses},
@@ -576,7 +576,7 @@ void to_json(Json& j, const CodeFacts& f) {
             {"provenance", t.provenance}};
     if (!t.owner.empty()) tj["owner"] = Json{{"name", t.owner}, {"country", t.country}, {"source", t.owner_source}};
     if (!t.documentation.empty()) tj["documentation"] = t.documentation;
-    tj.update(reach_json(t.reach, t.path));
+    add_reach(tj, t.reach, t.path);
     trackers.push_back(std::move(tj));
   }
   j["trackers"] = std::move(trackers);
