@@ -308,7 +308,7 @@ class Matcher {
   std::vector<const ClassRules*> rules_of_;  // by class id
   std::unordered_map<uint32_t, std::vector<const ClassRules*>> supertype_rules_;  // by external class id
   std::vector<RawUse> out_;
-  // Reused for the lookups' keys: building a std::string per lookup was a third of the matching.
+  // Reused for the lookups' keys, which the rules' maps take as std::string.
   std::string member_, key_;
 };
 

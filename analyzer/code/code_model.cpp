@@ -51,8 +51,6 @@ uint32_t FlatMap64::find(uint64_t key, uint32_t missing) const {
   return missing;
 }
 
-// ---------------------------------------------------------------- CodeModel
-
 // ---------------------------------------------------------------- ViewInterner
 
 namespace {

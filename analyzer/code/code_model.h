@@ -127,8 +127,9 @@ class CodeModel {
 
   // Protos, interned as the list of their types (the return type first): a class type by its class
   // id, any other type (primitive, array) by kOtherType | an id of its own. Comparing ids, where
-  // building each proto's descriptor string and hashing it was ~2.5% of a batch's CPU. Types are
-  // well-formed descriptors, so two protos have the same list exactly when their descriptors are equal.
+  // building each proto's descriptor string and hashing it was ~2.5% of a batch's CPU. With
+  // well-formed type descriptors two protos have the same list exactly when their descriptors are
+  // equal; malformed ones (a hostile DEX) whose concatenations happen to match stay apart.
   static constexpr uint32_t kOtherType = 0x80000000u;
   uint32_t intern_proto(const std::vector<uint32_t>& types);
   uint32_t find_proto(const std::vector<uint32_t>& types) const;
