@@ -100,6 +100,10 @@ uint32_t ViewInterner::intern(std::string_view s) {
 // ---------------------------------------------------------------- CodeModel
 
 namespace {
+// A class type ("Lcom/foo/Bar;"), interned as a class; every other descriptor is a type of its own.
+// key_for must tell them apart exactly as the model was built, hence one test for both.
+bool is_class_descriptor(std::string_view d) { return d.size() >= 3 && d.front() == 'L' && d.back() == ';'; }
+
 uint64_t hash_types(const std::vector<uint32_t>& types) {
   uint64_t h = types.size();
   for (uint32_t t : types) h = (h ^ t) * 0x9e3779b97f4a7c15ull;
@@ -157,7 +161,7 @@ CodeModel::CodeModel(const dex::DexCorpus& corpus) : corpus_(corpus) {
     tc.assign(df.type_ids().size(), kNone);
     for (uint32_t t = 0; t < tc.size(); ++t) {
       std::string_view d = df.type_descriptor(t);
-      if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') tc[t] = classes_.intern(d);
+      if (is_class_descriptor(d)) tc[t] = classes_.intern(d);
     }
   }
   const uint32_t classes = class_count();
@@ -344,7 +348,7 @@ uint32_t CodeModel::key_for(std::string_view name, std::string_view proto) const
   std::vector<uint32_t> types;
   for (std::string_view d : descriptors) {
     uint32_t t = kNone;
-    if (d.size() >= 3 && d.front() == 'L' && d.back() == ';') {
+    if (is_class_descriptor(d)) {
       t = find_class(d);
     } else if (uint32_t other = other_types_.find(d); other != kNone) {
       t = kOtherType | other;
