@@ -1,9 +1,11 @@
 // Fuzzes the DEX parser: header checks, id tables, class data, code items and the bytecode walk (every
-// opcode width, payloads), v041 containers, the accessors a consumer calls on whatever it produced, and
-// the strings area's reading of the result.
+// opcode width, payloads), v041 containers, the accessors a consumer calls on whatever it produced, the
+// strings area's reading of the result, and the code model built over it (classes, names and protos
+// interned from whatever ids and type lists the file has; key_for from each method id's strings).
 #include <cstddef>
 #include <cstdint>
 
+#include "code/code_model.h"
 #include "dex/dex_corpus.h"
 #include "dex/dex_file.h"
 #include "strings/string_pool.h"
@@ -39,5 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   apkvet::AppStringPool pool;
   apkvet::add_dex_corpus_strings(corpus, pool);
   sink += pool.strings().size() + pool.users().size();
+  apkvet::code::CodeModel model(corpus);
+  sink += model.class_count() + model.node_count() + model.key_count() + model.key_for("<clinit>", "()V");
+  for (uint32_t f = 0; f < model.file_count(); ++f) {
+    const auto& df = model.file(f);
+    for (uint32_t i = 0; i < df.method_ids().size() && i < 500; ++i)
+      sink += model.key_for(df.method_name(i), df.method_descriptor(df.method_ids()[i].proto_idx));
+  }
   return sink == 0xdeadbeef ? 1 : 0;
 }
